@@ -1,0 +1,1 @@
+"""Benchmark instance readers and harness. Instances become ordinary ``routing`` models."""

@@ -1,0 +1,293 @@
+"""Independent feasibility checker: replays a plan against the model.
+
+Written from the model's rules, not from any solver: it knows nothing of
+OR-Tools. ``check_plan(scenario, matrices, plan)`` recomputes everything from
+those three objects and returns the violations found and the plan's metrics.
+
+Replay rules (the plan semantics of ``plan.json``):
+
+- a route runs from its vehicle's start depot to its end depot; the vehicle
+  leaves the start no earlier than its shift starts and reaches the end no later
+  than the shift ends, within its maximum duration;
+- between stops the vehicle needs at least the matrix travel time on its profile;
+- at a stop, service begins at ``service_start_s`` (or on arrival) and serves the
+  drop-offs, then the pickups, in the listed order; each begins no earlier than
+  its window opens and must begin no later than it closes; the vehicle leaves no
+  earlier than the last service ends;
+- load per dimension never exceeds capacity; a request is picked up before it
+  is dropped off, on the same route; ride time = arrival at the drop-off stop −
+  departure from the pickup stop, at most the request's limit;
+- the vehicle has the skills the passenger needs; an *enekørsel* passenger is
+  alone on board; *not together* passengers are never on board at once;
+- every request is served exactly once or listed once as unserved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from routing.limits import max_duration_s, ride_limits_s
+from routing.matrix.provider import MatrixSet
+from routing.model import Request, Scenario, Vehicle
+from routing.solve.plan import Plan, Route
+from routing.units import METRES_PER_KM, SECONDS_PER_HOUR, format_clock
+
+#: Violation causes (VROOM's vocabulary where it has one).
+CAUSES = (
+    "structure",
+    "unknown",
+    "travel",
+    "time_order",
+    "delay",
+    "shift",
+    "duration",
+    "load",
+    "precedence",
+    "pairing",
+    "max_ride_time",
+    "skills",
+    "solo",
+    "not_together",
+    "coverage",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One broken rule: its cause, where (route and/or request) and by how much."""
+
+    cause: str
+    route: str | None
+    request: str | None
+    message: str
+    amount: int = 0
+
+    def __str__(self) -> str:
+        where = " ".join(x for x in (f"route {self.route}" if self.route else "", f"request {self.request}" if self.request else "") if x)
+        return f"[{self.cause}] {where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class RouteMetrics:
+    """Figures of one route, recomputed by the checker."""
+
+    vehicle: str
+    distance_m: int
+    duration_s: int
+    cost_dkk: float
+    num_requests: int
+    ride_times_s: dict[str, int]
+    wait_onboard_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """Violations (empty: feasible) and recomputed metrics of a plan."""
+
+    violations: tuple[Violation, ...]
+    routes: tuple[RouteMetrics, ...] = ()
+    ride_limits_s: dict[str, int | None] = field(default_factory=dict)
+
+    @property
+    def is_feasible(self) -> bool:
+        """True when no rule is broken."""
+        return not self.violations
+
+    def summary(self, plan: Plan, scenario: Scenario) -> dict[str, object]:
+        """Totals of the plan as recomputed here."""
+        rides = [t for m in self.routes for t in m.ride_times_s.values()]
+        served = sum(m.num_requests for m in self.routes)
+        return {
+            "requests": len(scenario.requests),
+            "served": served,
+            "unserved": len(plan.unserved),
+            "vehicles_used": sum(1 for m in self.routes if m.num_requests),
+            "vehicles_available": len(scenario.vehicles),
+            "distance_m": sum(m.distance_m for m in self.routes),
+            "duration_s": sum(m.duration_s for m in self.routes),
+            "cost_dkk": round(sum(m.cost_dkk for m in self.routes), 2),
+            "mean_ride_s": round(sum(rides) / len(rides), 1) if rides else 0.0,
+            "max_ride_s": max(rides, default=0),
+            "wait_onboard_s": sum(m.wait_onboard_s for m in self.routes),
+            "feasible": self.is_feasible,
+        }
+
+
+class _RouteReplay:
+    """Replays one route and collects its violations."""
+
+    def __init__(self, scenario: Scenario, matrices: MatrixSet, limits: dict[str, int | None], route: Route, vehicle: Vehicle) -> None:
+        self.s, self.m, self.limits, self.route, self.v = scenario, matrices, limits, route, vehicle
+        self.vt = scenario.vehicle_type(vehicle.type)
+        self.found: list[Violation] = []
+
+    def flag(self, cause: str, message: str, request: str | None = None, amount: int = 0) -> None:
+        # A state that persists over several stops is reported once, where it starts.
+        if cause in ("load", "solo", "not_together") and any(f.cause == cause and f.request == request for f in self.found):
+            return
+        self.found.append(Violation(cause, self.route.vehicle, request, message, amount))
+
+    def run(self, requests: dict[str, Request], index: dict[str, int]) -> RouteMetrics:
+        route, v, vt = self.route, self.v, self.vt
+        stops = route.stops
+        dist_matrix, dur_matrix = self.m.distance_m[vt.profile], self.m.duration_s[vt.profile]
+        if len(stops) < 2:
+            self.flag("structure", "a route needs at least its start and end depot stops")
+            return RouteMetrics(route.vehicle, 0, 0, 0.0, 0, {}, 0)
+        if stops[0].location != v.start:
+            self.flag("structure", f"starts at {stops[0].location!r}, not at the vehicle's start depot {v.start!r}")
+        if stops[-1].location != v.end:
+            self.flag("structure", f"ends at {stops[-1].location!r}, not at the vehicle's end depot {v.end!r}")
+        for end in (stops[0], stops[-1]):
+            if end.pickup or end.dropoff:
+                self.flag("structure", "depot stops must not pick up or drop off passengers")
+        for stop in stops:
+            if stop.location not in index:
+                self.flag("unknown", f"unknown location {stop.location!r}")
+        if any(stop.location not in index for stop in stops):
+            return RouteMetrics(route.vehicle, 0, 0, 0.0, 0, {}, 0)
+
+        if stops[0].departure_s < v.shift.start_s:
+            self.flag("shift", f"leaves the depot at {format_clock(stops[0].departure_s)}, before the shift starts ({format_clock(v.shift.start_s)})", amount=v.shift.start_s - stops[0].departure_s)
+        distance = 0
+        onboard: dict[str, None] = {}  # insertion-ordered set
+        picked_at: dict[str, int] = {}
+        done: set[str] = set()
+        rides: dict[str, int] = {}
+        wait_onboard = 0
+        for k, stop in enumerate(stops):
+            if stop.departure_s < stop.arrival_s:
+                self.flag("time_order", f"stop {k} at {stop.location!r} departs ({format_clock(stop.departure_s)}) before it arrives ({format_clock(stop.arrival_s)})")
+            if k > 0:
+                prev = stops[k - 1]
+                i, j = index[prev.location], index[stop.location]
+                distance += int(dist_matrix[i, j])
+                need = prev.departure_s + int(dur_matrix[i, j])
+                if stop.arrival_s < need:
+                    self.flag("travel", f"stop {k} at {stop.location!r}: arrives {format_clock(stop.arrival_s)}, but the trip from {prev.location!r} ends {format_clock(need)} at the earliest", amount=need - stop.arrival_s)
+            t = stop.arrival_s if stop.service_start_s is None else stop.service_start_s
+            if t < stop.arrival_s:
+                self.flag("time_order", f"stop {k}: service starts ({format_clock(t)}) before the vehicle arrives ({format_clock(stop.arrival_s)})")
+            first_start: int | None = None
+            had_riders = bool(onboard)
+            for kind, rid in [("dropoff", r) for r in stop.dropoff] + [("pickup", r) for r in stop.pickup]:
+                request = requests.get(rid)
+                if request is None:
+                    self.flag("unknown", f"stop {k} names unknown request {rid!r}", rid)
+                    continue
+                visit = request.pickup if kind == "pickup" else request.dropoff
+                if visit.location != stop.location:
+                    self.flag("structure", f"{kind} of {rid} belongs at {visit.location!r}, not at stop {k} ({stop.location!r})", rid)
+                window = visit.effective_window
+                start = max(t, window.start_s)
+                first_start = start if first_start is None else first_start
+                if start > window.end_s:
+                    self.flag("delay", f"{kind} starts {format_clock(start)}, after its window closes ({format_clock(window.end_s)})", rid, start - window.end_s)
+                t = start + visit.service_s
+                if kind == "pickup":
+                    if rid in picked_at or rid in done:
+                        self.flag("coverage", "picked up more than once", rid)
+                    if not request.skills <= vt.skills:
+                        self.flag("skills", f"needs {sorted(request.skills - vt.skills)}, which vehicle type {vt.id!r} lacks", rid)
+                    picked_at[rid] = k
+                    onboard[rid] = None
+                else:
+                    if rid not in onboard:
+                        self.flag("precedence", "dropped off without being on board (pickup missing or later)", rid)
+                    else:
+                        del onboard[rid]
+                        done.add(rid)
+                        rides[rid] = stop.arrival_s - stops[picked_at[rid]].departure_s
+                        limit = self.limits.get(rid)
+                        if limit is not None and rides[rid] > limit:
+                            self.flag("max_ride_time", f"rides {rides[rid] / 60:.1f} min, above its limit of {limit / 60:.1f} min", rid, rides[rid] - limit)
+                self._occupancy(onboard, requests, k, rid)
+            if stop.departure_s < t:
+                self.flag("time_order", f"stop {k} at {stop.location!r}: leaves {format_clock(stop.departure_s)}, before service ends ({format_clock(t)})", amount=t - stop.departure_s)
+            if first_start is not None and had_riders:
+                wait_onboard += max(0, first_start - stop.arrival_s)
+        for rid in onboard:
+            self.flag("pairing", "picked up but never dropped off on this route", rid)
+        last = stops[-1]
+        if last.arrival_s > v.shift.end_s:
+            self.flag("shift", f"returns at {format_clock(last.arrival_s)}, after the shift ends ({format_clock(v.shift.end_s)})", amount=last.arrival_s - v.shift.end_s)
+        duration = last.arrival_s - stops[0].departure_s
+        longest = max_duration_s(self.s, v)
+        if longest is not None and duration > longest:
+            self.flag("duration", f"lasts {duration / 60:.1f} min, above the maximum of {longest / 60:.1f} min", amount=duration - longest)
+        served = len(picked_at)
+        cost = (vt.fixed_cost_dkk + vt.cost_per_km_dkk * distance / METRES_PER_KM + vt.cost_per_hour_dkk * duration / SECONDS_PER_HOUR) if served else 0.0
+        return RouteMetrics(route.vehicle, distance, duration, round(cost, 2), served, rides, wait_onboard)
+
+    def _occupancy(self, onboard: dict[str, None], requests: dict[str, Request], k: int, rid: str) -> None:
+        """Capacity, enekørsel and not-together after one action."""
+        riders = [requests[r] for r in onboard]
+        for dim in {d for r in riders for d in r.load.dimensions}:
+            used = sum(r.load.get(dim) for r in riders)
+            cap = self.vt.capacity.get(dim)
+            if used > cap:
+                self.flag("load", f"stop {k}: {used} {dim} on board, capacity {cap}", rid, used - cap)
+        if len(riders) > 1:
+            for r in riders:
+                if r.solo:
+                    self.flag("solo", f"stop {k}: must ride alone (enekørsel) but shares the vehicle with {len(riders) - 1} other(s)", r.id)
+            ids = set(onboard)
+            for r in riders:
+                for other in sorted(r.not_with & ids):
+                    if r.id < other or other not in requests or r.id not in requests[other].not_with:
+                        self.flag("not_together", f"stop {k}: on board together with {other}", r.id)
+
+
+def check_plan(scenario: Scenario, matrices: MatrixSet, plan: Plan) -> CheckResult:
+    """Replay a plan against the model and report every violation.
+
+    Parameters
+    ----------
+    scenario
+        The model the plan claims to solve.
+    matrices
+        The travel matrices of that model.
+    plan
+        The plan, from any solver or made by hand.
+
+    Returns
+    -------
+    CheckResult
+        Violations (empty when feasible) and recomputed per-route metrics.
+    """
+    requests = {r.id: r for r in scenario.requests}
+    vehicles = {v.id: v for v in scenario.vehicles}
+    index = matrices.index()
+    limits = ride_limits_s(scenario, matrices)
+    violations: list[Violation] = []
+    metrics: list[RouteMetrics] = []
+    seen_vehicles: set[str] = set()
+    for route in plan.routes:
+        vehicle = vehicles.get(route.vehicle)
+        if vehicle is None:
+            violations.append(Violation("unknown", route.vehicle, None, f"unknown vehicle {route.vehicle!r}"))
+            continue
+        if route.vehicle in seen_vehicles:
+            violations.append(Violation("structure", route.vehicle, None, "the vehicle has more than one route"))
+        seen_vehicles.add(route.vehicle)
+        replay = _RouteReplay(scenario, matrices, limits, route, vehicle)
+        metrics.append(replay.run(requests, index))
+        violations += replay.found
+    served: dict[str, int] = {}
+    for route in plan.routes:
+        for rid in route.request_ids:
+            served[rid] = served.get(rid, 0) + 1
+    unserved: dict[str, int] = {}
+    for u in plan.unserved:
+        unserved[u.request] = unserved.get(u.request, 0) + 1
+        if u.request not in requests:
+            violations.append(Violation("unknown", None, u.request, "listed as unserved but not a request of the scenario"))
+    for rid in requests:
+        count = served.get(rid, 0) + unserved.get(rid, 0)
+        if count == 0:
+            violations.append(Violation("coverage", None, rid, "neither served nor listed as unserved"))
+        elif served.get(rid, 0) and unserved.get(rid, 0):
+            violations.append(Violation("coverage", None, rid, "both served and listed as unserved"))
+        elif count > 1 and not any(v.cause == "coverage" and v.request == rid for v in violations):
+            violations.append(Violation("coverage", None, rid, f"accounted for {count} times"))
+    return CheckResult(tuple(violations), tuple(metrics), limits)

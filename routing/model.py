@@ -1,0 +1,509 @@
+"""The domain model: frozen, typed and validated at construction.
+
+Every object checks its own fields when it is made and raises ``ScenarioError``
+naming the object, the field, the value found and what is expected. Make
+variants with ``dataclasses.replace`` (which re-validates), never by mutation.
+
+Units: seconds since midnight of the plan day for clock times, seconds for
+durations, metres for distances, DKK for prices given by users.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from routing.exceptions import Problem, ScenarioError
+from routing.solve.params import SolveParams
+from routing.units import MAX_CLOCK_S, format_clock
+
+
+#: Largest time value the model accepts (planar benchmark instances use scaled time units).
+MAX_TIME = 2**31 - 1
+
+
+def _raise(problems: list[Problem]) -> None:
+    if problems:
+        raise ScenarioError(problems)
+
+
+@dataclass(frozen=True, slots=True)
+class Quantities:
+    """Named non-negative integer amounts per load dimension, e.g. ``seats=2, wheelchairs=1``.
+
+    Used for vehicle capacity and request load. Missing dimensions are 0.
+    """
+
+    items: tuple[tuple[str, int], ...] = ()
+
+    @classmethod
+    def of(cls, values: Mapping[str, int] | None = None, **kwargs: int) -> Quantities:
+        """Build from a mapping or keyword arguments; zero entries are kept."""
+        merged = dict(values or {}, **kwargs)
+        return cls(tuple(sorted((str(k), int(v)) for k, v in merged.items())))
+
+    def __post_init__(self) -> None:
+        problems = [
+            Problem("E201", f"Quantities.{name}", f"{amount!r} is negative", "Amounts are whole numbers of 0 or more.")
+            for name, amount in self.items
+            if amount < 0
+        ]
+        _raise(problems)
+
+    def get(self, dimension: str) -> int:
+        """Amount in ``dimension`` (0 when absent)."""
+        for name, amount in self.items:
+            if name == dimension:
+                return amount
+        return 0
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        """Names of the dimensions given (including zero ones)."""
+        return tuple(name for name, _ in self.items)
+
+    def as_dict(self) -> dict[str, int]:
+        """Return a plain dict."""
+        return dict(self.items)
+
+    def fits_in(self, capacity: Quantities) -> bool:
+        """True when every positive amount here is at most ``capacity``'s amount."""
+        return all(amount <= capacity.get(name) for name, amount in self.items if amount > 0)
+
+    def __iter__(self) -> Iterator[tuple[str, int]]:
+        return iter(self.items)
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place: geographic (``lat``/``lon``, WGS84 degrees) or planar (``x``/``y``, benchmarks)."""
+
+    id: str
+    lat: float | None = None
+    lon: float | None = None
+    x: float | None = None
+    y: float | None = None
+    name: str = ""
+    kind: str = ""
+
+    def __post_init__(self) -> None:
+        where = f"Location {self.id!r}"
+        problems: list[Problem] = []
+        if not self.id:
+            problems.append(Problem("E101", "Location.id", "the id is empty", "Give every location a non-empty id."))
+        geo = self.lat is not None or self.lon is not None
+        planar = self.x is not None or self.y is not None
+        if geo == planar:
+            problems.append(Problem("E102", where, "has " + ("both lat/lon and x/y" if geo else "neither lat/lon nor x/y"), "Give either lat and lon, or x and y."))
+        elif geo:
+            if self.lat is None or not -90 <= self.lat <= 90 or not math.isfinite(self.lat):
+                problems.append(Problem("E103", f"{where}.lat", f"{self.lat!r} is not a latitude", "Give degrees between -90 and 90."))
+            if self.lon is None or not -180 <= self.lon <= 180 or not math.isfinite(self.lon):
+                problems.append(Problem("E103", f"{where}.lon", f"{self.lon!r} is not a longitude", "Give degrees between -180 and 180."))
+        else:
+            for axis in ("x", "y"):
+                value = getattr(self, axis)
+                if value is None or not math.isfinite(value):
+                    problems.append(Problem("E104", f"{where}.{axis}", f"{value!r} is not a finite number", "Give both x and y as numbers."))
+        _raise(problems)
+
+    @property
+    def is_planar(self) -> bool:
+        """True for x/y locations (benchmarks), False for lat/lon."""
+        return self.x is not None
+
+    @property
+    def coords(self) -> tuple[float, float]:
+        """``(lat, lon)`` or ``(x, y)``."""
+        if self.is_planar:
+            return (float(self.x), float(self.y))  # type: ignore[arg-type]
+        return (float(self.lat), float(self.lon))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """A closed interval of clock times, seconds since midnight: ``start_s <= t <= end_s``."""
+
+    start_s: int
+    end_s: int
+
+    def __post_init__(self) -> None:
+        problems: list[Problem] = []
+        for name in ("start_s", "end_s"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_TIME:
+                problems.append(Problem("E301", f"TimeWindow.{name}", f"{value!r} is not a time of 0 or more", "Give whole seconds since midnight."))
+        if not problems and self.end_s < self.start_s:
+            problems.append(
+                Problem("E302", "TimeWindow", f"window closes ({format_clock(self.end_s)}) before it opens ({format_clock(self.start_s)})", "Swap the times or widen the window.")
+            )
+        _raise(problems)
+
+    def contains(self, t: int) -> bool:
+        """True when ``t`` lies in the window."""
+        return self.start_s <= t <= self.end_s
+
+    def as_list(self) -> list[int]:
+        """``[start_s, end_s]``."""
+        return [self.start_s, self.end_s]
+
+
+#: The whole plannable horizon, used where no window is given.
+OPEN_WINDOW = TimeWindow(0, MAX_CLOCK_S)
+
+
+@dataclass(frozen=True, slots=True)
+class RideTimeRule:
+    """Maximum ride time of one request.
+
+    The limit is ``min(absolute_s, direct + max(relative * direct, min_extra_s))``
+    where ``direct`` is the direct travel time from pickup to drop-off on the
+    scenario's reference profile. Any part may be absent; no part means no limit.
+    Example (coordinated flex, Movia/Midttrafik practice): ``relative=1.0,
+    min_extra_s=1800`` = direct + 100 %, but at least 30 min of detour tolerated.
+
+    Parameters
+    ----------
+    absolute_s
+        Hard cap on ride time in seconds. Default: none.
+    relative
+        Allowed detour as a fraction of the direct time. Default: none.
+    min_extra_s
+        Detour always tolerated, seconds; only used together with ``relative``.
+    """
+
+    absolute_s: int | None = None
+    relative: float | None = None
+    min_extra_s: int = 0
+
+    def __post_init__(self) -> None:
+        problems: list[Problem] = []
+        if self.absolute_s is not None and self.absolute_s <= 0:
+            problems.append(Problem("E310", "RideTimeRule.absolute_s", f"{self.absolute_s!r} is not positive", "Give a maximum ride time above 0, or none."))
+        if self.relative is not None and (self.relative < 0 or not math.isfinite(self.relative)):
+            problems.append(Problem("E311", "RideTimeRule.relative", f"{self.relative!r} is negative", "Give the allowed detour as a fraction of 0 or more (1.0 = +100 %)."))
+        if self.min_extra_s < 0:
+            problems.append(Problem("E312", "RideTimeRule.min_extra_s", f"{self.min_extra_s!r} is negative", "Give 0 or more seconds."))
+        _raise(problems)
+
+    @property
+    def is_limited(self) -> bool:
+        """True when the rule sets any limit."""
+        return self.absolute_s is not None or self.relative is not None
+
+    def limit_s(self, direct_s: int) -> int | None:
+        """Maximum ride time in seconds for a trip whose direct travel time is ``direct_s``."""
+        limit: int | None = None
+        if self.relative is not None:
+            limit = direct_s + max(int(math.floor(self.relative * direct_s)), self.min_extra_s)
+        if self.absolute_s is not None:
+            limit = self.absolute_s if limit is None else min(limit, self.absolute_s)
+        return limit
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """One end of a request: where, when (window on the start of service) and how long the service takes."""
+
+    location: str
+    window: TimeWindow | None = None
+    service_s: int = 0
+
+    def __post_init__(self) -> None:
+        if self.service_s < 0:
+            _raise([Problem("E303", "Visit.service_s", f"{self.service_s!r} is negative", "Give a service time of 0 or more seconds.")])
+
+    @property
+    def effective_window(self) -> TimeWindow:
+        """The window, or the whole horizon when none is given."""
+        return self.window or OPEN_WINDOW
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One passenger trip from pickup to drop-off.
+
+    Parameters
+    ----------
+    id
+        Unique id from the scenario file.
+    pickup, dropoff
+        The two visits. A window on the pickup is a pickup window; a window on the
+        drop-off is an arrive-by (*senest fremme*) window. Windows bound the start of service.
+    load
+        Space taken on board per dimension, e.g. ``seats=1`` or ``wheelchairs=1, seats=1``.
+    ride
+        Maximum ride time rule.
+    solo
+        *Enekørsel*: nobody else may be on board while this passenger is.
+    not_with
+        Ids of requests that may not be on board at the same time as this one.
+    skills
+        Vehicle skills required, e.g. ``lift``, ``child_certificate``.
+    area
+        Befordringsområde number 1-15, or None.
+    """
+
+    id: str
+    pickup: Visit
+    dropoff: Visit
+    load: Quantities = field(default_factory=lambda: Quantities.of(seats=1))
+    ride: RideTimeRule = field(default_factory=RideTimeRule)
+    solo: bool = False
+    not_with: frozenset[str] = frozenset()
+    skills: frozenset[str] = frozenset()
+    area: int | None = None
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        where = f"Request {self.id!r}"
+        problems: list[Problem] = []
+        if not self.id:
+            problems.append(Problem("E304", "Request.id", "the id is empty", "Give every request a non-empty id."))
+        if self.pickup.location == self.dropoff.location:
+            problems.append(Problem("E305", f"{where}.dropoff.location", f"drop-off is the pickup location {self.pickup.location!r}", "A trip must go somewhere else."))
+        if not any(amount > 0 for _, amount in self.load):
+            problems.append(Problem("E306", f"{where}.load", f"{self.load.as_dict()!r} takes no space", "A passenger takes at least one seat or wheelchair place."))
+        if self.id in self.not_with:
+            problems.append(Problem("E307", f"{where}.not_with", "names the request itself", "List only other requests."))
+        if self.area is not None and not 1 <= self.area <= 15:
+            problems.append(Problem("E308", f"{where}.area", f"{self.area!r} is not a befordringsområde", "Give a number from 1 to 15."))
+        if self.pickup.window and self.dropoff.window and self.dropoff.window.end_s < self.pickup.window.start_s:
+            problems.append(
+                Problem("E309", f"{where}.dropoff.window", f"closes ({format_clock(self.dropoff.window.end_s)}) before the pickup window opens ({format_clock(self.pickup.window.start_s)})", "Check the two windows.")
+            )
+        _raise(problems)
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleType:
+    """A kind of vehicle: capacity, skills, travel profile and costs.
+
+    Costs steer the solver's objective; they are not the invoice (see ``routing.costing``).
+
+    Parameters
+    ----------
+    capacity
+        Places per load dimension.
+    skills
+        What the vehicle offers, e.g. ``lift``.
+    fuel
+        ``diesel``, ``petrol``, ``hvo`` or ``electric``.
+    profile
+        Name of the travel profile (matrix) vehicles of this type use.
+    fixed_cost_dkk, cost_per_hour_dkk, cost_per_km_dkk
+        Cost per vehicle used, per hour of route duration and per km driven.
+    max_duration_s
+        Maximum route duration in seconds. Default: none.
+    """
+
+    id: str
+    capacity: Quantities
+    profile: str = "car"
+    skills: frozenset[str] = frozenset()
+    fuel: str = "diesel"
+    fixed_cost_dkk: float = 0.0
+    cost_per_hour_dkk: float = 0.0
+    cost_per_km_dkk: float = 0.0
+    max_duration_s: int | None = None
+    label: str = ""
+
+    FUELS = ("diesel", "petrol", "hvo", "electric")
+
+    def __post_init__(self) -> None:
+        where = f"VehicleType {self.id!r}"
+        problems: list[Problem] = []
+        if not self.id:
+            problems.append(Problem("E210", "VehicleType.id", "the id is empty", "Give every vehicle type a non-empty id."))
+        if not any(amount > 0 for _, amount in self.capacity):
+            problems.append(Problem("E211", f"{where}.capacity", f"{self.capacity.as_dict()!r} has no room", "Give at least one positive capacity, e.g. seats: 4."))
+        if self.fuel not in self.FUELS:
+            problems.append(Problem("E212", f"{where}.fuel", f"unknown fuel {self.fuel!r}", f"Use one of {', '.join(self.FUELS)}."))
+        for name in ("fixed_cost_dkk", "cost_per_hour_dkk", "cost_per_km_dkk"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value < 0:
+                problems.append(Problem("E213", f"{where}.{name}", f"{value!r} is negative", "Give a cost of 0 or more DKK."))
+        if self.max_duration_s is not None and self.max_duration_s <= 0:
+            problems.append(Problem("E214", f"{where}.max_duration_s", f"{self.max_duration_s!r} is not positive", "Give a maximum route duration above 0, or none."))
+        _raise(problems)
+
+
+@dataclass(frozen=True, slots=True)
+class Vehicle:
+    """One vehicle (one vognløb): its type, start and end depot and shift."""
+
+    id: str
+    type: str
+    start: str
+    end: str
+    shift: TimeWindow = OPEN_WINDOW
+    max_duration_s: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            _raise([Problem("E220", "Vehicle.id", "the id is empty", "Give every vehicle a non-empty id.")])
+        if self.max_duration_s is not None and self.max_duration_s <= 0:
+            _raise([Problem("E214", f"Vehicle {self.id!r}.max_duration_s", f"{self.max_duration_s!r} is not positive", "Give a maximum route duration above 0, or none.")])
+
+
+@dataclass(frozen=True, slots=True)
+class TravelProfile:
+    """How travel distance and time are computed between locations.
+
+    ``kind='geodesic'`` (lat/lon): distance = great-circle distance × ``circuity``;
+    time from ``speed_bands``: ``((up_to_m, speed_kph), ...)`` applied to successive
+    parts of each trip (the last band's ``up_to_m`` is None = unbounded), e.g. the
+    first 2 km at 30 km/h, up to 10 km at 50 km/h, beyond at 70 km/h.
+
+    ``kind='euclidean'`` (x/y): distance = Euclidean distance × ``scale`` (integer
+    units per coordinate unit), time = distance; with ``truncate_decimals`` the
+    distance is truncated to that many decimals first (DIMACS: 1).
+    """
+
+    name: str
+    kind: str = "geodesic"
+    circuity: float = 1.3
+    speed_bands: tuple[tuple[int | None, float], ...] = ((None, 40.0),)
+    scale: int = 1
+    truncate_decimals: int | None = None
+
+    KINDS = ("geodesic", "euclidean")
+
+    def __post_init__(self) -> None:
+        where = f"TravelProfile {self.name!r}"
+        problems: list[Problem] = []
+        if self.kind not in self.KINDS:
+            problems.append(Problem("E510", f"{where}.kind", f"unknown kind {self.kind!r}", f"Use one of {', '.join(self.KINDS)}."))
+        if not (math.isfinite(self.circuity) and self.circuity >= 1.0):
+            problems.append(Problem("E511", f"{where}.circuity", f"{self.circuity!r} is below 1", "Road distance is at least the straight line: give 1.0 or more."))
+        if not self.speed_bands:
+            problems.append(Problem("E512", f"{where}.speed_bands", "is empty", "Give at least one band, e.g. [[null, 40]]."))
+        previous = 0
+        for i, (up_to_m, speed) in enumerate(self.speed_bands):
+            last = i == len(self.speed_bands) - 1
+            if not speed > 0:
+                problems.append(Problem("E513", f"{where}.speed_bands[{i}]", f"speed {speed!r} is not positive", "Give a speed in km/h above 0."))
+            if last and up_to_m is not None:
+                problems.append(Problem("E514", f"{where}.speed_bands[{i}]", f"last band ends at {up_to_m!r} m", "The last band has no end: write null."))
+            if not last and (up_to_m is None or up_to_m <= previous):
+                problems.append(Problem("E514", f"{where}.speed_bands[{i}]", f"band end {up_to_m!r} does not grow", "Band ends must increase; only the last is null."))
+            previous = up_to_m or previous
+        if self.scale < 1:
+            problems.append(Problem("E515", f"{where}.scale", f"{self.scale!r} is below 1", "Give a whole number of 1 or more."))
+        if self.truncate_decimals is not None and self.truncate_decimals < 0:
+            problems.append(Problem("E516", f"{where}.truncate_decimals", f"{self.truncate_decimals!r} is negative", "Give 0 or more decimals, or none."))
+        _raise(problems)
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A whole planning problem: places, demand, fleet, travel profiles and solver settings.
+
+    Cross-references (locations, vehicle types, profiles, ``not_with`` ids) are
+    checked here, so a ``Scenario`` that exists is internally consistent.
+    """
+
+    name: str
+    locations: tuple[Location, ...]
+    requests: tuple[Request, ...]
+    vehicle_types: tuple[VehicleType, ...]
+    vehicles: tuple[Vehicle, ...]
+    profiles: tuple[TravelProfile, ...] = (TravelProfile("car"),)
+    reference_profile: str = "car"
+    solver: SolveParams = field(default_factory=SolveParams)
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        _raise(list(_scenario_problems(self)))
+
+    # Lookups -----------------------------------------------------------------
+    def location(self, location_id: str) -> Location:
+        """The location with this id."""
+        return _index(self.locations)[location_id]
+
+    def vehicle_type(self, type_id: str) -> VehicleType:
+        """The vehicle type with this id."""
+        return _index(self.vehicle_types)[type_id]
+
+    def profile(self, name: str) -> TravelProfile:
+        """The travel profile with this name."""
+        return {p.name: p for p in self.profiles}[name]
+
+    def request(self, request_id: str) -> Request:
+        """The request with this id."""
+        return _index(self.requests)[request_id]
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        """All load dimensions named by any vehicle type, sorted."""
+        names: set[str] = set()
+        for vt in self.vehicle_types:
+            names.update(vt.capacity.dimensions)
+        return tuple(sorted(names))
+
+    def not_together_pairs(self) -> set[tuple[str, str]]:
+        """Pairs ``(a, b)`` with ``a < b`` that may not be on board together (``not_with`` is symmetric)."""
+        return {tuple(sorted((r.id, other))) for r in self.requests for other in r.not_with}  # type: ignore[misc]
+
+    @property
+    def horizon_s(self) -> int:
+        """Latest time any window or shift allows (at least 48 h)."""
+        ends = [v.shift.end_s for v in self.vehicles]
+        ends += [w.end_s for r in self.requests for w in (r.pickup.window, r.dropoff.window) if w]
+        return max([MAX_CLOCK_S, *ends])
+
+    @property
+    def is_planar(self) -> bool:
+        """True when the locations are planar x/y points."""
+        return bool(self.locations) and self.locations[0].is_planar
+
+
+def _index(items: Iterable[Location | Request | VehicleType]) -> dict[str, object]:  # type: ignore[type-arg]
+    return {item.id: item for item in items}
+
+
+def _duplicates(ids: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    dups: list[str] = []
+    for i in ids:
+        if i in seen and i not in dups:
+            dups.append(i)
+        seen.add(i)
+    return dups
+
+
+def _scenario_problems(s: Scenario) -> Iterator[Problem]:
+    for kind, items in (("Location", s.locations), ("Request", s.requests), ("VehicleType", s.vehicle_types), ("Vehicle", s.vehicles)):
+        for dup in _duplicates(item.id for item in items):
+            yield Problem("E001", f"{kind} {dup!r}", "the id is used more than once", "Ids must be unique.")
+    profile_names = [p.name for p in s.profiles]
+    for dup in _duplicates(profile_names):
+        yield Problem("E517", f"TravelProfile {dup!r}", "the name is used more than once", "Profile names must be unique.")
+    if s.reference_profile not in profile_names:
+        yield Problem("E518", "Scenario.reference_profile", f"unknown profile {s.reference_profile!r}", f"Use one of {', '.join(profile_names)}.")
+    if s.locations and len({loc.is_planar for loc in s.locations}) > 1:
+        yield Problem("E105", "Scenario.locations", "mixes lat/lon and x/y locations", "Use one kind of coordinates in a scenario.")
+    location_ids = {loc.id for loc in s.locations}
+    type_ids = {vt.id for vt in s.vehicle_types}
+    dims = set(s.dimensions)
+    for vt in s.vehicle_types:
+        if vt.profile not in profile_names:
+            yield Problem("E215", f"VehicleType {vt.id!r}.profile", f"unknown profile {vt.profile!r}", f"Use one of {', '.join(profile_names)}.")
+    for v in s.vehicles:
+        if v.type not in type_ids:
+            yield Problem("E221", f"Vehicle {v.id!r}.type", f"unknown vehicle type {v.type!r}", f"Use one of {', '.join(sorted(type_ids)) or '(none defined)'}.")
+        for end in ("start", "end"):
+            if getattr(v, end) not in location_ids:
+                yield Problem("E222", f"Vehicle {v.id!r}.{end}", f"unknown location {getattr(v, end)!r}", "Name a location defined under locations.")
+    request_ids = {r.id for r in s.requests}
+    for r in s.requests:
+        for end in ("pickup", "dropoff"):
+            loc = getattr(r, end).location
+            if loc not in location_ids:
+                yield Problem("E313", f"Request {r.id!r}.{end}.location", f"unknown location {loc!r}", "Name a location defined under locations.")
+        for other in sorted(r.not_with - request_ids):
+            yield Problem("E314", f"Request {r.id!r}.not_with", f"unknown request {other!r}", "Name requests defined under requests.")
+        for dim in r.load.dimensions:
+            if dim not in dims and r.load.get(dim) > 0:
+                yield Problem("E315", f"Request {r.id!r}.load.{dim}", f"no vehicle type has the dimension {dim!r}", f"Use one of {', '.join(sorted(dims))}, or add it to a vehicle type's capacity.")

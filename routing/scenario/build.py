@@ -1,0 +1,222 @@
+"""Turn a validated scenario dict into a ``Scenario`` (the only place that makes model objects from files)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from routing.exceptions import Problem, ScenarioError
+from routing.model import (
+    Location,
+    Quantities,
+    Request,
+    RideTimeRule,
+    Scenario,
+    TimeWindow,
+    TravelProfile,
+    Vehicle,
+    VehicleType,
+    Visit,
+)
+from routing.scenario.load import read_yaml
+from routing.scenario.validate import validate_scenario_dict
+from routing.solve.params import SolveParams
+from routing.units import METRES_PER_KM, minutes_to_s, parse_clock
+
+#: Travel profile used when a scenario names none: 30 km/h for the first 2 km,
+#: 50 km/h up to 10 km, 70 km/h beyond; road distance 1.3 × straight line.
+#: Assumption (typical Danish urban/rural mix); override per scenario.
+DEFAULT_PROFILE = TravelProfile("car", "geodesic", 1.3, ((2000, 30.0), (10000, 50.0), (None, 70.0)))
+
+_MODEL_PATH = re.compile(r"^(Location|Request|VehicleType|Vehicle|TravelProfile) '([^']*)'(.*)$")
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, validate and build a scenario file.
+
+    Parameters
+    ----------
+    path
+        The YAML file.
+
+    Returns
+    -------
+    Scenario
+        The frozen, cross-checked scenario.
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem with its code, key path, cause and fix.
+    """
+    data = read_yaml(path)
+    return build_scenario(data, source=str(path), default_name=Path(path).stem)
+
+
+def build_scenario(data: dict[str, Any], source: str | None = None, default_name: str = "scenario") -> Scenario:
+    """Validate a scenario dict and build the model; see ``load_scenario``."""
+    problems = validate_scenario_dict(data)
+    if problems:
+        raise ScenarioError(problems, source)
+    builder = _Builder(data)
+    scenario = builder.build(default_name)
+    if builder.problems:
+        raise ScenarioError(builder.problems, source)
+    assert scenario is not None
+    return scenario
+
+
+def _window(value: list[str] | None) -> TimeWindow | None:
+    return None if value is None else TimeWindow(parse_clock(value[0]), parse_clock(value[1]))
+
+
+def _ride(spec: dict[str, Any] | None) -> RideTimeRule:
+    spec = spec or {}
+    return RideTimeRule(
+        absolute_s=minutes_to_s(spec["absolute_min"]) if spec.get("absolute_min") is not None else None,
+        relative=float(spec["relative"]) if spec.get("relative") is not None else None,
+        min_extra_s=minutes_to_s(spec.get("min_extra_min") or 0),
+    )
+
+
+def _profile(name: str, spec: dict[str, Any]) -> TravelProfile:
+    speed = spec.get("speed_kph", DEFAULT_PROFILE.speed_bands if spec.get("kind", "geodesic") == "geodesic" else 60.0)
+    if isinstance(speed, (int, float)):
+        bands: tuple[tuple[int | None, float], ...] = ((None, float(speed)),)
+    elif speed and isinstance(speed[0], list):
+        bands = tuple((None if up is None else int(round(up * METRES_PER_KM)), float(kph)) for up, kph in speed)
+    else:
+        bands = tuple(speed)
+    return TravelProfile(
+        name=name,
+        kind=spec.get("kind", "geodesic"),
+        circuity=float(spec.get("circuity", 1.3 if spec.get("kind", "geodesic") == "geodesic" else 1.0)),
+        speed_bands=bands,
+        scale=int(spec.get("scale", 1)),
+        truncate_decimals=spec.get("truncate_decimals"),
+    )
+
+
+class _Builder:
+    """Builds model objects and records problems with YAML paths."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.problems: list[Problem] = []
+        self.paths: dict[tuple[str, str], str] = {}
+
+    def _make(self, path: str, kind: str, object_id: str, factory: Any) -> Any:
+        self.paths[(kind, object_id)] = path
+        try:
+            return factory()
+        except ScenarioError as exc:
+            for p in exc.problems:
+                self.problems.append(Problem(p.code, self._yaml_path(p.path, path), p.cause, p.fix))
+            return None
+
+    def _yaml_path(self, model_path: str, fallback: str) -> str:
+        if model_path.startswith("SolveParams."):
+            return "solver." + model_path.split(".", 1)[1]
+        match = _MODEL_PATH.match(model_path)
+        if match and (match[1], match[2]) in self.paths:
+            suffix = match[3]
+            suffix = suffix.replace("_s", "_min") if suffix.endswith(("max_duration_s", "service_s")) else suffix
+            return self.paths[(match[1], match[2])] + suffix
+        if "." in model_path and not match:
+            return f"{fallback} ({model_path})"
+        return fallback
+
+    def build(self, default_name: str) -> Scenario | None:
+        d = self.data
+        profiles_spec = d.get("profiles") or {}
+        profiles = [self._make(f"profiles.{n}", "TravelProfile", n, lambda n=n, s=s: _profile(n, s)) for n, s in profiles_spec.items()]
+        if not profiles_spec:
+            profiles = [DEFAULT_PROFILE]
+        locations = [
+            self._make(
+                f"locations[{i}]",
+                "Location",
+                str(spec["id"]),
+                lambda spec=spec: Location(str(spec["id"]), spec.get("lat"), spec.get("lon"), spec.get("x"), spec.get("y"), spec.get("name", ""), spec.get("kind", "")),
+            )
+            for i, spec in enumerate(d["locations"])
+        ]
+        types = [self._make(f"vehicle_types[{i}]", "VehicleType", str(spec["id"]), lambda spec=spec: self._vehicle_type(spec)) for i, spec in enumerate(d["vehicle_types"])]
+        vehicles: list[Vehicle | None] = []
+        for i, spec in enumerate(d["vehicles"]):
+            count = spec.get("count", 1)
+            for k in range(count):
+                vid = str(spec["id"]) if count == 1 else f"{spec['id']}-{k + 1}"
+                vehicles.append(self._make(f"vehicles[{i}]", "Vehicle", vid, lambda spec=spec, vid=vid: self._vehicle(spec, vid)))
+        defaults = d.get("defaults") or {}
+        requests = [self._make(f"requests[{i}]", "Request", str(spec["id"]), lambda spec=spec: self._request(spec, defaults)) for i, spec in enumerate(d["requests"])]
+        solver_spec = d.get("solver") or {}
+        solver = self._make("solver", "SolveParams", "", lambda: SolveParams(**solver_spec))
+        if self.problems:
+            return None
+        profile_names = [p.name for p in profiles]
+        reference = d.get("reference_profile", "car" if "car" in profile_names else profile_names[0])
+        return self._make(
+            "(scenario)",
+            "Scenario",
+            "",
+            lambda: Scenario(
+                name=d.get("name", default_name),
+                description=d.get("description", ""),
+                locations=tuple(locations),
+                requests=tuple(requests),
+                vehicle_types=tuple(types),
+                vehicles=tuple(vehicles),  # type: ignore[arg-type]
+                profiles=tuple(profiles),
+                reference_profile=reference,
+                solver=solver,
+            ),
+        )
+
+    @staticmethod
+    def _vehicle_type(spec: dict[str, Any]) -> VehicleType:
+        return VehicleType(
+            id=str(spec["id"]),
+            label=spec.get("label", ""),
+            capacity=Quantities.of(spec["capacity"]),
+            profile=spec.get("profile", "car"),
+            skills=frozenset(str(s) for s in spec.get("skills") or ()),
+            fuel=spec.get("fuel", "diesel"),
+            fixed_cost_dkk=float(spec.get("fixed_cost_dkk", 0)),
+            cost_per_hour_dkk=float(spec.get("cost_per_hour_dkk", 0)),
+            cost_per_km_dkk=float(spec.get("cost_per_km_dkk", 0)),
+            max_duration_s=minutes_to_s(spec["max_duration_min"]) if spec.get("max_duration_min") else None,
+        )
+
+    @staticmethod
+    def _vehicle(spec: dict[str, Any], vid: str) -> Vehicle:
+        shift = _window(spec.get("shift"))
+        return Vehicle(
+            id=vid,
+            type=str(spec["type"]),
+            start=str(spec["start"]),
+            end=str(spec.get("end", spec["start"])),
+            max_duration_s=minutes_to_s(spec["max_duration_min"]) if spec.get("max_duration_min") else None,
+            **({"shift": shift} if shift else {}),
+        )
+
+    @staticmethod
+    def _request(spec: dict[str, Any], defaults: dict[str, Any]) -> Request:
+        def visit(v: dict[str, Any]) -> Visit:
+            service = v.get("service_min", defaults.get("service_min", 0))
+            return Visit(str(v["location"]), _window(v.get("window")), minutes_to_s(service))
+
+        load = spec.get("load", defaults.get("load", {"seats": 1}))
+        return Request(
+            id=str(spec["id"]),
+            label=spec.get("label", ""),
+            area=spec.get("area"),
+            pickup=visit(spec["pickup"]),
+            dropoff=visit(spec["dropoff"]),
+            load=Quantities.of(load),
+            ride=_ride(spec.get("max_ride", defaults.get("max_ride"))),
+            solo=bool(spec.get("solo", False)),
+            not_with=frozenset(str(x) for x in spec.get("not_with") or ()),
+            skills=frozenset(str(x) for x in spec.get("skills") or ()),
+        )

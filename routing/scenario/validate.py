@@ -1,0 +1,288 @@
+"""Structural validation of a scenario dict: known keys, types and value formats, with YAML paths.
+
+Collects every problem before raising, so a user sees all of them at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from routing.exceptions import Problem
+from routing.units import parse_clock
+
+Check = Callable[[Any, str, list[Problem]], None]
+
+
+@dataclass(frozen=True)
+class Key:
+    """One allowed key: its check and whether it must be present."""
+
+    check: Check
+    required: bool = False
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def mapping(schema: dict[str, Key], code: str = "E010") -> Check:
+    """A mapping with exactly the keys of ``schema`` (unknown keys are errors with a hint)."""
+
+    def check(value: Any, path: str, problems: list[Problem]) -> None:
+        if not isinstance(value, dict):
+            problems.append(Problem(code, path, f"{_describe(value)} is not a mapping", f"Give a mapping with keys {', '.join(schema)}."))
+            return
+        for key in value:
+            if key not in schema:
+                hint = difflib.get_close_matches(str(key), list(schema), n=1)
+                fix = f"Did you mean '{hint[0]}'?" if hint else f"Allowed keys: {', '.join(schema)}."
+                problems.append(Problem("E011", f"{path}.{key}" if path else str(key), "unknown key", fix))
+        for key, spec in schema.items():
+            sub = f"{path}.{key}" if path else key
+            if key in value and value[key] is not None:
+                spec.check(value[key], sub, problems)
+            elif spec.required and key not in value:
+                problems.append(Problem("E012", sub, "is missing", "This key is required."))
+            elif spec.required:
+                problems.append(Problem("E012", sub, "is empty (null)", "Give a value."))
+
+    return check
+
+
+def list_of(item: Check, min_items: int = 0) -> Check:
+    """A list whose items all pass ``item``."""
+
+    def check(value: Any, path: str, problems: list[Problem]) -> None:
+        if not isinstance(value, list):
+            problems.append(Problem("E013", path, f"{_describe(value)} is not a list", "Give a YAML list (lines starting with '- ')."))
+            return
+        if len(value) < min_items:
+            problems.append(Problem("E014", path, f"has {len(value)} items", f"Give at least {min_items}."))
+        for i, element in enumerate(value):
+            item(element, f"{path}[{i}]", problems)
+
+    return check
+
+
+def dict_of(item: Check) -> Check:
+    """A mapping from free names to values that pass ``item``."""
+
+    def check(value: Any, path: str, problems: list[Problem]) -> None:
+        if not isinstance(value, dict):
+            problems.append(Problem("E010", path, f"{_describe(value)} is not a mapping", "Give a mapping of names to values."))
+            return
+        for key, element in value.items():
+            if not isinstance(key, str) or not key:
+                problems.append(Problem("E015", f"{path}.{key}", "the name is not a non-empty text", "Use names such as 'seats'."))
+            item(element, f"{path}.{key}", problems)
+
+    return check
+
+
+def number(minimum: float | None = None, exclusive: bool = False, integer: bool = False, code: str = "E020") -> Check:
+    """A number (never a bool), optionally whole and bounded below."""
+
+    def check(value: Any, path: str, problems: list[Problem]) -> None:
+        kind = "a whole number" if integer else "a number"
+        ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
+        if isinstance(value, bool) or not ok_type:
+            problems.append(Problem(code, path, f"{_describe(value)} is not {kind}", f"Give {kind}."))
+            return
+        if minimum is not None and (value <= minimum if exclusive else value < minimum):
+            bound = f"above {minimum}" if exclusive else f"{minimum} or more"
+            problems.append(Problem(code, path, f"{value!r} is out of range", f"Give {kind} {bound}."))
+
+    return check
+
+
+def text(choices: tuple[str, ...] | None = None, code: str = "E021") -> Check:
+    """A non-empty string, optionally from a fixed set."""
+
+    def check(value: Any, path: str, problems: list[Problem]) -> None:
+        if not isinstance(value, str) or not value.strip():
+            problems.append(Problem(code, path, f"{_describe(value)} is not a non-empty text", "Give a text value."))
+        elif choices is not None and value not in choices:
+            hint = difflib.get_close_matches(value, list(choices), n=1)
+            fix = f"Did you mean '{hint[0]}'?" if hint else f"Use one of {', '.join(choices)}."
+            problems.append(Problem(code, path, f"unknown value {value!r}", fix))
+
+    return check
+
+
+def identifier(value: Any, path: str, problems: list[Problem]) -> None:
+    """An id: a non-empty string or an integer (integers are read as their text)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or (isinstance(value, str) and not value.strip()):
+        problems.append(Problem("E022", path, f"{_describe(value)} is not an id", "Give a non-empty text or number."))
+
+
+def boolean(value: Any, path: str, problems: list[Problem]) -> None:
+    """true or false."""
+    if not isinstance(value, bool):
+        problems.append(Problem("E023", path, f"{_describe(value)} is not true/false", "Write true or false."))
+
+
+def clock(value: Any, path: str, problems: list[Problem]) -> None:
+    """A time of day ``"HH:MM"``."""
+    if not isinstance(value, str):
+        problems.append(Problem("E024", path, f"{_describe(value)} is not a time of day", "Write it in quotes as 'HH:MM', e.g. '07:45'."))
+        return
+    try:
+        parse_clock(value)
+    except ValueError as exc:
+        problems.append(Problem("E024", path, str(exc), "Write it as 'HH:MM'."))
+
+
+def window(value: Any, path: str, problems: list[Problem]) -> None:
+    """A time window ``["HH:MM", "HH:MM"]`` that does not close before it opens."""
+    if not isinstance(value, list) or len(value) != 2:
+        problems.append(Problem("E025", path, f"{_describe(value)} is not a window", "Give two times: ['07:30', '08:00']."))
+        return
+    before = len(problems)
+    clock(value[0], f"{path}[0]", problems)
+    clock(value[1], f"{path}[1]", problems)
+    if len(problems) == before and parse_clock(value[1]) < parse_clock(value[0]):
+        problems.append(Problem("E302", path, f"window closes ({value[1]}) before it opens ({value[0]})", "Swap the times or widen the window."))
+
+
+def string_list(value: Any, path: str, problems: list[Problem]) -> None:
+    """A list of ids/names."""
+    list_of(identifier)(value, path, problems)
+
+
+# --- The scenario schema ----------------------------------------------------------
+
+PROFILE = mapping(
+    {
+        "kind": Key(text(("geodesic", "euclidean"))),
+        "circuity": Key(number(1.0)),
+        "speed_kph": Key(lambda v, p, pr: (number(0, exclusive=True) if not isinstance(v, list) else list_of(_speed_band, 1))(v, p, pr)),
+        "scale": Key(number(1, integer=True)),
+        "truncate_decimals": Key(number(0, integer=True)),
+    }
+)
+
+
+def _speed_band(value: Any, path: str, problems: list[Problem]) -> None:
+    if not isinstance(value, list) or len(value) != 2:
+        problems.append(Problem("E512", path, f"{_describe(value)} is not a band", "Give [up_to_km, speed_kph]; the last band's up_to_km is null."))
+        return
+    if value[0] is not None:
+        number(0, exclusive=True)(value[0], f"{path}[0]", problems)
+    number(0, exclusive=True)(value[1], f"{path}[1]", problems)
+
+
+LOCATION = mapping(
+    {
+        "id": Key(identifier, required=True),
+        "name": Key(text()),
+        "kind": Key(text()),
+        "lat": Key(number()),
+        "lon": Key(number()),
+        "x": Key(number()),
+        "y": Key(number()),
+    }
+)
+
+VEHICLE_TYPE = mapping(
+    {
+        "id": Key(identifier, required=True),
+        "label": Key(text()),
+        "capacity": Key(dict_of(number(0, integer=True, code="E201")), required=True),
+        "profile": Key(text()),
+        "skills": Key(string_list),
+        "fuel": Key(text(("diesel", "petrol", "hvo", "electric"))),
+        "fixed_cost_dkk": Key(number(0)),
+        "cost_per_hour_dkk": Key(number(0)),
+        "cost_per_km_dkk": Key(number(0)),
+        "max_duration_min": Key(number(0, exclusive=True)),
+    }
+)
+
+VEHICLE = mapping(
+    {
+        "id": Key(identifier, required=True),
+        "type": Key(identifier, required=True),
+        "start": Key(identifier, required=True),
+        "end": Key(identifier),
+        "shift": Key(window),
+        "max_duration_min": Key(number(0, exclusive=True)),
+        "count": Key(number(1, integer=True)),
+    }
+)
+
+RIDE = mapping(
+    {
+        "absolute_min": Key(number(0, exclusive=True)),
+        "relative": Key(number(0)),
+        "min_extra_min": Key(number(0)),
+    }
+)
+
+VISIT = mapping(
+    {
+        "location": Key(identifier, required=True),
+        "window": Key(window),
+        "service_min": Key(number(0)),
+    }
+)
+
+REQUEST = mapping(
+    {
+        "id": Key(identifier, required=True),
+        "label": Key(text()),
+        "area": Key(number(1, integer=True)),
+        "pickup": Key(VISIT, required=True),
+        "dropoff": Key(VISIT, required=True),
+        "load": Key(dict_of(number(0, integer=True, code="E306"))),
+        "max_ride": Key(RIDE),
+        "solo": Key(boolean),
+        "not_with": Key(string_list),
+        "skills": Key(string_list),
+    }
+)
+
+DEFAULTS = mapping(
+    {
+        "service_min": Key(number(0)),
+        "load": Key(dict_of(number(0, integer=True))),
+        "max_ride": Key(RIDE),
+    }
+)
+
+SOLVER = mapping(
+    {
+        "time_limit_s": Key(number(0, exclusive=True)),
+        "solution_limit": Key(number(1, integer=True)),
+        "first_solution": Key(text()),
+        "metaheuristic": Key(text()),
+        "seed": Key(number(0, integer=True)),
+        "objective": Key(text(("cost", "distance"))),
+    }
+)
+
+SCENARIO = mapping(
+    {
+        "schema": Key(text(("routing.scenario/1",))),
+        "name": Key(text()),
+        "description": Key(text()),
+        "profiles": Key(dict_of(PROFILE)),
+        "reference_profile": Key(text()),
+        "defaults": Key(DEFAULTS),
+        "locations": Key(list_of(LOCATION, 1), required=True),
+        "vehicle_types": Key(list_of(VEHICLE_TYPE, 1), required=True),
+        "vehicles": Key(list_of(VEHICLE, 1), required=True),
+        "requests": Key(list_of(REQUEST), required=True),
+        "solver": Key(SOLVER),
+    }
+)
+
+
+def validate_scenario_dict(data: dict[str, Any]) -> list[Problem]:
+    """Check a scenario dict's structure; return every problem found (empty list: fine)."""
+    problems: list[Problem] = []
+    SCENARIO(data, "", problems)
+    return problems

@@ -1,0 +1,146 @@
+"""The solve stage: Scenario + MatrixSet + SolveParams → Plan.
+
+1. Prove which requests cannot be served at all (``servability``) and set them aside.
+2. Route the rest with the backend within the wall-clock limit.
+3. Turn solver visits into stops (consecutive visits at one place become one stop).
+4. Give any request the solver left out an idle vehicle that can serve it alone.
+5. List every request not served, with the reason.
+
+The plan is not trusted: callers pass it through ``routing.check.check_plan``.
+"""
+
+from __future__ import annotations
+
+import time
+
+from routing.exceptions import SolveError
+from routing.limits import ride_limits_s
+from routing.matrix.provider import MatrixSet
+from routing.model import Scenario
+from routing.solve.ortools_backend import Visit, solve_ortools
+from routing.solve.params import SolveParams
+from routing.solve.plan import Plan, Route, SolveStats, Stop, Unserved
+from routing.solve.servability import AloneSchedule, Servability, alone_schedule, check_servability
+
+
+def solve(scenario: Scenario, matrices: MatrixSet, params: SolveParams | None = None) -> Plan:
+    """Plan the scenario's requests on its fleet.
+
+    Parameters
+    ----------
+    scenario
+        The model.
+    matrices
+        Its travel matrices (``routing.matrix.build_matrices``).
+    params
+        Solver settings; default: the scenario's own.
+
+    Returns
+    -------
+    Plan
+        Routes, unserved requests with reasons, and solve statistics.
+
+    Raises
+    ------
+    SolveError
+        When no plan was found within the time limit (the solver returned
+        nothing, or a plan with every servable request dropped).
+    """
+    params = params or scenario.solver
+    started = time.monotonic()
+    deadline = started + params.time_limit_s
+    servability = check_servability(scenario, matrices)
+    servable = [r for r in scenario.requests if servability[r.id].is_servable]
+    unserved = [Unserved(r.id, f"infeasible on its own: {servability[r.id].reason}", "infeasible") for r in scenario.requests if not servability[r.id].is_servable]
+
+    routes: list[Route] = []
+    stats = SolveStats(backend="ortools", status="NO_REQUESTS", params=params.as_dict())
+    if servable:
+        raw = solve_ortools(scenario, matrices, servable, params, deadline)
+        if not raw.found or len(raw.dropped) == len(servable):
+            raise SolveError(
+                f"no plan found within the time limit ({params.time_limit_s:g} s; OR-Tools status {raw.status}): "
+                "raise --time-limit, or split the scenario"
+            )
+        routes = [_route(scenario, matrices, vid, visits) for vid, visits in raw.routes.items()]
+        dropped = set(raw.dropped)
+        rescued = _rescue(scenario, matrices, [r.id for r in servable if r.id in dropped], {r.vehicle for r in routes}, servability)
+        routes += rescued
+        placed = {rid for route in rescued for rid in route.request_ids}
+        unserved += [
+            Unserved(rid, f"servable alone (e.g. by vehicle {servability[rid].vehicles[0]}) but not placed within the time limit; no idle vehicle could take it", "not_placed")
+            for rid in raw.dropped
+            if rid not in placed
+        ]
+        stats = SolveStats(
+            backend="ortools",
+            status=raw.status,
+            wall_time_s=round(time.monotonic() - started, 3),
+            build_time_s=round(raw.build_time_s, 3),
+            first_solution_s=None if raw.first_solution_s is None else round(raw.first_solution_s, 3),
+            num_solutions=raw.num_solutions,
+            objective=raw.objective,
+            params=params.as_dict(),
+        )
+    order = {v.id: i for i, v in enumerate(scenario.vehicles)}
+    routes.sort(key=lambda route: order[route.vehicle])
+    request_order = {r.id: i for i, r in enumerate(scenario.requests)}
+    unserved.sort(key=lambda u: request_order[u.request])
+    return Plan(tuple(routes), tuple(unserved), stats)
+
+
+def _route(scenario: Scenario, matrices: MatrixSet, vehicle_id: str, visits: list[Visit]) -> Route:
+    """Stops from solver visits: leave each stop right after service; wait, if at all, on arrival.
+
+    Consecutive visits at one location form one stop, unless a pickup would come
+    before a drop-off there (stops serve drop-offs first).
+    """
+    vehicle = next(v for v in scenario.vehicles if v.id == vehicle_id)
+    profile = scenario.vehicle_type(vehicle.type).profile
+    service = {r.id: (r.pickup.service_s, r.dropoff.service_s) for r in scenario.requests}
+    first, last = visits[0], visits[-1]
+    stops: list[Stop] = [Stop(first.location, first.time_s, first.time_s)]
+    groups: list[list[Visit]] = []
+    for visit in visits[1:-1]:
+        group = groups[-1] if groups else None
+        if group and group[-1].location == visit.location and not (visit.kind == "dropoff" and any(g.kind == "pickup" for g in group)):
+            group.append(visit)
+        else:
+            groups.append([visit])
+    for group in groups:
+        prev = stops[-1]
+        arrival = prev.departure_s + matrices.travel_s(profile, prev.location, group[0].location)
+        end = group[-1]
+        departure = end.time_s + service[end.request][0 if end.kind == "pickup" else 1]  # type: ignore[index]
+        # Drop-offs first, then pickups, in the order served.
+        drops = tuple(v.request for v in group if v.kind == "dropoff")
+        picks = tuple(v.request for v in group if v.kind == "pickup")
+        stops.append(Stop(group[0].location, arrival, departure, group[0].time_s, picks, drops))  # type: ignore[arg-type]
+    prev = stops[-1]
+    arrival = prev.departure_s + matrices.travel_s(profile, prev.location, last.location)
+    stops.append(Stop(last.location, arrival, arrival))
+    return Route(vehicle_id, tuple(stops))
+
+
+def _rescue(scenario: Scenario, matrices: MatrixSet, dropped: list[str], used: set[str], servability: dict[str, Servability]) -> list[Route]:
+    """Give each dropped but servable request an idle vehicle that can serve it alone."""
+    limits = ride_limits_s(scenario, matrices)
+    idle = [v for v in scenario.vehicles if v.id not in used]
+    routes: list[Route] = []
+    for rid in dropped:
+        request = scenario.request(rid)
+        for v in idle:
+            if v.id not in servability[rid].vehicles:
+                continue
+            plan = alone_schedule(scenario, matrices, request, v, limits[rid])
+            if isinstance(plan, AloneSchedule):
+                visits = [
+                    Visit("start", v.start, plan.leave_s),
+                    Visit("pickup", request.pickup.location, plan.pickup_s, rid),
+                    Visit("dropoff", request.dropoff.location, plan.dropoff_s, rid),
+                    Visit("end", v.end, plan.back_s),
+                ]
+                routes.append(_route(scenario, matrices, v.id, visits))
+                idle.remove(v)
+                break
+    return routes
