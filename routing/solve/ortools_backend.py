@@ -213,9 +213,10 @@ def _allowed_vehicles(routing: pywrapcp.RoutingModel, manager: pywrapcp.RoutingI
 
 def _schedule_finalizers(routing: pywrapcp.RoutingModel, manager: pywrapcp.RoutingIndexManager, time_dim: pywrapcp.RoutingDimension, scenario: Scenario, nodes: _Nodes) -> None:
     """Leave depots late, return early, pick up late and drop off early: short duties and rides."""
+    # Order matters: return as early as possible first, then leave as late as that allows.
     for v_idx in range(len(scenario.vehicles)):
-        routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(v_idx)))
         routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(v_idx)))
+        routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(v_idx)))
     for k in range(len(nodes.requests)):
         routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(manager.NodeToIndex(nodes.pickup(k))))
         routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(manager.NodeToIndex(nodes.dropoff(k))))

@@ -61,19 +61,22 @@ def _alone(scenario: Scenario, matrices: MatrixSet, index: dict[str, int], r: Re
     if limit is not None and direct > limit:
         return f"its direct trip ({_minutes(direct)} on profile {vt.profile!r}) already exceeds its maximum ride time ({_minutes(limit)})"
     earliest_pick = max(v.shift.start_s + to_pick, wp.start_s)
-    # Pick up as late as the windows allow, to keep the ride short.
-    latest_pick = min(wp.end_s, wd.end_s - sp - direct)
+    # Pick up as late as the windows and the shift allow, to keep the ride short.
+    bounds = {
+        f"vehicle {v.id} cannot reach the pickup before its window closes ({format_clock(wp.end_s)})": wp.end_s,
+        f"the drop-off window closes ({format_clock(wd.end_s)}) before vehicle {v.id} can get there": wd.end_s - sp - direct,
+        f"vehicle {v.id} cannot return to its depot before its shift ends ({format_clock(v.shift.end_s)})": v.shift.end_s - to_end - sd - direct - sp,
+    }
+    latest_pick = min(bounds.values())
     if latest_pick < earliest_pick:
-        if earliest_pick > wp.end_s:
-            return f"vehicle {v.id} cannot reach the pickup before its window closes ({format_clock(wp.end_s)})"
-        return f"the drop-off window closes ({format_clock(wd.end_s)}) before vehicle {v.id} can get there"
+        return next(why for why, bound in bounds.items() if bound < earliest_pick)
     drop_start = max(latest_pick + sp + direct, wd.start_s)
     ride = drop_start - latest_pick - sp
     if limit is not None and ride > limit:
         return f"the windows force a ride of {_minutes(ride)}, above the maximum ride time ({_minutes(limit)})"
     back = drop_start + sd + to_end
     if back > v.shift.end_s:
-        return f"vehicle {v.id} cannot return to its depot before its shift ends ({format_clock(v.shift.end_s)})"
+        return f"waiting for the drop-off window keeps vehicle {v.id} out past its shift end ({format_clock(v.shift.end_s)})"
     longest = max_duration_s(scenario, v)
     leave = max(v.shift.start_s, latest_pick - to_pick)
     if longest is not None and back - leave > longest:

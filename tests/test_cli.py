@@ -1,0 +1,105 @@
+"""The command line: solve writes a checked plan.json and stops.csv; check judges plans; errors exit with the right code."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str) -> int:
+    return main(list(args))
+
+
+@pytest.fixture(scope="module")
+def demo_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Solve the embedded demo once (solution limit: deterministic)."""
+    out = tmp_path_factory.mktemp("demo")
+    assert run("solve", "--out", str(out), "--solution-limit", "40", "--time-limit", "120", "--no-cache", "--quiet") == 0
+    return out
+
+
+def test_solve_demo_writes_plan_json_of_the_schema(demo_plan: Path) -> None:
+    """Tests the routing.plan/1 contents promised by the interface."""
+    plan = json.loads((demo_plan / "plan.json").read_text())
+    assert plan["schema"] == "routing.plan/1"
+    assert {"routes", "requests", "vehicles", "unserved", "summary"} <= plan.keys()
+    stop = plan["routes"][0]["stops"][1]
+    assert {"location", "lat", "lon", "arrival_s", "departure_s", "pickup", "dropoff"} <= stop.keys()
+    assert {"vehicle", "stops", "distance_m", "duration_s"} <= plan["routes"][0].keys()
+    request = plan["requests"][0]
+    assert {"id", "pickup_window_s", "dropoff_window_s", "max_ride_s", "load", "solo", "not_with"} <= request.keys()
+    assert {"id", "capacity", "shift_s"} <= plan["vehicles"][0].keys()
+    assert plan["summary"]["feasible"] is True
+    # Every request that can be served is served in the demo.
+    assert plan["summary"]["served"] == len(plan["requests"]) and plan["unserved"] == []
+
+
+def test_stops_csv_lists_every_pickup(demo_plan: Path) -> None:
+    """Tests that the vognløb CSV names every request once as a pickup."""
+    rows = list(csv.DictReader((demo_plan / "stops.csv").open()))
+    picked = [r for row in rows for r in row["pickup"].split(";") if r]
+    plan = json.loads((demo_plan / "plan.json").read_text())
+    assert sorted(picked) == sorted(r["id"] for r in plan["requests"])
+
+
+def test_check_accepts_the_solved_plan_and_rejects_a_tampered_one(demo_plan: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Tests 'cli.py check': exit 0 for the engine's plan, 1 with the violations for a broken copy."""
+    scenario = str(ROOT / "scenarios" / "demo.yaml")
+    assert run("check", scenario, str(demo_plan / "plan.json"), "--no-cache") == 0
+    plan = json.loads((demo_plan / "plan.json").read_text())
+    route = plan["routes"][0]
+    route["stops"][1]["arrival_s"] -= 3600  # faster than the road allows
+    moved = route["stops"][1]["pickup"] or route["stops"][1]["dropoff"]
+    assert moved
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text(json.dumps(plan))
+    capsys.readouterr()
+    assert run("check", scenario, str(tampered), "--no-cache") == 1
+    assert "[travel]" in capsys.readouterr().out
+
+
+def test_bad_input_exits_2_with_json_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Tests that an input error exits 2 and ends stderr with a JSON line naming the problems."""
+    code = run("solve", str(ROOT / "tests" / "fixtures" / "unknown_key.yaml"), "--out", str(tmp_path))
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    detail = json.loads(err[-1])
+    assert detail["error"] == "input" and detail["problems"][0]["path"] == "requests[0].pickup.windw"
+    assert not (tmp_path / "plan.json").exists()
+
+
+def test_no_plan_within_the_time_limit_exits_3_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Tests that a time limit too short for any plan is reported, never written as a plan."""
+    code = run("solve", "--out", str(tmp_path), "--time-limit", "0.001", "--no-cache")
+    assert code == 3
+    assert "no plan found within the time limit" in capsys.readouterr().err
+    assert not (tmp_path / "plan.json").exists()
+
+
+def test_unservable_request_is_listed_and_the_rest_planned(tmp_path: Path) -> None:
+    """Tests that a wheelchair user with no lift vehicle is listed as unserved with the reason."""
+    assert run("solve", str(ROOT / "tests" / "fixtures" / "wheelchair_without_lift_vehicle.yaml"), "--out", str(tmp_path), "--no-cache", "--quiet") == 0
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    assert [u["request"] for u in plan["unserved"]] == ["wheelchair"]
+    assert "infeasible on its own" in plan["unserved"][0]["reason"]
+    assert plan["summary"]["served"] == 1
+
+
+def test_cli_runs_as_a_script(tmp_path: Path) -> None:
+    """Tests the real entry point in a subprocess on the small fixture, with the matrix cache."""
+    cache = tmp_path / "cache"
+    args = [sys.executable, str(ROOT / "cli.py"), "solve", str(ROOT / "tests" / "fixtures" / "ok_small.yaml"), "--out", str(tmp_path / "out"), "--cache-dir", str(cache)]
+    for _ in range(2):  # second run loads the matrices from the cache
+        done = subprocess.run(args, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+    assert "feasible" in done.stdout
+    assert list(cache.glob("*.npy"))
