@@ -153,3 +153,27 @@ def test_idle_vehicle_takes_request_the_search_left_out() -> None:
     plan, _ = solve_checked(planar(LINE, requests, vehicles=vehicles, solution_limit=1))
     assert not plan.unserved
     assert len(plan.routes) == 3
+
+
+def test_all_dropped_first_solution_is_reported_as_no_plan() -> None:
+    """Tests that an OR-Tools answer with every request dropped is recognised and never returned as a plan."""
+    import pytest
+
+    from routing import SolveError, SolveParams, build_matrices, solve
+
+    scenario = planar(LINE, [req("r1", "a", "s"), req("r2", "b", "s")])
+    params = SolveParams(time_limit_s=30, solution_limit=1, first_solution="ALL_UNPERFORMED", metaheuristic="GREEDY_DESCENT")
+    with pytest.raises(SolveError, match="no plan found within the time limit"):
+        solve(scenario, build_matrices(scenario), params)
+
+
+def test_same_seed_same_plan_and_seeds_are_valid() -> None:
+    """Tests determinism for a seed under a solution limit, and that seeded solves stay feasible."""
+    from routing import SolveParams
+
+    points = {"depot": (0, 0), **{f"p{i}": (i * 7 % 23, i * 11 % 19) for i in range(10)}}
+    requests = [req(f"r{i}", f"p{i}", f"p{(i + 3) % 10}", dw=(60, 120)) for i in range(10)]
+    vehicles = [Vehicle(f"v{i}", "car", "depot", "depot") for i in range(3)]
+    scenario = planar(points, requests, vehicles=vehicles)
+    plans = [solve_checked(scenario, SolveParams(time_limit_s=60, solution_limit=20, seed=seed))[0].routes for seed in (0, 7, 7)]
+    assert plans[1] == plans[2]

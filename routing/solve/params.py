@@ -55,8 +55,9 @@ class SolveParams:
     metaheuristic
         OR-Tools local-search metaheuristic name.
     seed
-        Seed for randomised parts. OR-Tools' own search is deterministic for a
-        given model and limit; the seed is recorded and used by randomised stages.
+        0 keeps the scenario's request order; any other value permutes the order in
+        which requests enter the model, which changes OR-Tools' (otherwise
+        deterministic) search trajectory. Same seed and solution limit, same plan.
     objective
         ``cost`` or ``distance`` (see ``OBJECTIVES``).
     log_search

@@ -11,6 +11,7 @@ The plan is not trusted: callers pass it through ``routing.check.check_plan``.
 
 from __future__ import annotations
 
+import random
 import time
 
 from routing.exceptions import SolveError
@@ -56,6 +57,9 @@ def solve(scenario: Scenario, matrices: MatrixSet, params: SolveParams | None = 
     routes: list[Route] = []
     stats = SolveStats(backend="ortools", status="NO_REQUESTS", params=params.as_dict())
     if servable:
+        if params.seed:
+            # The seed permutes the model's request order: another, equally valid search trajectory.
+            random.Random(params.seed).shuffle(servable)
         raw = solve_ortools(scenario, matrices, servable, params, deadline)
         if not raw.found or len(raw.dropped) == len(servable):
             raise SolveError(
