@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from routing.limits import max_duration_s, ride_limits_s
 from routing.matrix.provider import MatrixSet
-from routing.model import Request, Scenario, Vehicle
+from routing.model import Request, Scenario, Vehicle, Visit
 from routing.solve.plan import Plan, Route
 from routing.units import METRES_PER_KM, SECONDS_PER_HOUR, format_clock
 
@@ -138,9 +138,15 @@ class _RouteReplay:
             self.flag("structure", f"starts at {stops[0].location!r}, not at the vehicle's start depot {v.start!r}")
         if stops[-1].location != v.end:
             self.flag("structure", f"ends at {stops[-1].location!r}, not at the vehicle's end depot {v.end!r}")
-        for end in (stops[0], stops[-1]):
-            if end.pickup or end.dropoff:
-                self.flag("structure", "depot stops must not pick up or drop off passengers")
+        if stops[0].dropoff or stops[-1].pickup or stops[-1].dropoff:
+            self.flag("structure", "depot stops serve nobody, except depot deliveries boarding at the start")
+        for k, stop in enumerate(stops):
+            for rid in stop.pickup:
+                request = requests.get(rid)
+                if request is not None and request.pickup is None and k != 0:
+                    self.flag("structure", f"depot delivery {rid} must board at the start depot (stop 0), not stop {k}", rid)
+                if request is not None and request.pickup is not None and k == 0:
+                    self.flag("structure", f"{rid} is picked up at {request.pickup.location!r}, not at the start depot", rid)
         for stop in stops:
             if stop.location not in index:
                 self.flag("unknown", f"unknown location {stop.location!r}")
@@ -175,7 +181,7 @@ class _RouteReplay:
                 if request is None:
                     self.flag("unknown", f"stop {k} names unknown request {rid!r}", rid)
                     continue
-                visit = request.pickup if kind == "pickup" else request.dropoff
+                visit = (request.pickup or Visit(v.start)) if kind == "pickup" else request.dropoff
                 if visit.location != stop.location:
                     self.flag("structure", f"{kind} of {rid} belongs at {visit.location!r}, not at stop {k} ({stop.location!r})", rid)
                 window = visit.effective_window

@@ -7,12 +7,7 @@ ride time of each request and the effective maximum duration of each vehicle.
 from __future__ import annotations
 
 from routing.matrix.provider import MatrixSet
-from routing.model import Request, Scenario, Vehicle
-
-
-def direct_time_s(request: Request, matrices: MatrixSet, profile: str) -> int:
-    """Direct travel time of a request on ``profile``, seconds."""
-    return matrices.travel_s(profile, request.pickup.location, request.dropoff.location)
+from routing.model import Scenario, Vehicle
 
 
 def ride_limits_s(scenario: Scenario, matrices: MatrixSet) -> dict[str, int | None]:
@@ -25,7 +20,8 @@ def ride_limits_s(scenario: Scenario, matrices: MatrixSet) -> dict[str, int | No
     durations = matrices.duration_s[scenario.reference_profile]
     limits: dict[str, int | None] = {}
     for r in scenario.requests:
-        direct = int(durations[index[r.pickup.location], index[r.dropoff.location]])
+        # Depot deliveries allow only absolute limits (validated), so their direct time is moot.
+        direct = 0 if r.pickup is None else int(durations[index[r.pickup.location], index[r.dropoff.location]])
         limits[r.id] = r.ride.limit_s(direct)
     return limits
 

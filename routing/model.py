@@ -231,6 +231,8 @@ class Request:
     pickup, dropoff
         The two visits. A window on the pickup is a pickup window; a window on the
         drop-off is an arrive-by (*senest fremme*) window. Windows bound the start of service.
+        ``pickup=None`` makes a *depot delivery*: the load boards at the start depot
+        of whichever vehicle serves it (the classic VRP customer; used for benchmarks).
     load
         Space taken on board per dimension, e.g. ``seats=1`` or ``wheelchairs=1, seats=1``.
     ride
@@ -246,7 +248,7 @@ class Request:
     """
 
     id: str
-    pickup: Visit
+    pickup: Visit | None
     dropoff: Visit
     load: Quantities = field(default_factory=lambda: Quantities.of(seats=1))
     ride: RideTimeRule = field(default_factory=RideTimeRule)
@@ -261,7 +263,7 @@ class Request:
         problems: list[Problem] = []
         if not self.id:
             problems.append(Problem("E304", "Request.id", "the id is empty", "Give every request a non-empty id."))
-        if self.pickup.location == self.dropoff.location:
+        if self.pickup is not None and self.pickup.location == self.dropoff.location:
             problems.append(Problem("E305", f"{where}.dropoff.location", f"drop-off is the pickup location {self.pickup.location!r}", "A trip must go somewhere else."))
         if not any(amount > 0 for _, amount in self.load):
             problems.append(Problem("E306", f"{where}.load", f"{self.load.as_dict()!r} takes no space", "A passenger takes at least one seat or wheelchair place."))
@@ -269,11 +271,25 @@ class Request:
             problems.append(Problem("E307", f"{where}.not_with", "names the request itself", "List only other requests."))
         if self.area is not None and not 1 <= self.area <= 15:
             problems.append(Problem("E308", f"{where}.area", f"{self.area!r} is not a befordringsområde", "Give a number from 1 to 15."))
-        if self.pickup.window and self.dropoff.window and self.dropoff.window.end_s < self.pickup.window.start_s:
+        if self.pickup is None and self.ride.is_limited:
+            problems.append(Problem("E316", f"{where}.max_ride", "a depot delivery (no pickup) cannot have a ride limit", "Give the request a pickup visit, or drop the limit."))
+        if self.pickup is None and (self.solo or self.not_with):
+            problems.append(Problem("E317", f"{where}", "a depot delivery (no pickup) cannot be solo or have not_with", "Give the request a pickup visit."))
+        if self.pickup and self.pickup.window and self.dropoff.window and self.dropoff.window.end_s < self.pickup.window.start_s:
             problems.append(
                 Problem("E309", f"{where}.dropoff.window", f"closes ({format_clock(self.dropoff.window.end_s)}) before the pickup window opens ({format_clock(self.pickup.window.start_s)})", "Check the two windows.")
             )
         _raise(problems)
+
+    @property
+    def is_depot_delivery(self) -> bool:
+        """True when the load boards at the serving vehicle's start depot (no pickup visit)."""
+        return self.pickup is None
+
+    @property
+    def visits(self) -> tuple[Visit, ...]:
+        """The request's visits: pickup (if any) and drop-off."""
+        return (self.dropoff,) if self.pickup is None else (self.pickup, self.dropoff)
 
 
 @dataclass(frozen=True, slots=True)
@@ -450,7 +466,7 @@ class Scenario:
     def horizon_s(self) -> int:
         """Latest time any window or shift allows (at least 48 h)."""
         ends = [v.shift.end_s for v in self.vehicles]
-        ends += [w.end_s for r in self.requests for w in (r.pickup.window, r.dropoff.window) if w]
+        ends += [v.window.end_s for r in self.requests for v in r.visits if v.window]
         return max([MAX_CLOCK_S, *ends])
 
     @property
@@ -499,8 +515,9 @@ def _scenario_problems(s: Scenario) -> Iterator[Problem]:
     request_ids = {r.id for r in s.requests}
     for r in s.requests:
         for end in ("pickup", "dropoff"):
-            loc = getattr(r, end).location
-            if loc not in location_ids:
+            visit = getattr(r, end)
+            loc = visit.location if visit else None
+            if visit and loc not in location_ids:
                 yield Problem("E313", f"Request {r.id!r}.{end}.location", f"unknown location {loc!r}", "Name a location defined under locations.")
         for other in sorted(r.not_with - request_ids):
             yield Problem("E314", f"Request {r.id!r}.not_with", f"unknown request {other!r}", "Name requests defined under requests.")

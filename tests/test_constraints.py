@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from conftest import at, planar, req, solve_checked, vehicle_of
 
 from routing import Quantities, TimeWindow, Vehicle, VehicleType
@@ -177,3 +179,26 @@ def test_same_seed_same_plan_and_seeds_are_valid() -> None:
     scenario = planar(points, requests, vehicles=vehicles)
     plans = [solve_checked(scenario, SolveParams(time_limit_s=60, solution_limit=20, seed=seed))[0].routes for seed in (0, 7, 7)]
     assert plans[1] == plans[2]
+
+
+def test_depot_deliveries_fill_the_vehicle_from_the_start() -> None:
+    """Tests VRP-style requests without pickup: loads board at the depot, so capacity splits them."""
+    types = [VehicleType("van", Quantities.of(seats=2), profile="grid", cost_per_hour_dkk=300)]
+    vehicles = [Vehicle(f"v{i}", "van", "depot", "depot") for i in (1, 2)]
+    requests = [req(f"d{i}", "a", "s", dw=(30, 200)) for i in range(3)]
+    requests = [replace(r, pickup=None) for r in requests]
+    plan, _ = solve_checked(planar(LINE, requests, types, vehicles))
+    assert not plan.unserved and len(plan.routes) == 2
+    for route in plan.routes:
+        assert set(route.stops[0].pickup) == {r for s in route.stops for r in s.dropoff}
+
+
+def test_depot_deliveries_and_pairs_share_capacity() -> None:
+    """Tests the mixed case: a vehicle leaving full with depot loads cannot also pick up a passenger early."""
+    types = [VehicleType("van", Quantities.of(seats=2), profile="grid", cost_per_hour_dkk=300)]
+    vehicles = [Vehicle(f"v{i}", "van", "depot", "depot") for i in (1, 2)]
+    deliveries = [replace(req(f"d{i}", "a", "s", dw=(30, 35)), pickup=None) for i in range(2)]
+    passenger = req("p", "a", "b", pw=(10, 12), dw=(20, 25))
+    plan, _ = solve_checked(planar(LINE, [*deliveries, passenger], types, vehicles))
+    assert not plan.unserved
+    assert vehicle_of(plan, "p") != vehicle_of(plan, "d0") or vehicle_of(plan, "p") != vehicle_of(plan, "d1")

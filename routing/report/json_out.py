@@ -77,9 +77,9 @@ def plan_to_dict(scenario: Scenario, plan: Plan, result: CheckResult) -> dict[st
             {
                 "id": r.id,
                 "area": r.area,
-                "pickup_location": r.pickup.location,
+                "pickup_location": r.pickup.location if r.pickup else None,
                 "dropoff_location": r.dropoff.location,
-                "pickup_window_s": r.pickup.window.as_list() if r.pickup.window else None,
+                "pickup_window_s": r.pickup.window.as_list() if r.pickup and r.pickup.window else None,
                 "dropoff_window_s": r.dropoff.window.as_list() if r.dropoff.window else None,
                 "max_ride_s": result.ride_limits_s.get(r.id),
                 "load": r.load.as_dict(),

@@ -212,7 +212,7 @@ class _Builder:
             id=str(spec["id"]),
             label=spec.get("label", ""),
             area=spec.get("area"),
-            pickup=visit(spec["pickup"]),
+            pickup=visit(spec["pickup"]) if spec.get("pickup") is not None else None,
             dropoff=visit(spec["dropoff"]),
             load=Quantities.of(load),
             ride=_ride(spec.get("max_ride", defaults.get("max_ride"))),

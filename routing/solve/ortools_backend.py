@@ -4,8 +4,8 @@ This is the only module that imports ortools. All arc costs and transit times
 are registered as matrices (one per vehicle type / profile) and all demands as
 vectors: no Python callback runs inside the search.
 
-Node layout: depot nodes first (one per distinct depot location), then two
-nodes per request (pickup ``D + 2k``, drop-off ``D + 2k + 1``).
+Node layout: depot nodes first (one per distinct depot location), then per
+request its pickup node (pickup-and-drop-off requests) and its drop-off node.
 """
 
 from __future__ import annotations
@@ -61,19 +61,23 @@ class RawSolution:
 
 @dataclass
 class _Nodes:
-    """Node-indexed data of one model."""
+    """Node-indexed data of one model.
+
+    Depot nodes come first; then each request's pickup node (pairs only) and drop-off node.
+    """
 
     locations: list[int]  # matrix index of each node
     service_s: list[int]
     depot_of: dict[str, int]  # depot location id -> node
     requests: list[Request]
-    num_depots: int
+    pickup: list[int | None]  # per request: pickup node, None for a depot delivery
+    dropoff: list[int]  # per request: drop-off node
+    owner: dict[int, tuple[int, str]]  # request node -> (request position, "pickup" | "dropoff")
 
-    def pickup(self, k: int) -> int:
-        return self.num_depots + 2 * k
-
-    def dropoff(self, k: int) -> int:
-        return self.num_depots + 2 * k + 1
+    @property
+    def pairs(self) -> list[tuple[int, int, int]]:
+        """``(position, pickup node, drop-off node)`` of every pickup-and-drop-off request."""
+        return [(k, p, self.dropoff[k]) for k, p in enumerate(self.pickup) if p is not None]
 
 
 def _nodes(scenario: Scenario, matrices: MatrixSet, requests: Sequence[Request]) -> _Nodes:
@@ -82,12 +86,18 @@ def _nodes(scenario: Scenario, matrices: MatrixSet, requests: Sequence[Request])
     for v in scenario.vehicles:
         for loc in (v.start, v.end):
             depot_of.setdefault(loc, len(depot_of))
-    locations = [index[loc] for loc in depot_of]
-    service = [0] * len(depot_of)
-    for r in requests:
-        locations += [index[r.pickup.location], index[r.dropoff.location]]
-        service += [r.pickup.service_s, r.dropoff.service_s]
-    return _Nodes(locations, service, depot_of, list(requests), len(depot_of))
+    nodes = _Nodes([index[loc] for loc in depot_of], [0] * len(depot_of), depot_of, list(requests), [], [], {})
+    for k, r in enumerate(requests):
+        for kind, visit in (("pickup", r.pickup), ("dropoff", r.dropoff)):
+            if visit is None:
+                nodes.pickup.append(None)
+                continue
+            node = len(nodes.locations)
+            nodes.locations.append(index[visit.location])
+            nodes.service_s.append(visit.service_s)
+            nodes.owner[node] = (k, kind)
+            (nodes.pickup if kind == "pickup" else nodes.dropoff).append(node)
+    return nodes
 
 
 def _index_manager(scenario: Scenario, nodes: _Nodes) -> pywrapcp.RoutingIndexManager:
@@ -127,10 +137,10 @@ def _time_dimension(routing: pywrapcp.RoutingModel, manager: pywrapcp.RoutingInd
     transits = [by_profile[scenario.vehicle_type(v.type).profile] for v in scenario.vehicles]
     routing.AddDimensionWithVehicleTransits(transits, scenario.horizon_s, scenario.horizon_s, False, "time")
     time_dim = routing.GetDimensionOrDie("time")
-    for k, r in enumerate(nodes.requests):
-        for node, visit in ((nodes.pickup(k), r.pickup), (nodes.dropoff(k), r.dropoff)):
-            w = visit.effective_window
-            time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(w.start_s, w.end_s)
+    for node, (k, kind) in nodes.owner.items():
+        visit = getattr(nodes.requests[k], kind)
+        w = visit.effective_window
+        time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(w.start_s, w.end_s)
     for v_idx, v in enumerate(scenario.vehicles):
         for index in (routing.Start(v_idx), routing.End(v_idx)):
             time_dim.CumulVar(index).SetRange(v.shift.start_s, v.shift.end_s)
@@ -143,27 +153,39 @@ def _time_dimension(routing: pywrapcp.RoutingModel, manager: pywrapcp.RoutingInd
     return time_dim
 
 
-def _vector_dimension(routing: pywrapcp.RoutingModel, name: str, demand: list[int], capacities: list[int]) -> None:
+def _vector_dimension(routing: pywrapcp.RoutingModel, name: str, demand: list[int], capacities: list[int], start_free: bool = False) -> None:
     callback = routing.RegisterUnaryTransitVector(demand)
-    routing.AddDimensionWithVehicleCapacity(callback, 0, capacities, True, name)
+    routing.AddDimensionWithVehicleCapacity(callback, 0, capacities, not start_free, name)
+    if start_free:
+        # The vehicle leaves with its depot deliveries on board and returns empty.
+        dim = routing.GetDimensionOrDie(name)
+        for v_idx in range(len(capacities)):
+            dim.CumulVar(routing.End(v_idx)).SetValue(0)
 
 
 def _load_dimensions(routing: pywrapcp.RoutingModel, scenario: Scenario, nodes: _Nodes) -> None:
     """One capacity dimension per load dimension, plus *enekørsel* and *not together* dimensions."""
+    has_pairs = bool(nodes.pairs)
     for dim in scenario.dimensions:
         demand = [0] * len(nodes.locations)
         for k, r in enumerate(nodes.requests):
-            demand[nodes.pickup(k)], demand[nodes.dropoff(k)] = r.load.get(dim), -r.load.get(dim)
+            q, p = r.load.get(dim), nodes.pickup[k]
+            if p is not None:
+                demand[p], demand[nodes.dropoff[k]] = q, -q
+            else:
+                # Depot deliveries: pure VRP loads accumulate; mixed with pairs they are unloaded.
+                demand[nodes.dropoff[k]] = -q if has_pairs else q
         if any(demand):
             caps = [scenario.vehicle_type(v.type).capacity.get(dim) for v in scenario.vehicles]
-            _vector_dimension(routing, f"load:{dim}", demand, caps)
-    # Enekørsel: a solo passenger weighs the whole capacity, everyone else 1.
+            start_free = has_pairs and any(p is None for p in nodes.pickup)
+            _vector_dimension(routing, f"load:{dim}", demand, caps, start_free)
+    # Enekørsel: a solo passenger weighs the whole capacity, everyone else 1 (pairs only; validated).
     if any(r.solo for r in nodes.requests):
         big = len(nodes.requests) + 1
         demand = [0] * len(nodes.locations)
-        for k, r in enumerate(nodes.requests):
-            weight = big if r.solo else 1
-            demand[nodes.pickup(k)], demand[nodes.dropoff(k)] = weight, -weight
+        for k, p, d in nodes.pairs:
+            weight = big if nodes.requests[k].solo else 1
+            demand[p], demand[d] = weight, -weight
         _vector_dimension(routing, "solo", demand, [big] * len(scenario.vehicles))
     # Not together: one unit-capacity dimension per pair.
     position = {r.id: k for k, r in enumerate(nodes.requests)}
@@ -171,29 +193,30 @@ def _load_dimensions(routing: pywrapcp.RoutingModel, scenario: Scenario, nodes: 
         if a in position and b in position:
             demand = [0] * len(nodes.locations)
             for k in (position[a], position[b]):
-                demand[nodes.pickup(k)], demand[nodes.dropoff(k)] = 1, -1
+                demand[nodes.pickup[k]], demand[nodes.dropoff[k]] = 1, -1  # type: ignore[index]
             _vector_dimension(routing, f"apart:{a}|{b}", demand, [1] * len(scenario.vehicles))
 
 
 def _pickup_delivery(routing: pywrapcp.RoutingModel, manager: pywrapcp.RoutingIndexManager, time_dim: pywrapcp.RoutingDimension, nodes: _Nodes, penalty: int) -> None:
     """Pairs on one vehicle, pickup first; each request droppable at ``penalty``."""
     solver = routing.solver()
-    for k in range(len(nodes.requests)):
-        p, d = manager.NodeToIndex(nodes.pickup(k)), manager.NodeToIndex(nodes.dropoff(k))
+    for _, pickup, dropoff in nodes.pairs:
+        p, d = manager.NodeToIndex(pickup), manager.NodeToIndex(dropoff)
         routing.AddPickupAndDelivery(p, d)
         solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
         solver.Add(time_dim.CumulVar(p) <= time_dim.CumulVar(d))
-        routing.AddDisjunction([p], penalty)
-        routing.AddDisjunction([d], penalty)
+    for node in nodes.owner:
+        routing.AddDisjunction([manager.NodeToIndex(node)], penalty)
 
 
 def _ride_time_limits(routing: pywrapcp.RoutingModel, manager: pywrapcp.RoutingIndexManager, time_dim: pywrapcp.RoutingDimension, nodes: _Nodes, limits: dict[str, int | None]) -> None:
     """Start of drop-off service minus departure from pickup within the ride limit (Cordeau's definition)."""
     solver = routing.solver()
-    for k, r in enumerate(nodes.requests):
+    for k, pickup, dropoff in nodes.pairs:
+        r = nodes.requests[k]
         limit = limits[r.id]
-        if limit is not None:
-            p, d = manager.NodeToIndex(nodes.pickup(k)), manager.NodeToIndex(nodes.dropoff(k))
+        if limit is not None and r.pickup is not None:
+            p, d = manager.NodeToIndex(pickup), manager.NodeToIndex(dropoff)
             solver.Add(time_dim.CumulVar(d) - time_dim.CumulVar(p) <= limit + r.pickup.service_s)
 
 
@@ -206,7 +229,7 @@ def _allowed_vehicles(routing: pywrapcp.RoutingModel, manager: pywrapcp.RoutingI
             if r.skills <= scenario.vehicle_type(v.type).skills and r.load.fits_in(scenario.vehicle_type(v.type).capacity)
         ]
         if len(allowed) < len(scenario.vehicles):
-            for node in (nodes.pickup(k), nodes.dropoff(k)):
+            for node in (n for n in (nodes.pickup[k], nodes.dropoff[k]) if n is not None):
                 # SetAllowedVehiclesForIndex takes no Python list in OR-Tools 9.15; -1 keeps the node droppable.
                 routing.VehicleVar(manager.NodeToIndex(node)).SetValues([-1, *allowed])
 
@@ -217,9 +240,11 @@ def _schedule_finalizers(routing: pywrapcp.RoutingModel, manager: pywrapcp.Routi
     for v_idx in range(len(scenario.vehicles)):
         routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(v_idx)))
         routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(v_idx)))
-    for k in range(len(nodes.requests)):
-        routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(manager.NodeToIndex(nodes.pickup(k))))
-        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(manager.NodeToIndex(nodes.dropoff(k))))
+    for node, (_, kind) in nodes.owner.items():
+        if kind == "pickup":
+            routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(manager.NodeToIndex(node)))
+        else:
+            routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(manager.NodeToIndex(node)))
 
 
 def _search_parameters(params: SolveParams, seconds: float) -> pywrapcp.DefaultRoutingSearchParameters:
@@ -254,13 +279,10 @@ def _extract(routing: pywrapcp.RoutingModel, manager: pywrapcp.RoutingIndexManag
         visits = [Visit("start", v.start, solution.Value(time_dim.CumulVar(index)))]
         index = solution.Value(routing.NextVar(index))
         while not routing.IsEnd(index):
-            node = manager.IndexToNode(index)
-            k, is_drop = divmod(node - nodes.num_depots, 2)
+            k, kind = nodes.owner[manager.IndexToNode(index)]
             r = nodes.requests[k]
             served.add(k)
-            visits.append(
-                Visit("dropoff" if is_drop else "pickup", (r.dropoff if is_drop else r.pickup).location, solution.Value(time_dim.CumulVar(index)), r.id)
-            )
+            visits.append(Visit(kind, getattr(r, kind).location, solution.Value(time_dim.CumulVar(index)), r.id))
             index = solution.Value(routing.NextVar(index))
         visits.append(Visit("end", v.end, solution.Value(time_dim.CumulVar(index))))
         raw.routes[v.id] = visits

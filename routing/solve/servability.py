@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from routing.limits import max_duration_s, ride_limits_s
 from routing.matrix.provider import MatrixSet
-from routing.model import Request, Scenario, Vehicle
+from routing.model import Request, Scenario, Vehicle, Visit
 from routing.units import format_clock
 
 
@@ -54,10 +54,11 @@ def _alone(scenario: Scenario, matrices: MatrixSet, index: dict[str, int], r: Re
     """Schedule when vehicle ``v`` can serve ``r`` alone, else why not."""
     vt = scenario.vehicle_type(v.type)
     dur = matrices.duration_s[vt.profile]
-    start, pick, drop, end = (index[x] for x in (v.start, r.pickup.location, r.dropoff.location, v.end))
+    pickup = r.pickup or Visit(v.start)  # a depot delivery boards at the start depot
+    start, pick, drop, end = (index[x] for x in (v.start, pickup.location, r.dropoff.location, v.end))
     to_pick, direct, to_end = int(dur[start, pick]), int(dur[pick, drop]), int(dur[drop, end])
-    sp, sd = r.pickup.service_s, r.dropoff.service_s
-    wp, wd = r.pickup.effective_window, r.dropoff.effective_window
+    sp, sd = pickup.service_s, r.dropoff.service_s
+    wp, wd = pickup.effective_window, r.dropoff.effective_window
     if limit is not None and direct > limit:
         return f"its direct trip ({_minutes(direct)} on profile {vt.profile!r}) already exceeds its maximum ride time ({_minutes(limit)})"
     earliest_pick = max(v.shift.start_s + to_pick, wp.start_s)

@@ -101,9 +101,10 @@ def _route(scenario: Scenario, matrices: MatrixSet, vehicle_id: str, visits: lis
     """
     vehicle = next(v for v in scenario.vehicles if v.id == vehicle_id)
     profile = scenario.vehicle_type(vehicle.type).profile
-    service = {r.id: (r.pickup.service_s, r.dropoff.service_s) for r in scenario.requests}
+    service = {r.id: (r.pickup.service_s if r.pickup else 0, r.dropoff.service_s) for r in scenario.requests}
     first, last = visits[0], visits[-1]
-    stops: list[Stop] = [Stop(first.location, first.time_s, first.time_s)]
+    depot_loads = tuple(v.request for v in visits if v.kind == "dropoff" and scenario.request(v.request).pickup is None)  # type: ignore[arg-type]
+    stops: list[Stop] = [Stop(first.location, first.time_s, first.time_s, None, depot_loads)]  # type: ignore[arg-type]
     groups: list[list[Visit]] = []
     for visit in visits[1:-1]:
         group = groups[-1] if groups else None
@@ -138,12 +139,10 @@ def _rescue(scenario: Scenario, matrices: MatrixSet, dropped: list[str], used: s
                 continue
             plan = alone_schedule(scenario, matrices, request, v, limits[rid])
             if isinstance(plan, AloneSchedule):
-                visits = [
-                    Visit("start", v.start, plan.leave_s),
-                    Visit("pickup", request.pickup.location, plan.pickup_s, rid),
-                    Visit("dropoff", request.dropoff.location, plan.dropoff_s, rid),
-                    Visit("end", v.end, plan.back_s),
-                ]
+                visits = [Visit("start", v.start, plan.leave_s)]
+                if request.pickup is not None:
+                    visits.append(Visit("pickup", request.pickup.location, plan.pickup_s, rid))
+                visits += [Visit("dropoff", request.dropoff.location, plan.dropoff_s, rid), Visit("end", v.end, plan.back_s)]
                 routes.append(_route(scenario, matrices, v.id, visits))
                 idle.remove(v)
                 break
