@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import solve_checked
 
-from benchmarks.readers import read_cordeau
+from benchmarks.readers import FAMILIES, read_cordeau
 from routing import SolveParams
 
 INSTANCE = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "cordeau_darp" / "instances" / "a2-16.txt"
@@ -14,13 +14,14 @@ INSTANCE = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "cordea
 
 def test_cordeau_a2_16_is_solved_within_ride_limits_near_the_optimum() -> None:
     """Tests a2-16 (2 vehicles, 16 requests, L=30): all served, rides <= 30, distance near the optimum 294.25."""
-    scenario = read_cordeau(INSTANCE, scale=100)
+    scenario = read_cordeau(INSTANCE)
+    scale = FAMILIES["cordeau"].scale
     assert len(scenario.requests) == 16 and len(scenario.vehicles) == 2
     plan, matrices = solve_checked(scenario, SolveParams(time_limit_s=120, solution_limit=300, objective="distance", first_solution="LOCAL_CHEAPEST_INSERTION"))
     assert not plan.unserved
     from routing import check_plan
 
     result = check_plan(scenario, matrices, plan)
-    assert max(t for m in result.routes for t in m.ride_times_s.values()) <= 30 * 100
-    distance = sum(m.distance_m for m in result.routes) / 100
+    assert max(t for m in result.routes for t in m.ride_times_s.values()) <= 30 * scale
+    distance = sum(m.distance_m for m in result.routes) / scale
     assert distance <= 294.25 * 1.05  # loose quality guard; the benchmark measures the real gap

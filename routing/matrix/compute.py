@@ -58,10 +58,12 @@ class GeodesicProvider:
 
 
 class EuclideanProvider:
-    """Exact Euclidean distance in scaled integer units (benchmarks); time equals distance.
+    """Euclidean distance in scaled integer units (benchmarks); travel time equals distance.
 
-    With ``truncate_decimals=k`` each distance is truncated to k decimals before
-    scaling (DIMACS convention for Solomon: k=1), so use ``scale=10**k``.
+    Distances are rounded to the nearest unit; durations are rounded *up*, so a
+    schedule that fits in integers also fits with exact real-valued times. With
+    ``truncate_decimals=k`` each distance is first truncated to k decimals
+    (DIMACS convention for Solomon: k=1, with ``scale=10**k``), and both are exact.
     """
 
     name = "euclidean"
@@ -78,8 +80,10 @@ class EuclideanProvider:
             factor = 10.0**profile.truncate_decimals
             # The small epsilon keeps exact decimals (e.g. 2.0000000001 vs 1.9999999999) stable.
             dist = np.floor(dist * factor + 1e-9) / factor
-        scaled = np.rint(dist * profile.scale).astype(np.int64)
-        return scaled, scaled.copy()
+            scaled = np.rint(dist * profile.scale).astype(np.int64)
+            return scaled, scaled.copy()
+        exact = dist * profile.scale
+        return np.rint(exact).astype(np.int64), np.ceil(exact - 1e-9).astype(np.int64)
 
 
 PROVIDERS = {"geodesic": GeodesicProvider(), "euclidean": EuclideanProvider()}

@@ -260,7 +260,9 @@ SOLVER = mapping(
         "first_solution": Key(text()),
         "metaheuristic": Key(text()),
         "seed": Key(number(0, integer=True)),
-        "objective": Key(text(("cost", "distance"))),
+        "objective": Key(text(("cost", "distance", "vehicles_then_distance"))),
+        "backend": Key(text(("auto", "ortools", "pyvrp"))),
+        "workers": Key(number(1, integer=True)),
     }
 )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -21,6 +21,7 @@ from routing.limits import max_duration_s, ride_limits_s
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario
 from routing.solve.params import SolveParams
+from routing.solve.raw import RawSolution, Visit
 from routing.units import COST_UNITS_PER_DKK, METRES_PER_KM, SECONDS_PER_HOUR
 
 _STATUS = {
@@ -33,30 +34,6 @@ _STATUS = {
     6: "INFEASIBLE",
     7: "OPTIMAL",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Visit:
-    """One solver node on a route: what happens, where, and when service starts."""
-
-    kind: str  # "start", "pickup", "dropoff", "end"
-    location: str
-    time_s: int
-    request: str | None = None
-
-
-@dataclass
-class RawSolution:
-    """What OR-Tools found: visits per used vehicle, dropped requests and search facts."""
-
-    routes: dict[str, list[Visit]] = field(default_factory=dict)
-    dropped: list[str] = field(default_factory=list)
-    status: str = "NOT_SOLVED"
-    objective: int | None = None
-    num_solutions: int = 0
-    first_solution_s: float | None = None
-    build_time_s: float = 0.0
-    found: bool = False
 
 
 @dataclass
@@ -112,18 +89,30 @@ def _arc_costs(routing: pywrapcp.RoutingModel, scenario: Scenario, matrices: Mat
     by_type: dict[str, int] = {}
     for vt in scenario.vehicle_types:
         dist = matrices.distance_m[vt.profile][np.ix_(loc, loc)]
-        if params.objective == "distance":
+        if params.objective != "cost":
             cost = dist
         else:
             per_m = vt.cost_per_km_dkk * COST_UNITS_PER_DKK / METRES_PER_KM
             # +1 unit per metre keeps distance as a tie-breaker when prices are zero.
             cost = np.rint(dist * per_m).astype(np.int64) + dist
         by_type[vt.id] = routing.RegisterTransitMatrix(cost.tolist())
+    vehicle_cost = _vehicle_weight(scenario, matrices, loc) if params.objective == "vehicles_then_distance" else 0
     for v_idx, v in enumerate(scenario.vehicles):
         vt = scenario.vehicle_type(v.type)
         routing.SetArcCostEvaluatorOfVehicle(by_type[vt.id], v_idx)
         if params.objective == "cost":
             routing.SetFixedCostOfVehicle(int(round(vt.fixed_cost_dkk * COST_UNITS_PER_DKK)), v_idx)
+        elif vehicle_cost:
+            routing.SetFixedCostOfVehicle(vehicle_cost, v_idx)
+
+
+def _vehicle_weight(scenario: Scenario, matrices: MatrixSet, loc: np.ndarray) -> int:
+    """A cost per vehicle above any plan's total distance: one vehicle fewer always wins."""
+    worst = 0
+    for vt in scenario.vehicle_types:
+        dist = matrices.distance_m[vt.profile][np.ix_(loc, loc)]
+        worst = max(worst, int(dist.max(axis=1).sum()) + 1)
+    return worst
 
 
 def _time_dimension(routing: pywrapcp.RoutingModel, manager: pywrapcp.RoutingIndexManager, scenario: Scenario, matrices: MatrixSet, nodes: _Nodes, params: SolveParams) -> pywrapcp.RoutingDimension:

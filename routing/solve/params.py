@@ -36,8 +36,13 @@ METAHEURISTICS = (
 )
 
 #: What the solver minimises. ``cost``: the vehicle types' fixed, per-km and per-hour
-#: cost (an objective, not an invoice); ``distance``: total distance, as in the literature.
-OBJECTIVES = ("cost", "distance")
+#: cost (an objective, not an invoice); ``distance``: total distance; ``vehicles_then_distance``:
+#: fewest vehicles first, then distance (the hierarchical objective of the VRPTW/PDPTW literature).
+OBJECTIVES = ("cost", "distance", "vehicles_then_distance")
+
+#: Backends. ``auto``: PyVRP where it can express the problem (it is much stronger on
+#: classic VRPTW/PDPTW), OR-Tools otherwise and as the fallback.
+BACKENDS = ("auto", "ortools", "pyvrp")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +66,12 @@ class SolveParams:
     objective
         ``cost`` or ``distance`` (see ``OBJECTIVES``).
     log_search
-        Let OR-Tools log its search to stderr.
+        Let the backend log its search to stderr.
+    backend
+        ``auto``, ``ortools`` or ``pyvrp`` (see ``BACKENDS``).
+    workers
+        Independent searches run in parallel processes with seeds ``seed, seed+1, …``;
+        the best plan wins. Default 1.
     """
 
     time_limit_s: float = 10.0
@@ -71,6 +81,8 @@ class SolveParams:
     seed: int = 0
     objective: str = "cost"
     log_search: bool = False
+    backend: str = "auto"
+    workers: int = 1
 
     def __post_init__(self) -> None:
         problems = []
@@ -85,6 +97,10 @@ class SolveParams:
             problems.append(Problem("E504", f"{where}.metaheuristic", f"unknown metaheuristic {self.metaheuristic!r}", f"Use one of {', '.join(METAHEURISTICS)}."))
         if self.objective not in OBJECTIVES:
             problems.append(Problem("E505", f"{where}.objective", f"unknown objective {self.objective!r}", f"Use one of {', '.join(OBJECTIVES)}."))
+        if self.backend not in BACKENDS:
+            problems.append(Problem("E507", f"{where}.backend", f"unknown backend {self.backend!r}", f"Use one of {', '.join(BACKENDS)}."))
+        if self.workers < 1:
+            problems.append(Problem("E508", f"{where}.workers", f"{self.workers!r} is below 1", "Give 1 or more parallel searches."))
         if self.seed < 0:
             problems.append(Problem("E506", f"{where}.seed", f"{self.seed!r} is negative", "Give a seed of 0 or more."))
         if problems:

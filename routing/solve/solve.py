@@ -11,14 +11,19 @@ The plan is not trusted: callers pass it through ``routing.check.check_plan``.
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 
 from routing.exceptions import SolveError
 from routing.limits import ride_limits_s
 from routing.matrix.provider import MatrixSet
-from routing.model import Scenario
-from routing.solve.ortools_backend import Visit, solve_ortools
+from routing.model import Request, Scenario
+from routing.solve.ortools_backend import solve_ortools
+from routing.solve.pyvrp_backend import solve_pyvrp, unsupported
+from routing.solve.raw import Backend, RawSolution, Visit
 from routing.solve.params import SolveParams
 from routing.solve.plan import Plan, Route, SolveStats, Stop, Unserved
 from routing.solve.servability import AloneSchedule, Servability, alone_schedule, check_servability
@@ -55,20 +60,16 @@ def solve(scenario: Scenario, matrices: MatrixSet, params: SolveParams | None = 
     unserved = [Unserved(r.id, f"infeasible on its own: {servability[r.id].reason}", "infeasible") for r in scenario.requests if not servability[r.id].is_servable]
 
     routes: list[Route] = []
-    stats = SolveStats(backend="ortools", status="NO_REQUESTS", params=params.as_dict())
+    stats = SolveStats(backend="none", status="NO_REQUESTS", params=params.as_dict())
     if servable:
-        if params.seed:
-            # The seed permutes the model's request order: another, equally valid search trajectory.
-            random.Random(params.seed).shuffle(servable)
-        raw = solve_ortools(scenario, matrices, servable, params, deadline)
+        backend, raw = _run_backends(scenario, matrices, servable, params, deadline)
         if not raw.found or len(raw.dropped) == len(servable):
             raise SolveError(
-                f"no plan found within the time limit ({params.time_limit_s:g} s; OR-Tools status {raw.status}): "
+                f"no plan found within the time limit ({params.time_limit_s:g} s; {backend} status {raw.status}): "
                 "raise --time-limit, or split the scenario"
             )
         routes = [_route(scenario, matrices, vid, visits) for vid, visits in raw.routes.items()]
-        dropped = set(raw.dropped)
-        rescued = _rescue(scenario, matrices, [r.id for r in servable if r.id in dropped], {r.vehicle for r in routes}, servability)
+        rescued = _rescue(scenario, matrices, raw.dropped, {r.vehicle for r in routes}, servability)
         routes += rescued
         placed = {rid for route in rescued for rid in route.request_ids}
         unserved += [
@@ -77,7 +78,7 @@ def solve(scenario: Scenario, matrices: MatrixSet, params: SolveParams | None = 
             if rid not in placed
         ]
         stats = SolveStats(
-            backend="ortools",
+            backend=backend,
             status=raw.status,
             wall_time_s=round(time.monotonic() - started, 3),
             build_time_s=round(raw.build_time_s, 3),
@@ -91,6 +92,50 @@ def solve(scenario: Scenario, matrices: MatrixSet, params: SolveParams | None = 
     request_order = {r.id: i for i, r in enumerate(scenario.requests)}
     unserved.sort(key=lambda u: request_order[u.request])
     return Plan(tuple(routes), tuple(unserved), stats)
+
+
+BACKENDS: dict[str, Backend] = {"ortools": solve_ortools, "pyvrp": solve_pyvrp}
+
+#: Share of the remaining time kept back for the OR-Tools fallback when PyVRP goes first.
+FALLBACK_RESERVE = 0.05
+
+
+def _run_backends(scenario: Scenario, matrices: MatrixSet, requests: list[Request], params: SolveParams, deadline: float) -> tuple[str, RawSolution]:
+    """Run the chosen backend(s): in ``auto``, PyVRP where it can express the problem, then OR-Tools."""
+    if params.backend == "auto":
+        names = ["pyvrp", "ortools"] if not unsupported(scenario, requests) else ["ortools"]
+    else:
+        names = [params.backend]
+    raw = RawSolution(status="NOT_RUN")
+    for i, name in enumerate(names):
+        last = i == len(names) - 1
+        stop_at = deadline if last else deadline - FALLBACK_RESERVE * max(0.0, deadline - time.monotonic())
+        raw = _portfolio(BACKENDS[name], scenario, matrices, requests, params, stop_at)
+        if raw.found and len(raw.dropped) < len(requests):
+            return name, raw
+    return names[-1], raw
+
+
+def _one_search(args: tuple[Backend, Scenario, MatrixSet, list[Request], SolveParams, float]) -> RawSolution:
+    backend, scenario, matrices, requests, params, deadline = args
+    if params.seed:
+        # The seed also permutes the request order: another, equally valid search trajectory.
+        requests = list(requests)
+        random.Random(params.seed).shuffle(requests)
+    return backend(scenario, matrices, requests, params, deadline)
+
+
+def _portfolio(backend: Backend, scenario: Scenario, matrices: MatrixSet, requests: list[Request], params: SolveParams, deadline: float) -> RawSolution:
+    """``params.workers`` independent searches in parallel processes; the best one wins."""
+    jobs = [(backend, scenario, matrices, requests, replace(params, seed=params.seed + w, workers=1), deadline) for w in range(params.workers)]
+    if len(jobs) == 1:
+        return _one_search(jobs[0])
+    with ProcessPoolExecutor(max_workers=len(jobs), mp_context=multiprocessing.get_context("fork")) as pool:
+        results = list(pool.map(_one_search, jobs))
+    found = [r for r in results if r.found]
+    if not found:
+        return results[0]
+    return min(found, key=lambda r: (len(r.dropped), r.objective if r.objective is not None else 2**63))
 
 
 def _route(scenario: Scenario, matrices: MatrixSet, vehicle_id: str, visits: list[Visit]) -> Route:

@@ -1,0 +1,173 @@
+"""PyVRP backend (the only module that imports pyvrp) for the problems PyVRP can express.
+
+PyVRP (MIT licence) runs a hybrid genetic search that is far stronger than
+OR-Tools' local search on classic VRPTW and PDPTW. It expresses time windows,
+multiple load dimensions, pickup-and-delivery shipments, depot deliveries,
+heterogeneous fleets with several depots, shifts, maximum durations and fixed,
+per-distance and per-duration costs. It cannot express maximum ride times,
+enekørsel, not-together rules or vehicle skills: ``unsupported`` says which,
+and the solve stage then uses OR-Tools instead.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+import pyvrp
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+
+from routing.matrix.provider import MatrixSet
+from routing.model import Request, Scenario, Vehicle
+from routing.solve.params import SolveParams
+from routing.solve.raw import RawSolution, Visit
+from routing.units import COST_UNITS_PER_DKK, METRES_PER_KM, SECONDS_PER_HOUR
+
+#: Iterations per unit of ``solution_limit`` when a run is bounded by count (tests).
+ITERATIONS_PER_SOLUTION = 50
+
+
+def unsupported(scenario: Scenario, requests: Sequence[Request]) -> str:
+    """Why PyVRP cannot express this problem ('' when it can)."""
+    if any(r.ride.is_limited for r in requests):
+        return "maximum ride times"
+    if any(r.solo for r in requests):
+        return "enekørsel"
+    if any(r.not_with for r in requests):
+        return "not-together rules"
+    common = frozenset.intersection(*(scenario.vehicle_type(v.type).skills for v in scenario.vehicles)) if scenario.vehicles else frozenset()
+    if any(not r.skills <= common for r in requests):
+        return "vehicle skills"
+    return ""
+
+
+def _group_key(scenario: Scenario, v: Vehicle) -> tuple[object, ...]:
+    from routing.limits import max_duration_s
+
+    return (v.type, v.start, v.end, v.shift.start_s, v.shift.end_s, max_duration_s(scenario, v))
+
+
+def solve_pyvrp(scenario: Scenario, matrices: MatrixSet, requests: Sequence[Request], params: SolveParams, deadline: float) -> RawSolution:
+    """Solve with PyVRP; ``found`` is False unless PyVRP returns a complete, feasible solution."""
+    started = time.monotonic()
+    raw = RawSolution()
+    why = unsupported(scenario, requests)
+    if why:
+        raw.status = f"UNSUPPORTED: {why}"
+        return raw
+    index = matrices.index()
+    dims = scenario.dimensions
+    profiles = sorted({vt.profile for vt in scenario.vehicle_types})
+    locations = [pyvrp.Location(x=0, y=0, name=loc) for loc in matrices.location_ids]
+
+    depot_ids = list(dict.fromkeys(loc for v in scenario.vehicles for loc in (v.start, v.end)))
+    depot_pos = {loc: i for i, loc in enumerate(depot_ids)}
+    depots = [pyvrp.Depot(location=index[loc], name=loc) for loc in depot_ids]
+
+    clients, shipments, client_of, shipment_of = [], [], [], []
+    for r in requests:
+        amounts = [r.load.get(d) for d in dims]
+        w = r.dropoff.effective_window
+        if r.pickup is None:
+            clients.append(pyvrp.Client(location=index[r.dropoff.location], delivery=amounts, service_duration=r.dropoff.service_s, tw_early=w.start_s, tw_late=w.end_s, name=r.id))
+            client_of.append(r.id)
+        else:
+            pw = r.pickup.effective_window
+            shipments.append(
+                pyvrp.Shipment(
+                    pickup_location=index[r.pickup.location],
+                    delivery_location=index[r.dropoff.location],
+                    pickup_tw_early=pw.start_s,
+                    pickup_tw_late=pw.end_s,
+                    pickup_service_duration=r.pickup.service_s,
+                    delivery_tw_early=w.start_s,
+                    delivery_tw_late=w.end_s,
+                    delivery_service_duration=r.dropoff.service_s,
+                    amount=amounts,
+                    name=r.id,
+                )
+            )
+            shipment_of.append(r.id)
+
+    groups: dict[tuple[object, ...], list[Vehicle]] = defaultdict(list)
+    for v in scenario.vehicles:
+        groups[_group_key(scenario, v)].append(v)
+    vehicle_weight = 0
+    if params.objective == "vehicles_then_distance":
+        vehicle_weight = max(int(matrices.distance_m[p].max(axis=1).sum()) + 1 for p in profiles)
+    vehicle_types = []
+    group_members: list[list[Vehicle]] = []
+    for (type_id, start, end, shift_start, shift_end, longest), members in groups.items():
+        vt = scenario.vehicle_type(str(type_id))
+        if params.objective == "cost":
+            fixed = int(round(vt.fixed_cost_dkk * COST_UNITS_PER_DKK))
+            per_m = int(round(vt.cost_per_km_dkk * COST_UNITS_PER_DKK / METRES_PER_KM)) + 1
+            per_s = int(round(vt.cost_per_hour_dkk * COST_UNITS_PER_DKK / SECONDS_PER_HOUR))
+        else:
+            fixed, per_m, per_s = vehicle_weight, 1, 0
+        vehicle_types.append(
+            pyvrp.VehicleType(
+                num_available=len(members),
+                capacity=[vt.capacity.get(d) for d in dims],
+                start_depot=depot_pos[str(start)],
+                end_depot=depot_pos[str(end)],
+                fixed_cost=fixed,
+                tw_early=int(shift_start),  # type: ignore[call-overload]
+                tw_late=int(shift_end),  # type: ignore[call-overload]
+                shift_duration=int(longest) if longest is not None else np.iinfo(np.int64).max,  # type: ignore[call-overload]
+                unit_distance_cost=per_m,
+                unit_duration_cost=per_s,
+                profile=profiles.index(vt.profile),
+                name=str(type_id),
+            )
+        )
+        group_members.append(members)
+    data = pyvrp.ProblemData(
+        locations=locations,
+        clients=clients,
+        depots=depots,
+        vehicle_types=vehicle_types,
+        distance_matrices=[np.ascontiguousarray(matrices.distance_m[p], dtype=np.int64) for p in profiles],
+        duration_matrices=[np.ascontiguousarray(matrices.duration_s[p], dtype=np.int64) for p in profiles],
+        shipments=shipments,
+    )
+    raw.build_time_s = time.monotonic() - started
+    budget = deadline - time.monotonic() - 0.05
+    if budget <= 0:
+        raw.status = "NO_TIME_LEFT_AFTER_MODEL_BUILD"
+        return raw
+    stop = MaxRuntime(budget)
+    if params.solution_limit is not None:
+        stop = MultipleCriteria([stop, MaxIterations(params.solution_limit * ITERATIONS_PER_SOLUTION)])
+    result = pyvrp.solve(data, stop=stop, seed=params.seed, display=params.log_search)
+    best = result.best
+    raw.num_solutions = result.num_iterations
+    raw.objective = int(result.cost()) if best.is_feasible() else None
+    if not best.is_feasible() or not best.is_complete():
+        raw.status = "PYVRP_INFEASIBLE" if not best.is_feasible() else "PYVRP_INCOMPLETE"
+        return raw
+    raw.status = "SUCCESS"
+    raw.found = True
+    used = [0] * len(group_members)
+    served: set[str] = set()
+    for route in best.routes():
+        g = route.vehicle_type()
+        vehicle = group_members[g][used[g]]
+        used[g] += 1
+        visits = []
+        for act in route.schedule():
+            if act.is_depot():
+                continue
+            if act.is_client():
+                rid, kind = client_of[act.idx], "dropoff"
+            else:
+                rid, kind = shipment_of[act.idx], "pickup" if act.is_pickup() else "dropoff"
+            request = scenario.request(rid)
+            served.add(rid)
+            visits.append(Visit(kind, getattr(request, kind).location, int(act.start_time), rid))
+        raw.routes[vehicle.id] = [Visit("start", vehicle.start, int(route.start_time())), *visits, Visit("end", vehicle.end, int(route.end_time()))]
+    raw.dropped = [r.id for r in requests if r.id not in served]
+    raw.first_solution_s = raw.build_time_s
+    return raw
