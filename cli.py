@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # 'benchmarks' lives beside this file
 DEFAULT_SCENARIO = HERE / "scenarios" / "demo.yaml"
 DEFAULT_CACHE = HERE / ".cache" / "matrices"
 
@@ -82,6 +83,38 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return EXIT_INTERNAL
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from benchmarks.harness import SOLVERS, run_family
+    from benchmarks.readers import family
+
+    if args.family == "darp-scale":
+        from benchmarks.darp_scale import run_darp_scale
+
+        return run_darp_scale(args)
+    if args.solver not in SOLVERS:
+        return _fail(EXIT_INPUT, f"unknown --solver {args.solver!r}; use one of {', '.join(SOLVERS)}")
+    try:
+        fam = family(args.family)
+    except KeyError as exc:
+        return _fail(EXIT_INPUT, str(exc.args[0]))
+    files = [Path(f) for f in args.instances] or fam.instances
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        return _fail(EXIT_INPUT, f"instance file(s) not found: {', '.join(missing)}")
+
+    def progress(outcome: object) -> None:
+        row = outcome.row  # type: ignore[attr-defined]
+        note = outcome.note  # type: ignore[attr-defined]
+        print(f"{row['instance']:>10}  vehicles {row['vehicles']!s:>3} (bks {row['bks_vehicles']!s:>3})  distance {row['distance']!s:>11}  gap {row['gap_pct'] or '-':>7} %  feasible {row['feasible']:>3}  {row['seconds']} s  {note}", flush=True)
+
+    outcomes = run_family(fam, files, args.time_limit, Path(args.out), Path(args.routes_dir) if args.routes_dir else None, args.solver, args.jobs, progress)
+    feasible = sum(1 for o in outcomes if o.row["feasible"] == "yes")
+    gaps = [float(o.row["gap_pct"]) for o in outcomes if o.row["gap_pct"] != ""]
+    mean = f"{sum(gaps) / len(gaps):.3f} %" if gaps else "-"
+    print(f"{fam.name}: {feasible}/{len(outcomes)} feasible and complete; mean gap {mean}; wrote {args.out}")
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cli.py", description="Routing engine for Danish municipal citizen transport.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -106,6 +139,19 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--cache-dir", default=str(DEFAULT_CACHE))
     c.add_argument("--no-cache", action="store_true")
     c.set_defaults(func=_cmd_check)
+
+    b = sub.add_parser("bench", help="run a benchmark family (solomon, homberger, lilim, cordeau, darp-scale) and write RESULTS.csv and .sol files")
+    b.add_argument("family")
+    b.add_argument("instances", nargs="*", help="instance files (default: the family's vendored set)")
+    b.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance (default 10)")
+    b.add_argument("--jobs", type=int, default=1, help="instances solved in parallel (default 1; the engine then uses both cores per instance)")
+    b.add_argument("--out", default="RESULTS.csv", help="results CSV")
+    b.add_argument("--routes-dir", default=None, help="folder for <instance>.sol solution files")
+    b.add_argument("--solver", default="engine", help="engine (default), ortools (plain), pyvrp, or vroom (needs the bench extra)")
+    b.add_argument("--sizes", default="100,200,400,800,1600", help="darp-scale: request counts")
+    b.add_argument("--checkpoints", default="10,30,60", help="darp-scale: seconds at which distance is reported")
+    b.add_argument("--seed", type=int, default=1, help="darp-scale: generator seed")
+    b.set_defaults(func=_cmd_bench)
     return parser
 
 

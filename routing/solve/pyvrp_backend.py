@@ -12,6 +12,7 @@ and the solve stage then uses OR-Tools instead.
 from __future__ import annotations
 
 import time
+import warnings
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -141,7 +142,10 @@ def solve_pyvrp(scenario: Scenario, matrices: MatrixSet, requests: Sequence[Requ
     stop = MaxRuntime(budget)
     if params.solution_limit is not None:
         stop = MultipleCriteria([stop, MaxIterations(params.solution_limit * ITERATIONS_PER_SOLUTION)])
-    result = pyvrp.solve(data, stop=stop, seed=params.seed, display=params.log_search)
+    with warnings.catch_warnings():
+        # PyVRP warns when its penalty bounds bind; the result is checked anyway.
+        warnings.simplefilter("ignore", pyvrp.exceptions.PenaltyBoundWarning)
+        result = pyvrp.solve(data, stop=stop, seed=params.seed, display=params.log_search)
     best = result.best
     raw.num_solutions = result.num_iterations
     raw.objective = int(result.cost()) if best.is_feasible() else None

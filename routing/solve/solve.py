@@ -68,7 +68,7 @@ def solve(scenario: Scenario, matrices: MatrixSet, params: SolveParams | None = 
                 f"no plan found within the time limit ({params.time_limit_s:g} s; {backend} status {raw.status}): "
                 "raise --time-limit, or split the scenario"
             )
-        routes = [_route(scenario, matrices, vid, visits) for vid, visits in raw.routes.items()]
+        routes = [route_from_visits(scenario, matrices, vid, visits) for vid, visits in raw.routes.items()]
         rescued = _rescue(scenario, matrices, raw.dropped, {r.vehicle for r in routes}, servability)
         routes += rescued
         placed = {rid for route in rescued for rid in route.request_ids}
@@ -138,7 +138,7 @@ def _portfolio(backend: Backend, scenario: Scenario, matrices: MatrixSet, reques
     return min(found, key=lambda r: (len(r.dropped), r.objective if r.objective is not None else 2**63))
 
 
-def _route(scenario: Scenario, matrices: MatrixSet, vehicle_id: str, visits: list[Visit]) -> Route:
+def route_from_visits(scenario: Scenario, matrices: MatrixSet, vehicle_id: str, visits: list[Visit]) -> Route:
     """Stops from solver visits: leave each stop right after service; wait, if at all, on arrival.
 
     Consecutive visits at one location form one stop, unless a pickup would come
@@ -188,7 +188,7 @@ def _rescue(scenario: Scenario, matrices: MatrixSet, dropped: list[str], used: s
                 if request.pickup is not None:
                     visits.append(Visit("pickup", request.pickup.location, plan.pickup_s, rid))
                 visits += [Visit("dropoff", request.dropoff.location, plan.dropoff_s, rid), Visit("end", v.end, plan.back_s)]
-                routes.append(_route(scenario, matrices, v.id, visits))
+                routes.append(route_from_visits(scenario, matrices, v.id, visits))
                 idle.remove(v)
                 break
     return routes
