@@ -149,8 +149,8 @@ class TimeWindow:
         return [self.start_s, self.end_s]
 
 
-#: The whole plannable horizon, used where no window is given.
-OPEN_WINDOW = TimeWindow(0, MAX_CLOCK_S)
+#: No restriction: used where no window or shift is given.
+OPEN_WINDOW = TimeWindow(0, MAX_TIME)
 
 
 @dataclass(frozen=True, slots=True)
@@ -464,7 +464,7 @@ class Scenario:
 
     @property
     def horizon_s(self) -> int:
-        """Latest time any window or shift allows (at least 48 h)."""
+        """Latest time any window or shift allows (at least 48 h; unbounded shifts give ``MAX_TIME``)."""
         ends = [v.shift.end_s for v in self.vehicles]
         ends += [v.window.end_s for r in self.requests for v in r.visits if v.window]
         return max([MAX_CLOCK_S, *ends])

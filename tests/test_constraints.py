@@ -164,7 +164,7 @@ def test_all_dropped_first_solution_is_reported_as_no_plan() -> None:
     from routing import SolveError, SolveParams, build_matrices, solve
 
     scenario = planar(LINE, [req("r1", "a", "s"), req("r2", "b", "s")])
-    params = SolveParams(time_limit_s=30, solution_limit=1, first_solution="ALL_UNPERFORMED", metaheuristic="GREEDY_DESCENT")
+    params = SolveParams(time_limit_s=30, solution_limit=1, first_solution="ALL_UNPERFORMED", metaheuristic="GREEDY_DESCENT", backend="ortools")
     with pytest.raises(SolveError, match="no plan found within the time limit"):
         solve(scenario, build_matrices(scenario), params)
 
