@@ -82,7 +82,7 @@ def generate_day(num_requests: int, layout: str, seed: int) -> Scenario:
 def _params(solver: str, seconds: float, first_only: bool) -> SolveParams:
     base = SolveParams(time_limit_s=seconds, objective="distance", first_solution="LOCAL_CHEAPEST_INSERTION")
     if solver == "ortools":
-        base = replace(base, backend="ortools", workers=1)
+        base = replace(base, backend="ortools", workers=1, implied_windows=False)
     else:
         base = replace(base, backend="auto", workers=2)
     return replace(base, solution_limit=1) if first_only else base

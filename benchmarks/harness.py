@@ -88,7 +88,7 @@ def engine_params(fam: Family, solver: str, time_limit: float, workers: int = 2)
         return replace(base, backend="auto", workers=workers, first_solution="LOCAL_CHEAPEST_INSERTION" if fam.name == "cordeau" else base.first_solution)
     if solver == "ortools":
         first = "LOCAL_CHEAPEST_INSERTION" if fam.name == "cordeau" else "PARALLEL_CHEAPEST_INSERTION"
-        return replace(base, backend="ortools", workers=1, first_solution=first, metaheuristic="GUIDED_LOCAL_SEARCH")
+        return replace(base, backend="ortools", workers=1, first_solution=first, metaheuristic="GUIDED_LOCAL_SEARCH", implied_windows=False)
     if solver == "pyvrp":
         return replace(base, backend="pyvrp", workers=1)
     raise ValueError(f"no engine settings for solver {solver!r}")

@@ -22,6 +22,8 @@ from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario
 from routing.solve.params import SolveParams
 from routing.solve.raw import RawSolution, Visit
+from routing.solve.schedule import Step
+from routing.solve.tighten import tightened_windows
 from routing.units import COST_UNITS_PER_DKK, METRES_PER_KM, SECONDS_PER_HOUR
 
 _STATUS = {
@@ -126,9 +128,13 @@ def _time_dimension(routing: pywrapcp.RoutingModel, manager: pywrapcp.RoutingInd
     transits = [by_profile[scenario.vehicle_type(v.type).profile] for v in scenario.vehicles]
     routing.AddDimensionWithVehicleTransits(transits, scenario.horizon_s, scenario.horizon_s, False, "time")
     time_dim = routing.GetDimensionOrDie("time")
+    # Implied windows (ride limits, direct times, shifts) prune the search without cutting any plan.
+    windows = tightened_windows(scenario, matrices, nodes.requests) if params.implied_windows else {}
     for node, (k, kind) in nodes.owner.items():
-        visit = getattr(nodes.requests[k], kind)
-        w = visit.effective_window
+        r = nodes.requests[k]
+        pickup_window, dropoff_window = windows.get(r.id, (r.pickup.effective_window if r.pickup else None, r.dropoff.effective_window))
+        w = pickup_window if kind == "pickup" else dropoff_window
+        assert w is not None
         time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(w.start_s, w.end_s)
     for v_idx, v in enumerate(scenario.vehicles):
         for index in (routing.Start(v_idx), routing.End(v_idx)):
@@ -278,7 +284,32 @@ def _extract(routing: pywrapcp.RoutingModel, manager: pywrapcp.RoutingIndexManag
     raw.dropped = [r.id for k, r in enumerate(nodes.requests) if k not in served]
 
 
-def solve_ortools(scenario: Scenario, matrices: MatrixSet, requests: Sequence[Request], params: SolveParams, deadline: float) -> RawSolution:
+def _initial_assignment(
+    routing: pywrapcp.RoutingModel, manager: pywrapcp.RoutingIndexManager, scenario: Scenario, nodes: _Nodes, initial: dict[str, list[Step]], search: object
+) -> pywrapcp.Assignment | None:
+    """The warm-start routes as an OR-Tools assignment (None if OR-Tools rejects them)."""
+    position = {r.id: k for k, r in enumerate(nodes.requests)}
+    routes = []
+    for v in scenario.vehicles:
+        route = []
+        for step in initial.get(v.id, []):
+            k = position.get(step.request)
+            node = None if k is None else (nodes.pickup[k] if step.kind == "pickup" else nodes.dropoff[k])
+            if node is not None:
+                route.append(manager.NodeToIndex(node))
+        routes.append(route)
+    routing.CloseModelWithParameters(search)
+    return routing.ReadAssignmentFromRoutes(routes, True)
+
+
+def solve_ortools(
+    scenario: Scenario,
+    matrices: MatrixSet,
+    requests: Sequence[Request],
+    params: SolveParams,
+    deadline: float,
+    initial: dict[str, list[Step]] | None = None,
+) -> RawSolution:
     """Solve the routing model for ``requests`` with OR-Tools.
 
     Parameters
@@ -291,6 +322,9 @@ def solve_ortools(scenario: Scenario, matrices: MatrixSet, requests: Sequence[Re
         Solver settings.
     deadline
         ``time.monotonic()`` value by which the whole solve must be over.
+    initial
+        Optional warm start: steps per vehicle id (must be feasible; requests left
+        out of it start unperformed and the search may insert them).
 
     Returns
     -------
@@ -324,7 +358,13 @@ def solve_ortools(scenario: Scenario, matrices: MatrixSet, requests: Sequence[Re
             raw.first_solution_s = time.monotonic() - started
 
     routing.AddAtSolutionCallback(on_solution)
-    solution = routing.SolveWithParameters(_search_parameters(params, budget))
+    search = _search_parameters(params, budget)
+    start = _initial_assignment(routing, manager, scenario, nodes, initial, search) if initial else None
+    raw.warm_started = start is not None
+    if start is not None:
+        solution = routing.SolveFromAssignmentWithParameters(start, search)
+    else:
+        solution = routing.SolveWithParameters(search)
     raw.status = _STATUS.get(routing.status(), str(routing.status()))
     if solution is None:
         return raw

@@ -41,8 +41,9 @@ METAHEURISTICS = (
 OBJECTIVES = ("cost", "distance", "vehicles_then_distance")
 
 #: Backends. ``auto``: PyVRP where it can express the problem (it is much stronger on
-#: classic VRPTW/PDPTW), OR-Tools otherwise and as the fallback.
-BACKENDS = ("auto", "ortools", "pyvrp")
+#: classic VRPTW/PDPTW); otherwise a portfolio of ``hybrid`` (PyVRP on a relaxation,
+#: repaired, polished by OR-Tools) and plain ``ortools`` searches; OR-Tools as the fallback.
+BACKENDS = ("auto", "ortools", "pyvrp", "hybrid")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,9 @@ class SolveParams:
     workers
         Independent searches run in parallel processes with seeds ``seed, seed+1, …``;
         the best plan wins. Default 1.
+    implied_windows
+        Tighten windows by ride limits, direct times and shifts before searching
+        (cuts no feasible plan). False reproduces the plain OR-Tools model.
     """
 
     time_limit_s: float = 10.0
@@ -83,6 +87,7 @@ class SolveParams:
     log_search: bool = False
     backend: str = "auto"
     workers: int = 1
+    implied_windows: bool = True
 
     def __post_init__(self) -> None:
         problems = []

@@ -38,6 +38,7 @@ class RawSolution:
     first_solution_s: float | None = None
     build_time_s: float = 0.0
     found: bool = False
+    warm_started: bool = False
 
 
 

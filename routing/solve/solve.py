@@ -21,6 +21,7 @@ from routing.exceptions import SolveError
 from routing.limits import ride_limits_s
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario
+from routing.solve.hybrid import solve_hybrid
 from routing.solve.ortools_backend import solve_ortools
 from routing.solve.pyvrp_backend import solve_pyvrp, unsupported
 from routing.solve.raw import Backend, RawSolution, Visit
@@ -94,7 +95,10 @@ def solve(scenario: Scenario, matrices: MatrixSet, params: SolveParams | None = 
     return Plan(tuple(routes), tuple(unserved), stats)
 
 
-BACKENDS: dict[str, Backend] = {"ortools": solve_ortools, "pyvrp": solve_pyvrp}
+BACKENDS: dict[str, Backend] = {"ortools": solve_ortools, "pyvrp": solve_pyvrp, "hybrid": solve_hybrid}
+
+#: The ``auto`` portfolio, per parallel worker in turn, for problems PyVRP cannot express.
+DARP_PORTFOLIO = ("hybrid", "ortools")
 
 #: Share of the remaining time kept back for the OR-Tools fallback when PyVRP goes first.
 FALLBACK_RESERVE = 0.05
@@ -102,40 +106,49 @@ FALLBACK_RESERVE = 0.05
 
 def _run_backends(scenario: Scenario, matrices: MatrixSet, requests: list[Request], params: SolveParams, deadline: float) -> tuple[str, RawSolution]:
     """Run the chosen backend(s): in ``auto``, PyVRP where it can express the problem, then OR-Tools."""
-    if params.backend == "auto":
-        names = ["pyvrp", "ortools"] if not unsupported(scenario, requests) else ["ortools"]
+    stages: list[tuple[str, ...]]
+    if params.backend != "auto":
+        stages = [(params.backend,)]
+    elif not unsupported(scenario, requests):
+        stages = [("pyvrp",), ("ortools",)]
     else:
-        names = [params.backend]
+        stages = [DARP_PORTFOLIO]
     raw = RawSolution(status="NOT_RUN")
-    for i, name in enumerate(names):
-        last = i == len(names) - 1
+    for i, names in enumerate(stages):
+        last = i == len(stages) - 1
         stop_at = deadline if last else deadline - FALLBACK_RESERVE * max(0.0, deadline - time.monotonic())
-        raw = _portfolio(BACKENDS[name], scenario, matrices, requests, params, stop_at)
+        name, raw = _portfolio(names, scenario, matrices, requests, params, stop_at)
         if raw.found and len(raw.dropped) < len(requests):
             return name, raw
-    return names[-1], raw
+    return stages[-1][0], raw
 
 
-def _one_search(args: tuple[Backend, Scenario, MatrixSet, list[Request], SolveParams, float]) -> RawSolution:
-    backend, scenario, matrices, requests, params, deadline = args
+def _one_search(args: tuple[str, Scenario, MatrixSet, list[Request], SolveParams, float]) -> RawSolution:
+    name, scenario, matrices, requests, params, deadline = args
     if params.seed:
         # The seed also permutes the request order: another, equally valid search trajectory.
         requests = list(requests)
         random.Random(params.seed).shuffle(requests)
-    return backend(scenario, matrices, requests, params, deadline)
+    return BACKENDS[name](scenario, matrices, requests, params, deadline)
 
 
-def _portfolio(backend: Backend, scenario: Scenario, matrices: MatrixSet, requests: list[Request], params: SolveParams, deadline: float) -> RawSolution:
-    """``params.workers`` independent searches in parallel processes; the best one wins."""
-    jobs = [(backend, scenario, matrices, requests, replace(params, seed=params.seed + w, workers=1), deadline) for w in range(params.workers)]
+def _portfolio(names: tuple[str, ...], scenario: Scenario, matrices: MatrixSet, requests: list[Request], params: SolveParams, deadline: float) -> tuple[str, RawSolution]:
+    """``params.workers`` independent searches in parallel processes, cycling through ``names``; the best wins.
+
+    Searches of one backend compare by (dropped requests, objective); across backends the
+    objective scales agree (same arc costs), except that OR-Tools adds drop penalties, which
+    only ever count against a search that dropped more.
+    """
+    jobs = [(names[w % len(names)], scenario, matrices, requests, replace(params, seed=params.seed + w, workers=1), deadline) for w in range(params.workers)]
     if len(jobs) == 1:
-        return _one_search(jobs[0])
+        return jobs[0][0], _one_search(jobs[0])
     with ProcessPoolExecutor(max_workers=len(jobs), mp_context=multiprocessing.get_context("fork")) as pool:
         results = list(pool.map(_one_search, jobs))
-    found = [r for r in results if r.found]
-    if not found:
-        return results[0]
-    return min(found, key=lambda r: (len(r.dropped), r.objective if r.objective is not None else 2**63))
+    ranked = sorted(
+        zip((job[0] for job in jobs), results, strict=True),
+        key=lambda pair: (not pair[1].found, len(pair[1].dropped), pair[1].objective if pair[1].objective is not None else 2**63),
+    )
+    return ranked[0]
 
 
 def route_from_visits(scenario: Scenario, matrices: MatrixSet, vehicle_id: str, visits: list[Visit]) -> Route:

@@ -1,0 +1,113 @@
+"""Hybrid backend for problems PyVRP cannot express (ride limits, enekørsel, not-together, skills).
+
+1. Relax: drop those rules, keep every window tightened by them (implied windows),
+   and let PyVRP's genetic search route the relaxation for a share of the time.
+2. Repair: replay each relaxed route exactly (``schedule``); while a route breaks a
+   rule, take out the request that breaks it most (its longest ride over the limit,
+   or the first occupancy breach).
+3. Polish: hand the repaired routes to OR-Tools as a warm start; its local search
+   re-inserts the requests taken out and improves the plan until the deadline.
+
+The result is whatever OR-Tools returns, so it is as valid as any OR-Tools plan, and
+like every plan it is judged by the independent checker.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+
+from routing.limits import ride_limits_s
+from routing.matrix.provider import MatrixSet
+from routing.model import Request, RideTimeRule, Scenario
+from routing.solve.ortools_backend import solve_ortools
+from routing.solve.params import SolveParams
+from routing.solve.pyvrp_backend import solve_pyvrp
+from routing.solve.raw import RawSolution, Visit
+from routing.solve.schedule import Step, earliest_schedule, occupancy_problem
+from routing.solve.tighten import tightened_windows
+
+#: Share of the time limit given to the relaxed PyVRP search.
+RELAXATION_SHARE = 0.2
+
+
+def relax(scenario: Scenario, matrices: MatrixSet, requests: Sequence[Request]) -> tuple[Scenario, list[Request]]:
+    """The relaxation PyVRP can express: no ride limits, enekørsel, not-together or skills; implied windows kept."""
+    windows = tightened_windows(scenario, matrices, requests)
+    relaxed = []
+    for r in requests:
+        pw, dw = windows[r.id]
+        relaxed.append(
+            replace(
+                r,
+                pickup=None if r.pickup is None else replace(r.pickup, window=pw),
+                dropoff=replace(r.dropoff, window=dw),
+                ride=RideTimeRule(),
+                solo=False,
+                not_with=frozenset(),
+                skills=frozenset(),
+            )
+        )
+    others = [r for r in scenario.requests if r.id not in windows]
+    stripped = [replace(r, not_with=frozenset()) for r in others]
+    return replace(scenario, requests=tuple(relaxed + stripped)), relaxed
+
+
+def _steps(visits: list[Visit]) -> list[Step]:
+    return [Step(v.request, v.kind) for v in visits if v.request is not None]
+
+
+def repair(scenario: Scenario, matrices: MatrixSet, routes: dict[str, list[Step]]) -> tuple[dict[str, list[Step]], list[str]]:
+    """Make every route feasible by taking requests out; return the routes and the ids taken out."""
+    requests = {r.id: r for r in scenario.requests}
+    limits = ride_limits_s(scenario, matrices)
+    vehicles = {v.id: v for v in scenario.vehicles}
+    removed: list[str] = []
+    fixed: dict[str, list[Step]] = {}
+    for vid, steps in routes.items():
+        vehicle = vehicles[vid]
+        steps = list(steps)
+        while steps:
+            victim = occupancy_problem(scenario, vehicle, steps, requests)
+            if victim is None and earliest_schedule(scenario, matrices, vehicle, steps, requests, limits) is not None:
+                break
+            if victim is None:
+                victim = _worst_ride(scenario, matrices, vehicle, steps, requests, limits)
+            removed.append(victim)
+            steps = [s for s in steps if s.request != victim]
+        if steps:
+            fixed[vid] = steps
+    return fixed, removed
+
+
+def _worst_ride(scenario: Scenario, matrices: MatrixSet, vehicle: object, steps: list[Step], requests: dict[str, Request], limits: dict[str, int | None]) -> str:
+    """The request whose ride most exceeds its limit in the earliest ride-free schedule (else the last one)."""
+    times = earliest_schedule(scenario, matrices, vehicle, steps, requests, limits, enforce_ride=False)  # type: ignore[arg-type]
+    if times is None:
+        return steps[-1].request
+    at = {(s.request, s.kind): times[k + 1] for k, s in enumerate(steps)}
+    worst, worst_excess = steps[-1].request, -1
+    for s in steps:
+        limit = limits.get(s.request)
+        r = requests[s.request]
+        if s.kind == "dropoff" and limit is not None and r.pickup is not None and (s.request, "pickup") in at:
+            excess = at[(s.request, "dropoff")] - at[(s.request, "pickup")] - r.pickup.service_s - limit
+            if excess > worst_excess:
+                worst, worst_excess = s.request, excess
+    return worst
+
+
+def solve_hybrid(scenario: Scenario, matrices: MatrixSet, requests: Sequence[Request], params: SolveParams, deadline: float) -> RawSolution:
+    """Relax with PyVRP, repair, then polish with OR-Tools from that warm start (see the module doc)."""
+    started = time.monotonic()
+    budget = deadline - started
+    relaxed_scenario, relaxed = relax(scenario, matrices, requests)
+    pyvrp_deadline = started + max(0.5, RELAXATION_SHARE * budget)
+    warm = solve_pyvrp(relaxed_scenario, matrices, relaxed, params, min(pyvrp_deadline, deadline))
+    initial: dict[str, list[Step]] | None = None
+    if warm.found:
+        initial, _ = repair(scenario, matrices, {vid: _steps(visits) for vid, visits in warm.routes.items()})
+    raw = solve_ortools(scenario, matrices, requests, params, deadline, initial=initial)
+    raw.status = f"{raw.status} (warm start: {'pyvrp+repair' if raw.warm_started else 'none'})"
+    return raw
