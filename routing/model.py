@@ -429,26 +429,39 @@ class Scenario:
     reference_profile: str = "car"
     solver: SolveParams = field(default_factory=SolveParams)
     description: str = ""
+    _by_id: dict[str, dict[str, object]] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         _raise(list(_scenario_problems(self)))
+        lookups = {
+            "location": _index(self.locations),
+            "vehicle_type": _index(self.vehicle_types),
+            "request": _index(self.requests),
+            "vehicle": {v.id: v for v in self.vehicles},
+            "profile": {p.name: p for p in self.profiles},
+        }
+        object.__setattr__(self, "_by_id", lookups)
 
     # Lookups -----------------------------------------------------------------
     def location(self, location_id: str) -> Location:
         """The location with this id."""
-        return _index(self.locations)[location_id]
+        return self._by_id["location"][location_id]  # type: ignore[return-value]
 
     def vehicle_type(self, type_id: str) -> VehicleType:
         """The vehicle type with this id."""
-        return _index(self.vehicle_types)[type_id]
+        return self._by_id["vehicle_type"][type_id]  # type: ignore[return-value]
+
+    def vehicle(self, vehicle_id: str) -> Vehicle:
+        """The vehicle with this id."""
+        return self._by_id["vehicle"][vehicle_id]  # type: ignore[return-value]
 
     def profile(self, name: str) -> TravelProfile:
         """The travel profile with this name."""
-        return {p.name: p for p in self.profiles}[name]
+        return self._by_id["profile"][name]  # type: ignore[return-value]
 
     def request(self, request_id: str) -> Request:
         """The request with this id."""
-        return _index(self.requests)[request_id]
+        return self._by_id["request"][request_id]  # type: ignore[return-value]
 
     @property
     def dimensions(self) -> tuple[str, ...]:

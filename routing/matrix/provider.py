@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -37,17 +37,19 @@ class MatrixSet:
     location_ids: tuple[str, ...]
     distance_m: dict[str, IntMatrix]
     duration_s: dict[str, IntMatrix]
+    _position: dict[str, int] = field(init=False, repr=False, compare=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_position", {loc: i for i, loc in enumerate(self.location_ids)})
 
     def index(self) -> dict[str, int]:
-        """Map location id → row/column index."""
-        return {loc: i for i, loc in enumerate(self.location_ids)}
+        """Map location id → row/column index (do not modify)."""
+        return self._position
 
     def travel_s(self, profile: str, origin: str, destination: str) -> int:
-        """Duration from one location to another on ``profile`` (slow path, for reports and checks)."""
-        idx = self.index()
-        return int(self.duration_s[profile][idx[origin], idx[destination]])
+        """Duration from one location to another on ``profile``."""
+        return int(self.duration_s[profile][self._position[origin], self._position[destination]])
 
     def dist_m(self, profile: str, origin: str, destination: str) -> int:
-        """Distance from one location to another on ``profile`` (slow path)."""
-        idx = self.index()
-        return int(self.distance_m[profile][idx[origin], idx[destination]])
+        """Distance from one location to another on ``profile``."""
+        return int(self.distance_m[profile][self._position[origin], self._position[destination]])

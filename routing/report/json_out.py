@@ -49,7 +49,7 @@ def plan_to_dict(scenario: Scenario, plan: Plan, result: CheckResult) -> dict[st
         routes.append(
             {
                 "vehicle": route.vehicle,
-                "vehicle_type": scenario.vehicle_type(next(v.type for v in scenario.vehicles if v.id == route.vehicle)).id,
+                "vehicle_type": scenario.vehicle(route.vehicle).type,
                 "stops": [
                     {
                         "location": s.location,

@@ -111,9 +111,13 @@ def check_servability(scenario: Scenario, matrices: MatrixSet) -> dict[str, Serv
             result[r.id] = Servability(r.id, (), f"no vehicle with the skills needed has room for the load {r.load.as_dict()}")
             continue
         able, reasons = [], []
+        # Vehicles alike in type, depots, shift and duration give the same answer: check one of each.
+        groups: dict[tuple[object, ...], list[Vehicle]] = {}
         for v in roomy:
-            why = _alone(scenario, matrices, index, r, v, limits[r.id])
-            (reasons.append(why) if isinstance(why, str) else able.append(v.id))
+            groups.setdefault((v.type, v.start, v.end, v.shift, max_duration_s(scenario, v)), []).append(v)
+        for members in groups.values():
+            why = _alone(scenario, matrices, index, r, members[0], limits[r.id])
+            (reasons.append(why) if isinstance(why, str) else able.extend(v.id for v in members))
         reason = "" if able else (reasons[0] if len(set(reasons)) == 1 else f"no vehicle can serve it alone; e.g. {reasons[0]}")
         result[r.id] = Servability(r.id, tuple(able), reason)
     return result

@@ -157,7 +157,7 @@ def route_from_visits(scenario: Scenario, matrices: MatrixSet, vehicle_id: str, 
     Consecutive visits at one location form one stop, unless a pickup would come
     before a drop-off there (stops serve drop-offs first).
     """
-    vehicle = next(v for v in scenario.vehicles if v.id == vehicle_id)
+    vehicle = scenario.vehicle(vehicle_id)
     profile = scenario.vehicle_type(vehicle.type).profile
     service = {r.id: (r.pickup.service_s if r.pickup else 0, r.dropoff.service_s) for r in scenario.requests}
     first, last = visits[0], visits[-1]

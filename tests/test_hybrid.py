@@ -1,0 +1,71 @@
+"""Implied windows, the exact sequence scheduler, the repair and the hybrid backend."""
+
+from __future__ import annotations
+
+from conftest import at, planar, req, solve_checked
+
+from routing import SolveParams, TimeWindow, Vehicle, build_matrices
+from routing.solve.hybrid import complete_with_idle_vehicles, relax, repair
+from routing.solve.schedule import Step, earliest_schedule, occupancy_problem
+from routing.solve.tighten import tightened_windows
+from routing.limits import ride_limits_s
+
+LINE = {"depot": (0, 0), "a": (10, 0), "b": (20, 0), "s": (30, 0)}
+
+
+def test_implied_windows_follow_from_ride_limit_and_direct_time() -> None:
+    """Tests that an arrive-by window and a ride limit imply the pickup window, and shifts bound both."""
+    scenario = planar(LINE, [req("r", "a", "s", dw=(60, 70), ride=30)])
+    (pw, dw) = tightened_windows(scenario, build_matrices(scenario), scenario.requests)["r"]
+    assert pw == TimeWindow(at(60 - 30), at(70 - 20))  # direct a->s is 20 min
+    assert dw == TimeWindow(at(60), at(70))
+
+
+def test_earliest_schedule_is_exact_on_ride_limits() -> None:
+    """Tests that the scheduler accepts a sequence exactly when some timing meets every ride limit."""
+    scenario = planar(LINE, [req("r1", "a", "s", ride=30), req("r2", "b", "s", ride=10)])
+    matrices = build_matrices(scenario)
+    requests = {r.id: r for r in scenario.requests}
+    limits = ride_limits_s(scenario, matrices)
+    v = scenario.vehicles[0]
+    ok = [Step("r1", "pickup"), Step("r2", "pickup"), Step("r1", "dropoff"), Step("r2", "dropoff")]
+    times = earliest_schedule(scenario, matrices, v, ok, requests, limits)
+    assert times is not None and times[1:5] == [at(10), at(20), at(30), at(30)]
+    limits_tight = {**limits, "r1": at(19)}
+    assert earliest_schedule(scenario, matrices, v, ok, requests, limits_tight) is None
+    assert earliest_schedule(scenario, matrices, v, ok, requests, limits_tight, enforce_ride=False) is not None
+
+
+def test_occupancy_problem_names_the_breaking_request() -> None:
+    """Tests that load and enekørsel breaches name the request that causes them."""
+    scenario = planar(LINE, [req("r1", "a", "s", solo=True), req("r2", "b", "s")])
+    requests = {r.id: r for r in scenario.requests}
+    v = scenario.vehicles[0]
+    shared = [Step("r1", "pickup"), Step("r2", "pickup"), Step("r1", "dropoff"), Step("r2", "dropoff")]
+    assert occupancy_problem(scenario, v, shared, requests) == "r2"
+    apart = [Step("r1", "pickup"), Step("r1", "dropoff"), Step("r2", "pickup"), Step("r2", "dropoff")]
+    assert occupancy_problem(scenario, v, apart, requests) is None
+
+
+def test_repair_and_idle_vehicles_make_a_relaxed_plan_feasible() -> None:
+    """Tests that a route breaking a ride limit is repaired and the request taken out rides an idle vehicle."""
+    vehicles = [Vehicle("v1", "car", "depot", "depot"), Vehicle("v2", "car", "depot", "depot")]
+    scenario = planar(LINE, [req("r1", "a", "s", ride=15), req("r2", "b", "depot", pw=(25, 26))], vehicles=vehicles)
+    matrices = build_matrices(scenario)
+    relaxed_scenario, relaxed = relax(scenario, matrices, scenario.requests)
+    assert not any(r.ride.is_limited for r in relaxed)
+    detour = {"v1": [Step("r1", "pickup"), Step("r2", "pickup"), Step("r1", "dropoff"), Step("r2", "dropoff")]}
+    fixed, removed = repair(scenario, matrices, detour)
+    assert removed == ["r1"] and fixed == {"v1": [Step("r2", "pickup"), Step("r2", "dropoff")]}
+    complete, left = complete_with_idle_vehicles(scenario, matrices, fixed, removed)
+    assert not left and set(complete) == {"v1", "v2"}
+
+
+def test_hybrid_backend_plans_pass_the_checker() -> None:
+    """Tests the hybrid backend end to end on a small DARP with tight ride limits."""
+    points = {"depot": (0, 0), **{f"p{i}": ((i * 7) % 20, (i * 13) % 20) for i in range(12)}}
+    requests = [req(f"r{i}", f"p{i}", f"p{(i + 5) % 12}", dw=(40 + 5 * i, 55 + 5 * i), ride=35, service=1) for i in range(12)]
+    vehicles = [Vehicle(f"v{i}", "car", "depot", "depot") for i in range(4)]
+    plan, _ = solve_checked(planar(points, requests, vehicles=vehicles), SolveParams(time_limit_s=60, solution_limit=30, backend="hybrid"))
+    assert plan.stats.backend == "hybrid"
+    assert not plan.unserved
