@@ -50,7 +50,8 @@ def test_occupancy_problem_names_the_breaking_request() -> None:
 def test_repair_and_idle_vehicles_make_a_relaxed_plan_feasible() -> None:
     """Tests that a route breaking a ride limit is repaired and the request taken out rides an idle vehicle."""
     vehicles = [Vehicle("v1", "car", "depot", "depot"), Vehicle("v2", "car", "depot", "depot")]
-    scenario = planar(LINE, [req("r1", "a", "s", ride=15), req("r2", "b", "depot", pw=(25, 26))], vehicles=vehicles)
+    points = {"depot": (0, 0), "a": (10, 0), "c": (20, 10), "s": (30, 0)}
+    scenario = planar(points, [req("r1", "a", "s", ride=22), req("r2", "c", "depot", pw=(25, 26))], vehicles=vehicles)
     matrices = build_matrices(scenario)
     relaxed_scenario, relaxed = relax(scenario, matrices, scenario.requests)
     assert not any(r.ride.is_limited for r in relaxed)
