@@ -5,7 +5,8 @@ from __future__ import annotations
 from conftest import at, planar, req, solve_checked
 
 from routing import SolveParams, TimeWindow, Vehicle, build_matrices
-from routing.solve.hybrid import complete_with_idle_vehicles, relax, repair
+from routing.solve.hybrid import relax, repair
+from routing.solve.insertion import insert_requests
 from routing.solve.schedule import Step, earliest_schedule, occupancy_problem
 from routing.solve.tighten import tightened_windows
 from routing.limits import ride_limits_s
@@ -58,8 +59,20 @@ def test_repair_and_idle_vehicles_make_a_relaxed_plan_feasible() -> None:
     detour = {"v1": [Step("r1", "pickup"), Step("r2", "pickup"), Step("r1", "dropoff"), Step("r2", "dropoff")]}
     fixed, removed = repair(scenario, matrices, detour)
     assert removed == ["r1"] and fixed == {"v1": [Step("r2", "pickup"), Step("r2", "dropoff")]}
-    complete, left = complete_with_idle_vehicles(scenario, matrices, fixed, removed)
-    assert not left and set(complete) == {"v1", "v2"}
+    complete, left = insert_requests(scenario, matrices, fixed, removed, deadline=float("inf"))
+    assert not left
+    assert sorted(s.request for steps in complete.values() for s in steps) == ["r1", "r1", "r2", "r2"]
+
+
+def test_insertion_takes_the_cheapest_feasible_position() -> None:
+    """Tests that a request is inserted into an existing route where it fits, not onto an idle vehicle."""
+    vehicles = [Vehicle("v1", "car", "depot", "depot"), Vehicle("v2", "car", "depot", "depot")]
+    scenario = planar(LINE, [req("r1", "a", "s", ride=40), req("r2", "b", "s", ride=40)], vehicles=vehicles)
+    matrices = build_matrices(scenario)
+    routes, left = insert_requests(scenario, matrices, {"v1": [Step("r1", "pickup"), Step("r1", "dropoff")]}, ["r2"], deadline=float("inf"))
+    assert not left
+    assert set(routes) == {"v1"}
+    assert routes["v1"][:2] == [Step("r1", "pickup"), Step("r2", "pickup")]  # r2 joins on the way
 
 
 def test_hybrid_backend_plans_pass_the_checker() -> None:

@@ -4,7 +4,8 @@
    and let PyVRP's genetic search route the relaxation for a share of the time.
 2. Repair: replay each relaxed route exactly (``schedule``); while a route breaks a
    rule, take out the request that breaks it most (its longest ride over the limit,
-   or the first occupancy breach); chain the requests taken out onto idle vehicles.
+   or the first occupancy breach); re-insert the requests taken out where they fit
+   cheapest (``insertion``; idle vehicles count as empty routes).
 3. Polish: hand the repaired routes to OR-Tools as a warm start; its local search
    re-inserts the requests taken out and improves the plan until the deadline.
 
@@ -25,11 +26,14 @@ from routing.solve.ortools_backend import solve_ortools
 from routing.solve.params import SolveParams
 from routing.solve.pyvrp_backend import solve_pyvrp
 from routing.solve.raw import RawSolution, Visit
+from routing.solve.insertion import insert_requests
 from routing.solve.schedule import Step, earliest_schedule, occupancy_problem
 from routing.solve.tighten import tightened_windows
 
 #: Share of the time limit given to the relaxed PyVRP search.
 RELAXATION_SHARE = 0.2
+#: Point in the time limit by which re-inserting repaired-out requests must stop.
+INSERTION_SHARE = 0.5
 
 
 def relax(scenario: Scenario, matrices: MatrixSet, requests: Sequence[Request]) -> tuple[Scenario, list[Request]]:
@@ -81,36 +85,6 @@ def repair(scenario: Scenario, matrices: MatrixSet, routes: dict[str, list[Step]
     return fixed, removed
 
 
-def complete_with_idle_vehicles(scenario: Scenario, matrices: MatrixSet, routes: dict[str, list[Step]], removed: list[str]) -> tuple[dict[str, list[Step]], list[str]]:
-    """Chain the requests taken out onto idle vehicles (each appended at a route's end when it fits).
-
-    Cheap and exact: it turns a repaired relaxation into a complete plan whenever the fleet has
-    room, so a first complete plan exists long before the local search has re-inserted anything.
-    """
-    requests = {r.id: r for r in scenario.requests}
-    limits = ride_limits_s(scenario, matrices)
-    chains: dict[str, list[Step]] = {v.id: [] for v in scenario.vehicles if v.id not in routes}
-    def start(rid: str) -> int:
-        r = requests[rid]
-        w = (r.pickup or r.dropoff).effective_window
-        return w.start_s
-
-    left: list[str] = []
-    for rid in sorted(removed, key=start):
-        steps = ([Step(rid, "pickup")] if requests[rid].pickup is not None else []) + [Step(rid, "dropoff")]
-        for vid, chain in chains.items():
-            vehicle = scenario.vehicle(vid)
-            trial = chain + steps
-            if occupancy_problem(scenario, vehicle, trial, requests) is None and earliest_schedule(scenario, matrices, vehicle, trial, requests, limits) is not None:
-                chain.extend(steps)
-                break
-        else:
-            left.append(rid)
-    merged = dict(routes)
-    merged.update({vid: chain for vid, chain in chains.items() if chain})
-    return merged, left
-
-
 def _worst_ride(scenario: Scenario, matrices: MatrixSet, vehicle: object, steps: list[Step], requests: dict[str, Request], limits: dict[str, int | None]) -> str:
     """The request whose ride most exceeds its limit in the earliest ride-free schedule (else the last one)."""
     times = earliest_schedule(scenario, matrices, vehicle, steps, requests, limits, enforce_ride=False)  # type: ignore[arg-type]
@@ -138,7 +112,7 @@ def solve_hybrid(scenario: Scenario, matrices: MatrixSet, requests: Sequence[Req
     initial: dict[str, list[Step]] | None = None
     if warm.found:
         initial, removed = repair(scenario, matrices, {vid: _steps(visits) for vid, visits in warm.routes.items()})
-        initial, _ = complete_with_idle_vehicles(scenario, matrices, initial, removed)
+        initial, _ = insert_requests(scenario, matrices, initial, removed, started + INSERTION_SHARE * budget)
     raw = solve_ortools(scenario, matrices, requests, params, deadline, initial=initial)
     raw.status = f"{raw.status} (warm start: {'pyvrp+repair' if raw.warm_started else 'none'})"
     return raw

@@ -28,6 +28,8 @@ from routing.units import COST_UNITS_PER_DKK, METRES_PER_KM, SECONDS_PER_HOUR
 
 #: Iterations per unit of ``solution_limit`` when a run is bounded by count (tests).
 ITERATIONS_PER_SOLUTION = 50
+#: Share of the time spent minimising the fleet first, for the hierarchical objective.
+FLEET_SHARE = 0.3
 
 
 def unsupported(scenario: Scenario, requests: Sequence[Request]) -> str:
@@ -139,13 +141,25 @@ def solve_pyvrp(scenario: Scenario, matrices: MatrixSet, requests: Sequence[Requ
     if budget <= 0:
         raw.status = "NO_TIME_LEFT_AFTER_MODEL_BUILD"
         return raw
-    stop = MaxRuntime(budget)
-    if params.solution_limit is not None:
-        stop = MultipleCriteria([stop, MaxIterations(params.solution_limit * ITERATIONS_PER_SOLUTION)])
+    def stop(seconds: float) -> pyvrp.stop.StoppingCriterion:
+        criterion = MaxRuntime(max(0.01, seconds))
+        if params.solution_limit is not None:
+            return MultipleCriteria([criterion, MaxIterations(params.solution_limit * ITERATIONS_PER_SOLUTION)])
+        return criterion
+
     with warnings.catch_warnings():
         # PyVRP warns when its penalty bounds bind; the result is checked anyway.
         warnings.simplefilter("ignore", pyvrp.exceptions.PenaltyBoundWarning)
-        result = pyvrp.solve(data, stop=stop, seed=params.seed, display=params.log_search)
+        result = None
+        if params.objective == "vehicles_then_distance" and len(vehicle_types) == 1 and params.solution_limit is None:
+            # Route minimisation stage: the smallest fleet PyVRP can make feasible, then distance.
+            fleet = pyvrp.minimise_fleet(data, MaxRuntime(FLEET_SHARE * budget), seed=params.seed)
+            if fleet.num_available < vehicle_types[0].num_available:
+                result = pyvrp.solve(data.replace(vehicle_types=[fleet]), stop=stop(deadline - time.monotonic() - 0.05), seed=params.seed, display=params.log_search)
+                if not (result.best.is_feasible() and result.best.is_complete()):
+                    result = None
+        if result is None:
+            result = pyvrp.solve(data, stop=stop(deadline - time.monotonic() - 0.05), seed=params.seed, display=params.log_search)
     best = result.best
     raw.num_solutions = result.num_iterations
     raw.objective = int(result.cost()) if best.is_feasible() else None
