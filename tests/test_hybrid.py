@@ -83,3 +83,35 @@ def test_hybrid_backend_plans_pass_the_checker() -> None:
     plan, _ = solve_checked(planar(points, requests, vehicles=vehicles), SolveParams(time_limit_s=60, solution_limit=30, backend="hybrid"))
     assert plan.stats.backend == "hybrid"
     assert not plan.unserved
+
+
+def test_lns_keeps_plans_feasible_and_never_worse() -> None:
+    """Tests that ruin-and-recreate returns complete, checker-accepted routes no longer than its start."""
+    from routing import Plan, check_plan
+    from routing.solve.lns import improve
+    from routing.solve.raw import Visit
+    from routing.solve.solve import route_from_visits
+    from routing.solve.schedule import earliest_schedule
+
+    points = {"depot": (0, 0), **{f"p{i}": ((i * 7) % 20, (i * 13) % 20) for i in range(10)}}
+    requests = [req(f"r{i}", f"p{i}", f"p{(i + 3) % 10}", dw=(40 + 4 * i, 60 + 4 * i), ride=40) for i in range(10)]
+    vehicles = [Vehicle(f"v{i}", "car", "depot", "depot") for i in range(10)]
+    scenario = planar(points, requests, vehicles=vehicles)
+    matrices = build_matrices(scenario)
+    start = {f"v{i}": [Step(f"r{i}", "pickup"), Step(f"r{i}", "dropoff")] for i in range(10)}  # one vehicle each
+    routes, iterations = improve(scenario, matrices, start, SolveParams(seed=3), float("inf"), max_iterations=60)
+    assert iterations == 60
+    assert sorted(s.request for steps in routes.values() for s in steps) == sorted([f"r{i}" for i in range(10)] * 2)
+    assert len(routes) < 10
+    by_id = {r.id: r for r in scenario.requests}
+    limits = ride_limits_s(scenario, matrices)
+    plan_routes = []
+    for vid, steps in routes.items():
+        vehicle = scenario.vehicle(vid)
+        times = earliest_schedule(scenario, matrices, vehicle, steps, by_id, limits)
+        assert times is not None
+        visits = [Visit("start", vehicle.start, times[0])]
+        visits += [Visit(s.kind, getattr(by_id[s.request], s.kind).location, times[k + 1], s.request) for k, s in enumerate(steps)]
+        visits.append(Visit("end", vehicle.end, times[-1]))
+        plan_routes.append(route_from_visits(scenario, matrices, vid, visits))
+    assert check_plan(scenario, matrices, Plan(tuple(plan_routes))).is_feasible

@@ -27,6 +27,7 @@ from routing.solve.params import SolveParams
 from routing.solve.pyvrp_backend import solve_pyvrp
 from routing.solve.raw import RawSolution, Visit
 from routing.solve.insertion import insert_requests
+from routing.solve.lns import improve
 from routing.solve.schedule import Step, earliest_schedule, occupancy_problem
 from routing.solve.tighten import tightened_windows
 
@@ -34,6 +35,8 @@ from routing.solve.tighten import tightened_windows
 RELAXATION_SHARE = 0.2
 #: Point in the time limit by which re-inserting repaired-out requests must stop.
 INSERTION_SHARE = 0.5
+#: Point in the time limit until which the ruin-and-recreate search improves the plan.
+LNS_SHARE = 0.7
 
 
 def relax(scenario: Scenario, matrices: MatrixSet, requests: Sequence[Request]) -> tuple[Scenario, list[Request]]:
@@ -112,7 +115,9 @@ def solve_hybrid(scenario: Scenario, matrices: MatrixSet, requests: Sequence[Req
     initial: dict[str, list[Step]] | None = None
     if warm.found:
         initial, removed = repair(scenario, matrices, {vid: _steps(visits) for vid, visits in warm.routes.items()})
-        initial, _ = insert_requests(scenario, matrices, initial, removed, started + INSERTION_SHARE * budget)
+        initial, left = insert_requests(scenario, matrices, initial, removed, started + INSERTION_SHARE * budget)
+        if not left and params.solution_limit is None:
+            initial, iterations = improve(scenario, matrices, initial, params, started + LNS_SHARE * budget)
     raw = solve_ortools(scenario, matrices, requests, params, deadline, initial=initial)
     raw.status = f"{raw.status} (warm start: {'pyvrp+repair' if raw.warm_started else 'none'})"
     return raw

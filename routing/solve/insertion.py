@@ -12,6 +12,8 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+import numpy as np
+
 from routing.limits import ride_limits_s
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario, Vehicle
@@ -35,10 +37,12 @@ def insert_requests(
     routes: dict[str, list[Step]],
     request_ids: Sequence[str],
     deadline: float,
+    keep_order: bool = False,
 ) -> tuple[dict[str, list[Step]], list[str]]:
     """Insert ``request_ids`` into ``routes`` (vehicle id → steps) where they fit best; return the routes and the ids left over.
 
-    Stops early at ``deadline``; whatever is not inserted by then is returned as left over.
+    Requests go in order of their earliest window unless ``keep_order``. Stops early at
+    ``deadline``; whatever is not inserted by then is returned as left over.
     """
     requests = {r.id: r for r in scenario.requests}
     limits = ride_limits_s(scenario, matrices)
@@ -46,66 +50,77 @@ def insert_requests(
     index = matrices.index()
     current = {v.id: list(routes.get(v.id, [])) for v in scenario.vehicles}
     schedules = {vid: earliest_schedule(scenario, matrices, scenario.vehicle(vid), steps, requests, limits) for vid, steps in current.items()}
+    nodes = {vid: np.array([index[x] for x in _locations(scenario.vehicle(vid), steps, requests)]) for vid, steps in current.items()}
     left: list[str] = []
 
     def window_start(rid: str) -> int:
         pw, dw = windows[rid]
         return (pw or dw).start_s
 
-    for rid in sorted(request_ids, key=window_start):
+    for rid in list(request_ids) if keep_order else sorted(request_ids, key=window_start):
         if time.monotonic() > deadline:
             left.append(rid)
             continue
         request = requests[rid]
         pw, dw = windows[rid]
-        candidates: list[tuple[int, str, int, int]] = []
+        costs, owners, picks, drops, route_ids = [], [], [], [], []
+        d_loc = index[request.dropoff.location]
+        p_loc = index[request.pickup.location] if request.pickup is not None else None
         for vid, steps in current.items():
             times = schedules[vid]
-            if times is None:
-                continue
             vehicle = scenario.vehicle(vid)
-            if not request.skills <= scenario.vehicle_type(vehicle.type).skills:
+            vt = scenario.vehicle_type(vehicle.type)
+            if times is None or not request.skills <= vt.skills or not request.load.fits_in(vt.capacity):
                 continue
-            dist = matrices.distance_m[scenario.vehicle_type(vehicle.type).profile]
-            dur = matrices.duration_s[scenario.vehicle_type(vehicle.type).profile]
-            locs = [index[x] for x in _locations(vehicle, steps, requests)]
-            d_loc = index[request.dropoff.location]
-            n = len(steps)
-            if request.pickup is None:
-                pick_positions: list[int | None] = [None]
+            dist, dur = matrices.distance_m[vt.profile], matrices.duration_s[vt.profile]
+            loc = nodes[vid]
+            t = np.asarray(times[:-1])
+            here, after = loc[:-1], loc[1:]
+            base = dist[here, after]
+            drop_ok = t + dur[here, d_loc] <= dw.end_s
+            cost_d = dist[here, d_loc] + dist[d_loc, after] - base
+            if p_loc is None:
+                j = np.flatnonzero(drop_ok)
+                costs.append(cost_d[j])
+                picks.append(np.full(len(j), -1))
+                drops.append(j)
             else:
-                p_loc = index[request.pickup.location]
                 assert pw is not None
-                # Position i: between node i and node i+1 of [start, *steps, end].
-                pick_positions = [i for i in range(n + 1) if times[i] + int(dur[locs[i], p_loc]) <= pw.end_s]
-            for i in pick_positions:
-                for j in range(0 if i is None else i, n + 1):
-                    if times[j] + int(dur[locs[j], d_loc]) > dw.end_s:
-                        break
-                    if i is None:
-                        added = int(dist[locs[j], d_loc] + dist[d_loc, locs[j + 1]] - dist[locs[j], locs[j + 1]])
-                    elif i == j:
-                        added = int(dist[locs[i], p_loc] + dist[p_loc, d_loc] + dist[d_loc, locs[i + 1]] - dist[locs[i], locs[i + 1]])
-                    else:
-                        added = int(
-                            dist[locs[i], p_loc] + dist[p_loc, locs[i + 1]] - dist[locs[i], locs[i + 1]] + dist[locs[j], d_loc] + dist[d_loc, locs[j + 1]] - dist[locs[j], locs[j + 1]]
-                        )
-                    candidates.append((added, vid, -1 if i is None else i, j))
-        candidates.sort()
-        for _, vid, i, j in candidates:
-            steps = current[vid]
-            trial = list(steps)
-            trial.insert(j, Step(rid, "dropoff"))
-            if i >= 0:
-                trial.insert(i, Step(rid, "pickup"))
-            vehicle = scenario.vehicle(vid)
-            if occupancy_problem(scenario, vehicle, trial, requests) is not None:
-                continue
-            times = earliest_schedule(scenario, matrices, vehicle, trial, requests, limits)
-            if times is not None:
-                current[vid] = trial
-                schedules[vid] = times
-                break
-        else:
+                pick_ok = t + dur[here, p_loc] <= pw.end_s
+                cost_p = dist[here, p_loc] + dist[p_loc, after] - base
+                pair = cost_p[:, None] + cost_d[None, :]
+                same = dist[here, p_loc] + dist[p_loc, d_loc] + dist[d_loc, after] - base
+                np.fill_diagonal(pair, same)
+                ok = np.triu(pick_ok[:, None] & drop_ok[None, :])
+                i, j = np.nonzero(ok)
+                costs.append(pair[i, j])
+                picks.append(i)
+                drops.append(j)
+            owners.append(np.full(len(costs[-1]), len(owners)))
+            route_ids.append(vid)
+        placed = False
+        if costs:
+            all_costs = np.concatenate(costs)
+            owner = np.concatenate(owners)
+            pick_at = np.concatenate(picks)
+            drop_at = np.concatenate(drops)
+            for k in np.argsort(all_costs, kind="stable"):
+                vid = route_ids[int(owner[k])]
+                i, j = int(pick_at[k]), int(drop_at[k])
+                trial = list(current[vid])
+                trial.insert(j, Step(rid, "dropoff"))
+                if i >= 0:
+                    trial.insert(i, Step(rid, "pickup"))
+                vehicle = scenario.vehicle(vid)
+                if occupancy_problem(scenario, vehicle, trial, requests) is not None:
+                    continue
+                times = earliest_schedule(scenario, matrices, vehicle, trial, requests, limits)
+                if times is not None:
+                    current[vid] = trial
+                    schedules[vid] = times
+                    nodes[vid] = np.array([index[x] for x in _locations(vehicle, trial, requests)])
+                    placed = True
+                    break
+        if not placed:
             left.append(rid)
     return {vid: steps for vid, steps in current.items() if steps}, left
