@@ -90,6 +90,7 @@ def engine_params(fam: Family, solver: str, time_limit: float, workers: int = 2)
         first = "LOCAL_CHEAPEST_INSERTION" if fam.name == "cordeau" else "PARALLEL_CHEAPEST_INSERTION"
         return replace(base, backend="ortools", workers=1, first_solution=first, metaheuristic="GUIDED_LOCAL_SEARCH", implied_windows=False)
     if solver == "pyvrp":
+        # PyVRP alone as its users run it: one search on the objective's costs, no extra stages.
         return replace(base, backend="pyvrp", workers=1)
     raise ValueError(f"no engine settings for solver {solver!r}")
 

@@ -261,7 +261,7 @@ SOLVER = mapping(
         "metaheuristic": Key(text()),
         "seed": Key(number(0, integer=True)),
         "objective": Key(text(("cost", "distance", "vehicles_then_distance"))),
-        "backend": Key(text(("auto", "ortools", "pyvrp", "hybrid"))),
+        "backend": Key(text(("auto", "ortools", "pyvrp", "pyvrp_fleet", "hybrid"))),
         "workers": Key(number(1, integer=True)),
     }
 )

@@ -32,11 +32,11 @@ from routing.solve.schedule import Step, earliest_schedule, occupancy_problem
 from routing.solve.tighten import tightened_windows
 
 #: Share of the time limit given to the relaxed PyVRP search.
-RELAXATION_SHARE = 0.2
+RELAXATION_SHARE = 0.1
 #: Point in the time limit by which re-inserting repaired-out requests must stop.
 INSERTION_SHARE = 0.5
 #: Point in the time limit until which the ruin-and-recreate search improves the plan.
-LNS_SHARE = 0.7
+LNS_SHARE = 0.93
 
 
 def relax(scenario: Scenario, matrices: MatrixSet, requests: Sequence[Request]) -> tuple[Scenario, list[Request]]:

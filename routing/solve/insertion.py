@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -31,6 +32,51 @@ def _locations(vehicle: Vehicle, steps: Sequence[Step], requests: dict[str, Requ
     return locs
 
 
+@dataclass(frozen=True)
+class _RouteProfile:
+    """Arrays of one route for vectorised insertion filters (nodes: start depot, steps; then end depot)."""
+
+    loc: np.ndarray  # matrix index per node, end depot included
+    t: np.ndarray  # earliest service start per node
+    service: np.ndarray
+    latest: np.ndarray  # latest service start per node that keeps the rest of the route within its windows
+    cap: np.ndarray  # capacity per dimension
+    range_max: np.ndarray  # [i, j, dim]: highest load after nodes i..j (i <= j), -inf elsewhere
+
+    @classmethod
+    def of(
+        cls, scenario: Scenario, matrices: MatrixSet, vehicle: Vehicle, steps: Sequence[Step], requests: dict[str, Request], times: list[int], dims: tuple[str, ...]
+    ) -> _RouteProfile:
+        index = matrices.index()
+        vt = scenario.vehicle_type(vehicle.type)
+        dur = matrices.duration_s[vt.profile]
+        loc = np.array([index[x] for x in _locations(vehicle, steps, requests)])
+        service = [0]
+        upper = [vehicle.shift.end_s]
+        load = [[sum(requests[s.request].load.get(d) for s in steps if s.kind == "dropoff" and requests[s.request].pickup is None) for d in dims]]
+        for s in steps:
+            r = requests[s.request]
+            visit = r.pickup if s.kind == "pickup" else r.dropoff
+            assert visit is not None
+            service.append(visit.service_s)
+            upper.append(visit.effective_window.end_s)
+            sign = 1 if s.kind == "pickup" else -1
+            load.append([load[-1][k] + sign * r.load.get(d) for k, d in enumerate(dims)])
+        service.append(0)
+        upper.append(vehicle.shift.end_s)
+        latest = np.array(upper, dtype=np.int64)
+        for k in range(len(loc) - 2, -1, -1):
+            latest[k] = min(latest[k], latest[k + 1] - service[k] - int(dur[loc[k], loc[k + 1]]))
+        loads = np.array(load, dtype=np.int64)  # after each node except the end depot
+        n = len(loads)
+        grid = np.broadcast_to(loads[None, :, :], (n, n, len(dims))).copy()
+        below = np.tril(np.ones((n, n), dtype=bool), -1)
+        grid[below] = np.iinfo(np.int64).min // 2
+        range_max = np.maximum.accumulate(grid, axis=1)
+        cap = np.array([vt.capacity.get(d) for d in dims], dtype=np.int64)
+        return cls(loc, np.array(times, dtype=np.int64), np.array(service, dtype=np.int64), latest, cap, range_max)
+
+
 def insert_requests(
     scenario: Scenario,
     matrices: MatrixSet,
@@ -49,8 +95,19 @@ def insert_requests(
     windows = tightened_windows(scenario, matrices, [requests[rid] for rid in request_ids])
     index = matrices.index()
     current = {v.id: list(routes.get(v.id, [])) for v in scenario.vehicles}
-    schedules = {vid: earliest_schedule(scenario, matrices, scenario.vehicle(vid), steps, requests, limits) for vid, steps in current.items()}
-    nodes = {vid: np.array([index[x] for x in _locations(scenario.vehicle(vid), steps, requests)]) for vid, steps in current.items()}
+    schedules: dict[str, list[int] | None] = {}
+    profiles: dict[str, _RouteProfile] = {}
+    dims = scenario.dimensions
+
+    def refresh(vid: str) -> None:
+        vehicle = scenario.vehicle(vid)
+        times = earliest_schedule(scenario, matrices, vehicle, current[vid], requests, limits)
+        schedules[vid] = times
+        if times is not None:
+            profiles[vid] = _RouteProfile.of(scenario, matrices, vehicle, current[vid], requests, times, dims)
+
+    for vid in current:
+        refresh(vid)
     left: list[str] = []
 
     def window_start(rid: str) -> int:
@@ -63,35 +120,50 @@ def insert_requests(
             continue
         request = requests[rid]
         pw, dw = windows[rid]
+        q = np.array([request.load.get(d) for d in dims], dtype=np.int64)
         costs, owners, picks, drops, route_ids = [], [], [], [], []
         d_loc = index[request.dropoff.location]
         p_loc = index[request.pickup.location] if request.pickup is not None else None
-        for vid, steps in current.items():
-            times = schedules[vid]
+        for vid in current:
+            if schedules[vid] is None:
+                continue
             vehicle = scenario.vehicle(vid)
             vt = scenario.vehicle_type(vehicle.type)
-            if times is None or not request.skills <= vt.skills or not request.load.fits_in(vt.capacity):
+            if not request.skills <= vt.skills or not request.load.fits_in(vt.capacity):
                 continue
+            rp = profiles[vid]
             dist, dur = matrices.distance_m[vt.profile], matrices.duration_s[vt.profile]
-            loc = nodes[vid]
-            t = np.asarray(times[:-1])
-            here, after = loc[:-1], loc[1:]
+            here, after = rp.loc[:-1], rp.loc[1:]
+            t, ready = rp.t[:-1], rp.t[:-1] + rp.service[:-1]
             base = dist[here, after]
-            drop_ok = t + dur[here, d_loc] <= dw.end_s
+            sd = request.dropoff.service_s
+            # Drop-off after node j: reachable in its window, and the next node still in time.
+            arrive_d = np.maximum(dw.start_s, ready + dur[here, d_loc])
+            drop_ok = (arrive_d <= dw.end_s) & (np.maximum(rp.t[1:], arrive_d + sd + dur[d_loc, after]) <= rp.latest[1:])
             cost_d = dist[here, d_loc] + dist[d_loc, after] - base
+            room = rp.cap - q
             if p_loc is None:
+                # A depot delivery rides from the start: the load up to its drop-off must leave room.
+                drop_ok &= (rp.range_max[0] <= room).all(axis=1)
                 j = np.flatnonzero(drop_ok)
                 costs.append(cost_d[j])
                 picks.append(np.full(len(j), -1))
                 drops.append(j)
             else:
-                assert pw is not None
-                pick_ok = t + dur[here, p_loc] <= pw.end_s
+                assert pw is not None and request.pickup is not None
+                sp = request.pickup.service_s
+                arrive_p = np.maximum(pw.start_s, ready + dur[here, p_loc])
+                pick_ok = (arrive_p <= pw.end_s) & (np.maximum(rp.t[1:], arrive_p + sp + dur[p_loc, after]) <= rp.latest[1:])
+                # Both right after node i: pickup, drop-off, then the next node.
+                arrive_pd = np.maximum(dw.start_s, arrive_p + sp + dur[p_loc, d_loc])
+                same_ok = (arrive_p <= pw.end_s) & (arrive_pd <= dw.end_s) & (np.maximum(rp.t[1:], arrive_pd + sd + dur[d_loc, after]) <= rp.latest[1:])
                 cost_p = dist[here, p_loc] + dist[p_loc, after] - base
                 pair = cost_p[:, None] + cost_d[None, :]
                 same = dist[here, p_loc] + dist[p_loc, d_loc] + dist[d_loc, after] - base
                 np.fill_diagonal(pair, same)
-                ok = np.triu(pick_ok[:, None] & drop_ok[None, :])
+                fits = (rp.range_max <= room).all(axis=2)
+                ok = np.triu(pick_ok[:, None] & drop_ok[None, :], 1) | np.diag(same_ok)
+                ok &= fits
                 i, j = np.nonzero(ok)
                 costs.append(pair[i, j])
                 picks.append(i)
@@ -117,8 +189,7 @@ def insert_requests(
                 times = earliest_schedule(scenario, matrices, vehicle, trial, requests, limits)
                 if times is not None:
                     current[vid] = trial
-                    schedules[vid] = times
-                    nodes[vid] = np.array([index[x] for x in _locations(vehicle, trial, requests)])
+                    refresh(vid)
                     placed = True
                     break
         if not placed:

@@ -43,7 +43,7 @@ OBJECTIVES = ("cost", "distance", "vehicles_then_distance")
 #: Backends. ``auto``: PyVRP where it can express the problem (it is much stronger on
 #: classic VRPTW/PDPTW); otherwise a portfolio of ``hybrid`` (PyVRP on a relaxation,
 #: repaired, polished by OR-Tools) and plain ``ortools`` searches; OR-Tools as the fallback.
-BACKENDS = ("auto", "ortools", "pyvrp", "hybrid")
+BACKENDS = ("auto", "ortools", "pyvrp", "pyvrp_fleet", "hybrid")
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from routing.units import COST_UNITS_PER_DKK, METRES_PER_KM, SECONDS_PER_HOUR
 #: Iterations per unit of ``solution_limit`` when a run is bounded by count (tests).
 ITERATIONS_PER_SOLUTION = 50
 #: Share of the time spent on the route-minimisation stage (hierarchical objective).
-FLEET_SHARE = 0.4
+FLEET_SHARE = 0.7
 
 
 def unsupported(scenario: Scenario, requests: Sequence[Request]) -> str:
@@ -52,8 +52,19 @@ def _group_key(scenario: Scenario, v: Vehicle) -> tuple[object, ...]:
     return (v.type, v.start, v.end, v.shift.start_s, v.shift.end_s, max_duration_s(scenario, v))
 
 
-def solve_pyvrp(scenario: Scenario, matrices: MatrixSet, requests: Sequence[Request], params: SolveParams, deadline: float) -> RawSolution:
-    """Solve with PyVRP; ``found`` is False unless PyVRP returns a complete, feasible solution."""
+def solve_pyvrp_fleet(scenario: Scenario, matrices: MatrixSet, requests: Sequence[Request], params: SolveParams, deadline: float) -> RawSolution:
+    """PyVRP with a route-minimisation stage (hierarchical objective): see ``solve_pyvrp``."""
+    return solve_pyvrp(scenario, matrices, requests, params, deadline, minimise_fleet=True)
+
+
+def solve_pyvrp(
+    scenario: Scenario, matrices: MatrixSet, requests: Sequence[Request], params: SolveParams, deadline: float, minimise_fleet: bool = False
+) -> RawSolution:
+    """Solve with PyVRP; ``found`` is False unless PyVRP returns a complete, feasible solution.
+
+    With ``minimise_fleet`` (objective ``vehicles_then_distance``, one vehicle kind) a first
+    distance search is followed by a search with one vehicle fewer than it used, kept if feasible.
+    """
     started = time.monotonic()
     raw = RawSolution()
     why = unsupported(scenario, requests)
@@ -153,7 +164,7 @@ def solve_pyvrp(scenario: Scenario, matrices: MatrixSet, requests: Sequence[Requ
     with warnings.catch_warnings():
         # PyVRP warns when its penalty bounds bind; the result is checked anyway.
         warnings.simplefilter("ignore", pyvrp.exceptions.PenaltyBoundWarning)
-        minimise_fleet = params.objective == "vehicles_then_distance" and len(vehicle_types) == 1 and params.solution_limit is None
+        minimise_fleet = minimise_fleet and params.objective == "vehicles_then_distance" and len(vehicle_types) == 1 and params.solution_limit is None
         share = 1.0 - FLEET_SHARE if minimise_fleet else 1.0
         result = pyvrp.solve(data, stop=stop(share * (deadline - time.monotonic()) - 0.05), seed=params.seed, display=params.log_search)
         used = result.best.num_routes()

@@ -23,7 +23,7 @@ from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario
 from routing.solve.hybrid import solve_hybrid
 from routing.solve.ortools_backend import solve_ortools
-from routing.solve.pyvrp_backend import solve_pyvrp, unsupported
+from routing.solve.pyvrp_backend import solve_pyvrp, solve_pyvrp_fleet, unsupported
 from routing.solve.raw import Backend, RawSolution, Visit
 from routing.solve.params import SolveParams
 from routing.solve.plan import Plan, Route, SolveStats, Stop, Unserved
@@ -95,7 +95,7 @@ def solve(scenario: Scenario, matrices: MatrixSet, params: SolveParams | None = 
     return Plan(tuple(routes), tuple(unserved), stats)
 
 
-BACKENDS: dict[str, Backend] = {"ortools": solve_ortools, "pyvrp": solve_pyvrp, "hybrid": solve_hybrid}
+BACKENDS: dict[str, Backend] = {"ortools": solve_ortools, "pyvrp": solve_pyvrp, "pyvrp_fleet": solve_pyvrp_fleet, "hybrid": solve_hybrid}
 
 #: The ``auto`` portfolio, per parallel worker in turn, for problems PyVRP cannot express.
 DARP_PORTFOLIO = ("hybrid", "ortools")
@@ -113,7 +113,9 @@ def _run_backends(scenario: Scenario, matrices: MatrixSet, requests: list[Reques
     if params.backend != "auto":
         stages = [(params.backend,)]
     elif not unsupported(scenario, requests):
-        stages = [("pyvrp",), ("ortools",)]
+        # Vehicles first: one search minimises the fleet, another (second core) only distance.
+        first = ("pyvrp_fleet", "pyvrp") if params.objective == "vehicles_then_distance" else ("pyvrp",)
+        stages = [first, ("ortools",)]
     elif len(requests) <= PLAIN_ORTOOLS_MAX_REQUESTS:
         stages = [DARP_PORTFOLIO]
     else:
@@ -149,11 +151,12 @@ def _portfolio(names: tuple[str, ...], scenario: Scenario, matrices: MatrixSet, 
         return jobs[0][0], _one_search(jobs[0])
     with ProcessPoolExecutor(max_workers=len(jobs), mp_context=multiprocessing.get_context("fork")) as pool:
         results = list(pool.map(_one_search, jobs))
-    ranked = sorted(
-        zip((job[0] for job in jobs), results, strict=True),
-        key=lambda pair: (not pair[1].found, len(pair[1].dropped), pair[1].objective if pair[1].objective is not None else 2**63),
-    )
-    return ranked[0]
+    def rank(pair: tuple[str, RawSolution]) -> tuple[object, ...]:
+        raw = pair[1]
+        fleet = len(raw.routes) if params.objective == "vehicles_then_distance" else 0
+        return (not raw.found, len(raw.dropped), fleet, raw.objective if raw.objective is not None else 2**63)
+
+    return min(zip((job[0] for job in jobs), results, strict=True), key=rank)
 
 
 def route_from_visits(scenario: Scenario, matrices: MatrixSet, vehicle_id: str, visits: list[Visit]) -> Route:
