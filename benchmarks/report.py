@@ -51,11 +51,13 @@ def _csv(fam: str, solver: str) -> Path:
     return RESULTS / f"{fam}_{solver}.csv"
 
 
-def run(families: list[str], time_scale: float) -> None:
-    """Run every solver of every family and store the CSVs."""
+def run(families: list[str], time_scale: float, solvers: list[str] | None = None) -> None:
+    """Run every solver (or those named) of every family and store the CSVs."""
     for name in families:
         fam = family(name)
         for solver in SOLVERS_BY_FAMILY[fam.name]:
+            if solvers and solver not in solvers:
+                continue
             jobs = 1 if solver == "engine" else 2
             limit = LIMITS[fam.name] * time_scale
             print(f"== {fam.name} / {solver}: {len(fam.instances)} instances, {limit:g} s each, {jobs} at a time", flush=True)
@@ -178,9 +180,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run", action="store_true", help="run the solvers (otherwise only rebuild the Markdown)")
     parser.add_argument("--families", nargs="*", default=["solomon", "lilim", "cordeau", "homberger"])
     parser.add_argument("--time-scale", type=float, default=1.0, help="multiply every time limit (e.g. 0.5 for a quick run)")
+    parser.add_argument("--solvers", nargs="*", default=None, help="run only these solvers (the Markdown still shows every CSV present)")
     args = parser.parse_args(argv)
     if args.run:
-        run(args.families, args.time_scale)
+        run(args.families, args.time_scale, args.solvers)
     command = "python -m benchmarks.report --run" + (f" --families {' '.join(args.families)}" if args.families != ["solomon", "lilim", "cordeau", "homberger"] else "")
     command += f" --time-scale {args.time_scale:g}" if args.time_scale != 1.0 else ""
     print(f"wrote {write_markdown(args.families, command)}")
