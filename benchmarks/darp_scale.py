@@ -123,7 +123,11 @@ def run_darp_scale(args: argparse.Namespace) -> int:
                 rows.append({"instance": scenario.name, "requests": n, "layout": layout, "solver": solver, "checkpoint_s": "first", **first})
                 print(f"{scenario.name:>24} {solver:>8} first plan: {first['first_plan_s'] or 'none'} s (served {first['served']}/{n})", flush=True)
                 for cp in checkpoints:
-                    got = _measure(scenario, solver, cp, first_only=False)
+                    if not first["first_plan_s"]:
+                        # No complete plan within the longest checkpoint: none at any checkpoint either.
+                        got = {"distance": "", "served": first["served"], "feasible": "no", "seconds": "", "first_plan_s": ""}
+                    else:
+                        got = _measure(scenario, solver, cp, first_only=False)
                     rows.append({"instance": scenario.name, "requests": n, "layout": layout, "solver": solver, "checkpoint_s": f"{cp:g}", **got})
                     print(f"{scenario.name:>24} {solver:>8} after {cp:g} s: distance {got['distance'] or '-'} served {got['served']}/{n} feasible {got['feasible']}", flush=True)
     buffer = io.StringIO()

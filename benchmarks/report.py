@@ -120,6 +120,51 @@ def versus(fam: str, solver: str, reference: str, min_requests: int = 0) -> str:
     )
 
 
+def darp_scale_table() -> list[str]:
+    """Markdown for ``benchmarks/results/darp_scale.csv`` (written by ``cli.py bench darp-scale``)."""
+    path = RESULTS / "darp_scale.csv"
+    if not path.exists():
+        return []
+    rows = list(csv.DictReader(path.open()))
+    cells: dict[tuple[int, str], dict[str, str]] = {}
+    checkpoints: list[str] = []
+    for r in rows:
+        key = (int(r["requests"]), r["layout"])
+        cell = cells.setdefault(key, {})
+        if r["checkpoint_s"] == "first":
+            cell[f"{r['solver']}:first"] = f"{r['first_plan_s']} s" if r["first_plan_s"] else "none"
+        else:
+            if r["checkpoint_s"] not in checkpoints:
+                checkpoints.append(r["checkpoint_s"])
+            value = r["distance"] if r["feasible"] == "yes" else f"none ({r['served']} served)" if r["distance"] == "" else f"incomplete ({r['served']} served)"
+            cell[f"{r['solver']}:{r['checkpoint_s']}"] = value
+    head = ["requests", "layout", "first complete plan: engine", "plain OR-Tools"]
+    for cp in checkpoints:
+        head += [f"distance at {cp} s: engine", "plain OR-Tools", "engine vs plain"]
+    lines = [
+        "## darp-scale: generated municipal days (Cordeau-style; 1 unit = 1 minute)",
+        "",
+        "Command: `python cli.py bench darp-scale --out benchmarks/results/darp_scale.csv`, then this report.",
+        "Each checkpoint is a separate solve with that time limit; 'first complete plan' is a solve that",
+        "stops at the first solution (a plan counts only when complete and checker-accepted). Plain",
+        "OR-Tools: LOCAL_CHEAPEST_INSERTION + GLS, requests droppable, 1 thread; engine: both cores.",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
+    for (n, layout), cell in sorted(cells.items()):
+        line = [str(n), layout, cell.get("engine:first", "–"), cell.get("ortools:first", "–")]
+        for cp in checkpoints:
+            mine, ref = cell.get(f"engine:{cp}", "–"), cell.get(f"ortools:{cp}", "–")
+            try:
+                ratio = f"{100.0 * (float(mine) - float(ref)) / float(ref):+.1f} %"
+            except ValueError:
+                ratio = "–"
+            line += [mine, ref, ratio]
+        lines.append("| " + " | ".join(line) + " |")
+    return [*lines, ""]
+
+
 def _machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -170,6 +215,7 @@ def write_markdown(families: list[str], command: str) -> Path:
         if fam == "cordeau":
             out.append(versus(fam, "engine", "ortools", min_requests=48))
         out.append("")
+    out += darp_scale_table()
     write_atomic(ROOT / "benchmarks" / "RESULTS.md", "\n".join(out) + "\n")
     return ROOT / "benchmarks" / "RESULTS.md"
 
