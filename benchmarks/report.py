@@ -184,7 +184,7 @@ def _commit() -> str:
         return "unknown"
 
 
-def write_markdown(families: list[str], command: str) -> Path:
+def write_markdown(families: list[str], command: str, note: str = "") -> Path:
     """Write RESULTS.md from the CSVs in ``benchmarks/results``."""
     out = [
         "# Benchmark results",
@@ -192,6 +192,7 @@ def write_markdown(families: list[str], command: str) -> Path:
         f"Generated {dt.date.today().isoformat()} at commit {_commit()} on {_machine()}.",
         "",
         f"Command: `{command}`. Per-instance rows: `benchmarks/results/<family>_<solver>.csv`;",
+        *( [note] if note else []),
         "solutions (CVRPLIB format, checker-verified): `benchmarks/results/routes/`.",
         "Every solution of every solver was replayed by the engine's independent checker; a solution it",
         "rejects, or one that leaves a request unserved, counts as not feasible.",
@@ -227,12 +228,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--families", nargs="*", default=["solomon", "lilim", "cordeau", "homberger"])
     parser.add_argument("--time-scale", type=float, default=1.0, help="multiply every time limit (e.g. 0.5 for a quick run)")
     parser.add_argument("--solvers", nargs="*", default=None, help="run only these solvers (the Markdown still shows every CSV present)")
+    parser.add_argument("--note", default="", help="a sentence added under the command line (e.g. how partial runs were combined)")
     args = parser.parse_args(argv)
     if args.run:
         run(args.families, args.time_scale, args.solvers)
     command = "python -m benchmarks.report --run" + (f" --families {' '.join(args.families)}" if args.families != ["solomon", "lilim", "cordeau", "homberger"] else "")
     command += f" --time-scale {args.time_scale:g}" if args.time_scale != 1.0 else ""
-    print(f"wrote {write_markdown(args.families, command)}")
+    print(f"wrote {write_markdown(args.families, command, args.note)}")
     return 0
 
 
