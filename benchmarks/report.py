@@ -101,23 +101,34 @@ def family_table(fam: str) -> list[str]:
 
 
 def versus(fam: str, solver: str, reference: str, min_requests: int = 0) -> str:
-    """One line comparing distances instance by instance (same run)."""
+    """One line comparing two solvers instance by instance (same run).
+
+    For the hierarchical families an instance counts as better when it uses fewer vehicles, or as
+    many and less distance; the mean distance difference is taken over instances with equal fleets.
+    """
+    hierarchical = family(fam).objective == "vehicles_then_distance"
     mine = {r["instance"]: r for r in _rows(fam, solver) if r["feasible"] == "yes"}
     ref = {r["instance"]: r for r in _rows(fam, reference) if r["feasible"] == "yes"}
-    pairs = []
+    diffs, better, worse, total = [], 0, 0, 0
     for name in sorted(mine.keys() & ref.keys()):
         if min_requests and int(name.split("-")[-1]) < min_requests:
             continue
-        pairs.append(100.0 * (float(mine[name]["distance"]) - float(ref[name]["distance"])) / float(ref[name]["distance"]))
-    if not pairs:
+        total += 1
+        a, b = mine[name], ref[name]
+        va, vb = (int(a["vehicles"]), int(b["vehicles"])) if hierarchical else (0, 0)
+        da, db = float(a["distance"]), float(b["distance"])
+        if va == vb:
+            diffs.append(100.0 * (da - db) / db)
+        key_a, key_b = (va, round(da, 4)), (vb, round(db, 4))
+        better += key_a < key_b
+        worse += key_a > key_b
+    if not total:
         return f"- {LABELS[solver]} vs {LABELS[reference]}: no common feasible instances"
-    better = sum(1 for p in pairs if p < -1e-6)
-    worse = sum(1 for p in pairs if p > 1e-6)
     scope = f" (instances with ≥ {min_requests} requests)" if min_requests else ""
-    return (
-        f"- {LABELS[solver]} vs {LABELS[reference]}{scope}: mean distance difference {statistics.fmean(pairs):+.2f} % "
-        f"(best {min(pairs):+.2f} %, worst {max(pairs):+.2f} %); better on {better}, worse on {worse}, equal on {len(pairs) - better - worse} of {len(pairs)}"
-    )
+    rule = "fewer vehicles, then distance" if hierarchical else "distance"
+    mean = f"mean distance difference {statistics.fmean(diffs):+.2f} % (best {min(diffs):+.2f} %, worst {max(diffs):+.2f} %)" if diffs else "no instance with equal fleets"
+    fleets = f" over the {len(diffs)} instances with equal fleets" if hierarchical else ""
+    return f"- {LABELS[solver]} vs {LABELS[reference]}{scope}: {mean}{fleets}; by {rule}: better on {better}, worse on {worse}, equal on {total - better - worse} of {total}"
 
 
 def darp_scale_table() -> list[str]:
