@@ -101,15 +101,31 @@ def read_solomon(path: str | Path, fam: Family | None = None) -> Scenario:
         for r in nodes[1:]
     )
     depot = nodes[0]
+    description = f"{fam.name} VRPTW instance {path.stem}: {len(requests)} customers, capacity {capacity}, up to {num_vehicles} vehicles"
+    return _fleet_scenario(path, fam, description, locations, requests, capacity, num_vehicles, depot[0], (depot[4], depot[5]))
+
+
+def _fleet_scenario(
+    path: Path,
+    fam: Family,
+    description: str,
+    locations: tuple[Location, ...],
+    requests: tuple[Request, ...],
+    capacity: int,
+    num_vehicles: int,
+    depot: str,
+    horizon: tuple[str, str],
+) -> Scenario:
+    """A scenario with ``num_vehicles`` identical vehicles at one depot (VRPTW and PDPTW families)."""
     vt = VehicleType("vehicle", Quantities.of(load=capacity), profile="euclid")
-    vehicles = tuple(Vehicle(f"v{j + 1}", vt.id, depot[0], depot[0], TimeWindow(_scaled(depot[4], s), _scaled(depot[5], s))) for j in range(num_vehicles))
+    shift = TimeWindow(_scaled(horizon[0], fam.scale), _scaled(horizon[1], fam.scale))
     return Scenario(
         name=path.stem,
-        description=f"{fam.name} VRPTW instance {path.stem}: {len(requests)} customers, capacity {capacity}, up to {num_vehicles} vehicles",
+        description=description,
         locations=locations,
         requests=requests,
         vehicle_types=(vt,),
-        vehicles=vehicles,
+        vehicles=tuple(Vehicle(f"v{j + 1}", vt.id, depot, depot, shift) for j in range(num_vehicles)),
         profiles=(_profile(fam),),
         reference_profile="euclid",
         solver=SolveParams(objective=fam.objective),
@@ -140,19 +156,8 @@ def read_li_lim(path: str | Path, fam: Family | None = None) -> Scenario:
         if i != 0 and int(r[3]) > 0 and int(r[7]) == 0
     )
     depot = nodes[0]
-    vt = VehicleType("vehicle", Quantities.of(load=capacity), profile="euclid")
-    vehicles = tuple(Vehicle(f"v{j + 1}", vt.id, "0", "0", TimeWindow(_scaled(depot[4], s), _scaled(depot[5], s))) for j in range(num_vehicles))
-    return Scenario(
-        name=path.stem,
-        description=f"Li & Lim PDPTW instance {path.stem}: {len(requests)} requests, capacity {capacity}, up to {num_vehicles} vehicles",
-        locations=locations,
-        requests=requests,
-        vehicle_types=(vt,),
-        vehicles=vehicles,
-        profiles=(_profile(fam),),
-        reference_profile="euclid",
-        solver=SolveParams(objective=fam.objective),
-    )
+    description = f"Li & Lim PDPTW instance {path.stem}: {len(requests)} requests, capacity {capacity}, up to {num_vehicles} vehicles"
+    return _fleet_scenario(path, fam, description, locations, requests, capacity, num_vehicles, "0", (depot[4], depot[5]))
 
 
 def read_cordeau(path: str | Path, fam: Family | None = None) -> Scenario:
