@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from routing.exceptions import Problem, ScenarioError
 from routing.solve.params import SolveParams
@@ -21,6 +21,13 @@ from routing.units import MAX_CLOCK_S, format_clock
 
 #: Largest time value the model accepts (planar benchmark instances use scaled time units).
 MAX_TIME = 2**31 - 1
+
+#: Weekday codes a request may recur on (``Request.days``; ``solve --day``).
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: How a trip or a vehicle is bought (see the glossary): Movia Flexrute (per vehicle-hour),
+#: Flexkommune (per trip), Flexhandicap (per trip, Movia's pool), a private vognmand,
+#: the municipality's own vehicles (egne vogne), or reimbursement (refusion, not driven).
+CHANNELS = ("flexrute", "flexkommune", "flexhandicap", "private", "own", "refusion")
 
 
 def _raise(problems: list[Problem]) -> None:
@@ -245,6 +252,13 @@ class Request:
         Vehicle skills required, e.g. ``lift``, ``child_certificate``.
     area
         Befordringsområde number 1-15, or None.
+    days
+        Weekdays the trip recurs on (``mon`` ... ``sun``); empty: every day of the scenario.
+    channel
+        How the trip is bought today (one of ``CHANNELS``), or None; the costing layer
+        prices a baseline with it.
+    passenger
+        Who travels (several requests share it: the morning and afternoon legs).
     """
 
     id: str
@@ -257,6 +271,9 @@ class Request:
     skills: frozenset[str] = frozenset()
     area: int | None = None
     label: str = ""
+    days: frozenset[str] = frozenset()
+    channel: str | None = None
+    passenger: str = ""
 
     def __post_init__(self) -> None:
         where = f"Request {self.id!r}"
@@ -271,6 +288,10 @@ class Request:
             problems.append(Problem("E307", f"{where}.not_with", "names the request itself", "List only other requests."))
         if self.area is not None and not 1 <= self.area <= 15:
             problems.append(Problem("E308", f"{where}.area", f"{self.area!r} is not a befordringsområde", "Give a number from 1 to 15."))
+        for day in sorted(self.days - set(WEEKDAYS)):
+            problems.append(Problem("E318", f"{where}.days", f"{day!r} is not a weekday code", f"Use {', '.join(WEEKDAYS)}."))
+        if self.channel is not None and self.channel not in CHANNELS:
+            problems.append(Problem("E319", f"{where}.channel", f"{self.channel!r} is not a channel", f"Use one of {', '.join(CHANNELS)}."))
         if self.pickup is None and self.ride.is_limited:
             problems.append(Problem("E316", f"{where}.max_ride", "a depot delivery (no pickup) cannot have a ride limit", "Give the request a pickup visit, or drop the limit."))
         if self.pickup is None and (self.solo or self.not_with):
@@ -312,6 +333,8 @@ class VehicleType:
         Cost per vehicle used, per hour of route duration and per km driven.
     max_duration_s
         Maximum route duration in seconds. Default: none.
+    channel
+        How vehicles of this type are bought (one of ``CHANNELS``), or None.
     """
 
     id: str
@@ -324,6 +347,7 @@ class VehicleType:
     cost_per_km_dkk: float = 0.0
     max_duration_s: int | None = None
     label: str = ""
+    channel: str | None = None
 
     FUELS = ("diesel", "petrol", "hvo", "electric")
 
@@ -340,6 +364,8 @@ class VehicleType:
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
                 problems.append(Problem("E213", f"{where}.{name}", f"{value!r} is negative", "Give a cost of 0 or more DKK."))
+        if self.channel is not None and self.channel not in CHANNELS:
+            problems.append(Problem("E217", f"{where}.channel", f"{self.channel!r} is not a channel", f"Use one of {', '.join(CHANNELS)}."))
         if self.max_duration_s is not None and self.max_duration_s <= 0:
             problems.append(Problem("E214", f"{where}.max_duration_s", f"{self.max_duration_s!r} is not positive", "Give a maximum route duration above 0, or none."))
         _raise(problems)
@@ -429,6 +455,9 @@ class Scenario:
     reference_profile: str = "car"
     solver: SolveParams = field(default_factory=SolveParams)
     description: str = ""
+    #: Free-form facts carried with the scenario (sources, calibration targets, demand that is
+    #: counted but not routed); never read by the solver.
+    meta: Mapping[str, object] = field(default_factory=dict, compare=False)
     _by_id: dict[str, dict[str, object]] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -470,6 +499,18 @@ class Scenario:
         for vt in self.vehicle_types:
             names.update(vt.capacity.dimensions)
         return tuple(sorted(names))
+
+    def for_day(self, day: str) -> Scenario:
+        """The scenario of one weekday: requests that recur on ``day`` (or on every day).
+
+        ``not_with`` rules keep only partners travelling that day.
+        """
+        if day not in WEEKDAYS:
+            _raise([Problem("E320", "day", f"{day!r} is not a weekday code", f"Use one of {', '.join(WEEKDAYS)}.")])
+        kept = [r for r in self.requests if not r.days or day in r.days]
+        ids = {r.id for r in kept}
+        kept = [r if r.not_with <= ids else replace(r, not_with=r.not_with & ids) for r in kept]
+        return replace(self, name=f"{self.name} ({day})", requests=tuple(kept))
 
     def not_together_pairs(self) -> set[tuple[str, str]]:
         """Pairs ``(a, b)`` with ``a < b`` that may not be on board together (``not_with`` is symmetric)."""

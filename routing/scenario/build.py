@@ -171,6 +171,7 @@ class _Builder:
                 profiles=tuple(profiles),
                 reference_profile=reference,
                 solver=solver,
+                meta=dict(d.get("meta") or {}),
             ),
         )
 
@@ -187,6 +188,7 @@ class _Builder:
             cost_per_hour_dkk=float(spec.get("cost_per_hour_dkk", 0)),
             cost_per_km_dkk=float(spec.get("cost_per_km_dkk", 0)),
             max_duration_s=minutes_to_s(spec["max_duration_min"]) if spec.get("max_duration_min") else None,
+            channel=spec.get("channel"),
         )
 
     @staticmethod
@@ -219,4 +221,7 @@ class _Builder:
             solo=bool(spec.get("solo", False)),
             not_with=frozenset(str(x) for x in spec.get("not_with") or ()),
             skills=frozenset(str(x) for x in spec.get("skills") or ()),
+            days=frozenset(str(x) for x in spec.get("days") or ()),
+            channel=spec.get("channel"),
+            passenger=str(spec.get("passenger", "")),
         )

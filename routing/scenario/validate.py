@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from routing.exceptions import Problem
+from routing.model import CHANNELS, WEEKDAYS
 from routing.units import parse_clock
 
 Check = Callable[[Any, str, list[Problem]], None]
@@ -153,6 +154,12 @@ def string_list(value: Any, path: str, problems: list[Problem]) -> None:
     list_of(identifier)(value, path, problems)
 
 
+def _free_mapping(value: Any, path: str, problems: list[Problem]) -> None:
+    """Any mapping (free-form facts such as sources and calibration targets)."""
+    if not isinstance(value, dict):
+        problems.append(Problem("E010", path, f"{_describe(value)} is not a mapping", "Give key: value pairs, or leave the key out."))
+
+
 # --- The scenario schema ----------------------------------------------------------
 
 PROFILE = mapping(
@@ -199,6 +206,7 @@ VEHICLE_TYPE = mapping(
         "cost_per_hour_dkk": Key(number(0)),
         "cost_per_km_dkk": Key(number(0)),
         "max_duration_min": Key(number(0, exclusive=True)),
+        "channel": Key(text(CHANNELS)),
     }
 )
 
@@ -242,6 +250,9 @@ REQUEST = mapping(
         "solo": Key(boolean),
         "not_with": Key(string_list),
         "skills": Key(string_list),
+        "days": Key(list_of(text(WEEKDAYS))),
+        "channel": Key(text(CHANNELS)),
+        "passenger": Key(text()),
     }
 )
 
@@ -279,6 +290,7 @@ SCENARIO = mapping(
         "vehicles": Key(list_of(VEHICLE, 1), required=True),
         "requests": Key(list_of(REQUEST), required=True),
         "solver": Key(SOLVER),
+        "meta": Key(_free_mapping),
     }
 )
 

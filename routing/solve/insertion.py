@@ -90,108 +90,153 @@ def insert_requests(
     Requests go in order of their earliest window unless ``keep_order``. Stops early at
     ``deadline``; whatever is not inserted by then is returned as left over.
     """
-    requests = {r.id: r for r in scenario.requests}
-    limits = ride_limits_s(scenario, matrices)
-    windows = tightened_windows(scenario, matrices, [requests[rid] for rid in request_ids])
-    index = matrices.index()
-    current = {v.id: list(routes.get(v.id, [])) for v in scenario.vehicles}
-    schedules: dict[str, list[int] | None] = {}
-    profiles: dict[str, _RouteProfile] = {}
-    dims = scenario.dimensions
+    inserter = Inserter(scenario, matrices, routes)
+    left = inserter.insert(request_ids, deadline, keep_order)
+    return inserter.routes(), left
 
-    def refresh(vid: str) -> None:
-        vehicle = scenario.vehicle(vid)
-        times = earliest_schedule(scenario, matrices, vehicle, current[vid], requests, limits)
-        schedules[vid] = times
+
+class Inserter:
+    """Routes of every vehicle with their schedules and insertion profiles, kept between insertions.
+
+    ``copy`` is cheap (profiles are immutable and shared), so a search can try a change on a
+    copy and keep or drop it; only routes that change are rescheduled.
+    """
+
+    def __init__(self, scenario: Scenario, matrices: MatrixSet, routes: dict[str, list[Step]] | None = None) -> None:
+        self.scenario = scenario
+        self.matrices = matrices
+        self.requests = {r.id: r for r in scenario.requests}
+        self.limits = ride_limits_s(scenario, matrices)
+        self.windows = tightened_windows(scenario, matrices, scenario.requests)
+        self.index = matrices.index()
+        self.dims = scenario.dimensions
+        # Idle vehicles that are interchangeable: only one per kind needs pricing.
+        self.kind = {v.id: (v.type, v.start, v.end, v.shift, v.max_duration_s) for v in scenario.vehicles}
+        self.current: dict[str, list[Step]] = {}
+        self.schedules: dict[str, list[int] | None] = {}
+        self.profiles: dict[str, _RouteProfile] = {}
+        routes = routes or {}
+        for v in scenario.vehicles:
+            self.set_route(v.id, list(routes.get(v.id, [])))
+
+    def copy(self) -> Inserter:
+        """An independent state sharing the immutable parts."""
+        other = object.__new__(Inserter)
+        other.__dict__.update(self.__dict__)
+        other.current, other.schedules, other.profiles = dict(self.current), dict(self.schedules), dict(self.profiles)
+        return other
+
+    def set_route(self, vid: str, steps: list[Step], times: list[int] | None = None) -> None:
+        """Replace one vehicle's route and reschedule it (a route that breaks a rule takes no insertions).
+
+        ``times``, when given, is the route's earliest schedule, already computed by the caller.
+        """
+        self.current[vid] = steps
+        vehicle = self.scenario.vehicle(vid)
+        if times is None:
+            times = earliest_schedule(self.scenario, self.matrices, vehicle, steps, self.requests, self.limits)
+        self.schedules[vid] = times
         if times is not None:
-            profiles[vid] = _RouteProfile.of(scenario, matrices, vehicle, current[vid], requests, times, dims)
+            self.profiles[vid] = _RouteProfile.of(self.scenario, self.matrices, vehicle, steps, self.requests, times, self.dims)
+        else:
+            self.profiles.pop(vid, None)
 
-    for vid in current:
-        refresh(vid)
-    left: list[str] = []
+    def routes(self) -> dict[str, list[Step]]:
+        """Non-empty routes by vehicle id."""
+        return {vid: steps for vid, steps in self.current.items() if steps}
 
-    def window_start(rid: str) -> int:
-        pw, dw = windows[rid]
-        return (pw or dw).start_s
+    def insert(self, request_ids: Sequence[str], deadline: float, keep_order: bool = False) -> list[str]:
+        """Insert each request where it adds least; return the ids that fit nowhere (or were not reached by ``deadline``)."""
+        scenario, matrices, requests, windows, index, dims = self.scenario, self.matrices, self.requests, self.windows, self.index, self.dims
+        current, schedules, profiles, limits = self.current, self.schedules, self.profiles, self.limits
+        left: list[str] = []
 
-    for rid in list(request_ids) if keep_order else sorted(request_ids, key=window_start):
-        if time.monotonic() > deadline:
-            left.append(rid)
-            continue
-        request = requests[rid]
-        pw, dw = windows[rid]
-        q = np.array([request.load.get(d) for d in dims], dtype=np.int64)
-        costs, owners, picks, drops, route_ids = [], [], [], [], []
-        d_loc = index[request.dropoff.location]
-        p_loc = index[request.pickup.location] if request.pickup is not None else None
-        for vid in current:
-            if schedules[vid] is None:
+        def window_start(rid: str) -> int:
+            pw, dw = windows[rid]
+            return (pw or dw).start_s
+
+        for rid in list(request_ids) if keep_order else sorted(request_ids, key=window_start):
+            if time.monotonic() > deadline:
+                left.append(rid)
                 continue
-            vehicle = scenario.vehicle(vid)
-            vt = scenario.vehicle_type(vehicle.type)
-            if not request.skills <= vt.skills or not request.load.fits_in(vt.capacity):
-                continue
-            rp = profiles[vid]
-            dist, dur = matrices.distance_m[vt.profile], matrices.duration_s[vt.profile]
-            here, after = rp.loc[:-1], rp.loc[1:]
-            t, ready = rp.t[:-1], rp.t[:-1] + rp.service[:-1]
-            base = dist[here, after]
-            sd = request.dropoff.service_s
-            # Drop-off after node j: reachable in its window, and the next node still in time.
-            arrive_d = np.maximum(dw.start_s, ready + dur[here, d_loc])
-            drop_ok = (arrive_d <= dw.end_s) & (np.maximum(rp.t[1:], arrive_d + sd + dur[d_loc, after]) <= rp.latest[1:])
-            cost_d = dist[here, d_loc] + dist[d_loc, after] - base
-            room = rp.cap - q
-            if p_loc is None:
-                # A depot delivery rides from the start: the load up to its drop-off must leave room.
-                drop_ok &= (rp.range_max[0] <= room).all(axis=1)
-                j = np.flatnonzero(drop_ok)
-                costs.append(cost_d[j])
-                picks.append(np.full(len(j), -1))
-                drops.append(j)
-            else:
-                assert pw is not None and request.pickup is not None
-                sp = request.pickup.service_s
-                arrive_p = np.maximum(pw.start_s, ready + dur[here, p_loc])
-                pick_ok = (arrive_p <= pw.end_s) & (np.maximum(rp.t[1:], arrive_p + sp + dur[p_loc, after]) <= rp.latest[1:])
-                # Both right after node i: pickup, drop-off, then the next node.
-                arrive_pd = np.maximum(dw.start_s, arrive_p + sp + dur[p_loc, d_loc])
-                same_ok = (arrive_p <= pw.end_s) & (arrive_pd <= dw.end_s) & (np.maximum(rp.t[1:], arrive_pd + sd + dur[d_loc, after]) <= rp.latest[1:])
-                cost_p = dist[here, p_loc] + dist[p_loc, after] - base
-                pair = cost_p[:, None] + cost_d[None, :]
-                same = dist[here, p_loc] + dist[p_loc, d_loc] + dist[d_loc, after] - base
-                np.fill_diagonal(pair, same)
-                fits = (rp.range_max <= room).all(axis=2)
-                ok = np.triu(pick_ok[:, None] & drop_ok[None, :], 1) | np.diag(same_ok)
-                ok &= fits
-                i, j = np.nonzero(ok)
-                costs.append(pair[i, j])
-                picks.append(i)
-                drops.append(j)
-            owners.append(np.full(len(costs[-1]), len(owners)))
-            route_ids.append(vid)
-        placed = False
-        if costs:
-            all_costs = np.concatenate(costs)
-            owner = np.concatenate(owners)
-            pick_at = np.concatenate(picks)
-            drop_at = np.concatenate(drops)
-            for k in np.argsort(all_costs, kind="stable"):
-                vid = route_ids[int(owner[k])]
-                i, j = int(pick_at[k]), int(drop_at[k])
-                trial = list(current[vid])
-                trial.insert(j, Step(rid, "dropoff"))
-                if i >= 0:
-                    trial.insert(i, Step(rid, "pickup"))
-                vehicle = scenario.vehicle(vid)
-                if occupancy_problem(scenario, vehicle, trial, requests) is not None:
+            request = requests[rid]
+            pw, dw = windows[rid]
+            q = np.array([request.load.get(d) for d in dims], dtype=np.int64)
+            costs, owners, picks, drops, route_ids = [], [], [], [], []
+            idle_seen: set[tuple[object, ...]] = set()
+            d_loc = index[request.dropoff.location]
+            p_loc = index[request.pickup.location] if request.pickup is not None else None
+            for vid in current:
+                if schedules[vid] is None:
                     continue
-                times = earliest_schedule(scenario, matrices, vehicle, trial, requests, limits)
-                if times is not None:
-                    current[vid] = trial
-                    refresh(vid)
-                    placed = True
-                    break
-        if not placed:
-            left.append(rid)
-    return {vid: steps for vid, steps in current.items() if steps}, left
+                if not current[vid]:
+                    if self.kind[vid] in idle_seen:
+                        continue
+                    idle_seen.add(self.kind[vid])
+                vehicle = scenario.vehicle(vid)
+                vt = scenario.vehicle_type(vehicle.type)
+                if not request.skills <= vt.skills or not request.load.fits_in(vt.capacity):
+                    continue
+                rp = profiles[vid]
+                dist, dur = matrices.distance_m[vt.profile], matrices.duration_s[vt.profile]
+                here, after = rp.loc[:-1], rp.loc[1:]
+                t, ready = rp.t[:-1], rp.t[:-1] + rp.service[:-1]
+                base = dist[here, after]
+                sd = request.dropoff.service_s
+                # Drop-off after node j: reachable in its window, and the next node still in time.
+                arrive_d = np.maximum(dw.start_s, ready + dur[here, d_loc])
+                drop_ok = (arrive_d <= dw.end_s) & (np.maximum(rp.t[1:], arrive_d + sd + dur[d_loc, after]) <= rp.latest[1:])
+                cost_d = dist[here, d_loc] + dist[d_loc, after] - base
+                room = rp.cap - q
+                if p_loc is None:
+                    # A depot delivery rides from the start: the load up to its drop-off must leave room.
+                    drop_ok &= (rp.range_max[0] <= room).all(axis=1)
+                    j = np.flatnonzero(drop_ok)
+                    costs.append(cost_d[j])
+                    picks.append(np.full(len(j), -1))
+                    drops.append(j)
+                else:
+                    assert pw is not None and request.pickup is not None
+                    sp = request.pickup.service_s
+                    arrive_p = np.maximum(pw.start_s, ready + dur[here, p_loc])
+                    pick_ok = (arrive_p <= pw.end_s) & (np.maximum(rp.t[1:], arrive_p + sp + dur[p_loc, after]) <= rp.latest[1:])
+                    # Both right after node i: pickup, drop-off, then the next node.
+                    arrive_pd = np.maximum(dw.start_s, arrive_p + sp + dur[p_loc, d_loc])
+                    same_ok = (arrive_p <= pw.end_s) & (arrive_pd <= dw.end_s) & (np.maximum(rp.t[1:], arrive_pd + sd + dur[d_loc, after]) <= rp.latest[1:])
+                    cost_p = dist[here, p_loc] + dist[p_loc, after] - base
+                    pair = cost_p[:, None] + cost_d[None, :]
+                    same = dist[here, p_loc] + dist[p_loc, d_loc] + dist[d_loc, after] - base
+                    np.fill_diagonal(pair, same)
+                    fits = (rp.range_max <= room).all(axis=2)
+                    ok = np.triu(pick_ok[:, None] & drop_ok[None, :], 1) | np.diag(same_ok)
+                    ok &= fits
+                    i, j = np.nonzero(ok)
+                    costs.append(pair[i, j])
+                    picks.append(i)
+                    drops.append(j)
+                owners.append(np.full(len(costs[-1]), len(owners)))
+                route_ids.append(vid)
+            placed = False
+            if costs:
+                all_costs = np.concatenate(costs)
+                owner = np.concatenate(owners)
+                pick_at = np.concatenate(picks)
+                drop_at = np.concatenate(drops)
+                for k in np.argsort(all_costs, kind="stable"):
+                    vid = route_ids[int(owner[k])]
+                    i, j = int(pick_at[k]), int(drop_at[k])
+                    trial = list(current[vid])
+                    trial.insert(j, Step(rid, "dropoff"))
+                    if i >= 0:
+                        trial.insert(i, Step(rid, "pickup"))
+                    vehicle = scenario.vehicle(vid)
+                    if occupancy_problem(scenario, vehicle, trial, requests) is not None:
+                        continue
+                    times = earliest_schedule(scenario, matrices, vehicle, trial, requests, limits)
+                    if times is not None:
+                        self.set_route(vid, trial, times)
+                        placed = True
+                        break
+            if not placed:
+                left.append(rid)
+        return left

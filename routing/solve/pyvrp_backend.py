@@ -46,6 +46,22 @@ def unsupported(scenario: Scenario, requests: Sequence[Request]) -> str:
     return ""
 
 
+def _prize(scenario: Scenario, matrices: MatrixSet, profiles: list[str], params: SolveParams) -> int:
+    """A prize per optional request above the most serving it could add to the objective (a vehicle of its own)."""
+    longest_m = max(int(matrices.distance_m[p].max()) for p in profiles)
+    longest_s = max(int(matrices.duration_s[p].max()) for p in profiles)
+    worst = 0
+    for vt in scenario.vehicle_types:
+        if params.objective == "cost":
+            per_m = vt.cost_per_km_dkk * COST_UNITS_PER_DKK / METRES_PER_KM + 1
+            per_s = vt.cost_per_hour_dkk * COST_UNITS_PER_DKK / SECONDS_PER_HOUR
+            fixed = vt.fixed_cost_dkk * COST_UNITS_PER_DKK
+        else:
+            per_m, per_s, fixed = 1.0, 0.0, 0.0
+        worst = max(worst, int(fixed + 4 * longest_m * per_m + 4 * longest_s * per_s))
+    return 10 * worst + 1
+
+
 def _group_key(scenario: Scenario, v: Vehicle) -> tuple[object, ...]:
     from routing.limits import max_duration_s
 
@@ -58,12 +74,23 @@ def solve_pyvrp_fleet(scenario: Scenario, matrices: MatrixSet, requests: Sequenc
 
 
 def solve_pyvrp(
-    scenario: Scenario, matrices: MatrixSet, requests: Sequence[Request], params: SolveParams, deadline: float, minimise_fleet: bool = False
+    scenario: Scenario,
+    matrices: MatrixSet,
+    requests: Sequence[Request],
+    params: SolveParams,
+    deadline: float,
+    minimise_fleet: bool = False,
+    warm_start: bool = False,
 ) -> RawSolution:
     """Solve with PyVRP; ``found`` is False unless PyVRP returns a complete, feasible solution.
 
     With ``minimise_fleet`` (objective ``vehicles_then_distance``, one vehicle kind) a first
     distance search is followed by a search with one vehicle fewer than it used, kept if feasible.
+    With ``warm_start`` the result only seeds another search that repairs it: every request
+    carries a prize above any cost of serving it instead of being required, so a tight problem
+    still yields a partial plan (``dropped`` lists the rest), and PyVRP's best routes are returned
+    even when they break a rule (``status`` says so). PyVRP's search can stay stuck on such
+    routes when some vehicle types lack a load dimension (wheelchair places: PyVRP issue #842).
     """
     started = time.monotonic()
     raw = RawSolution()
@@ -81,11 +108,12 @@ def solve_pyvrp(
     depots = [pyvrp.Depot(location=index[loc], name=loc) for loc in depot_ids]
 
     clients, shipments, client_of, shipment_of = [], [], [], []
+    prize = _prize(scenario, matrices, profiles, params) if warm_start else 0
     for r in requests:
         amounts = [r.load.get(d) for d in dims]
         w = r.dropoff.effective_window
         if r.pickup is None:
-            clients.append(pyvrp.Client(location=index[r.dropoff.location], delivery=amounts, service_duration=r.dropoff.service_s, tw_early=w.start_s, tw_late=w.end_s, name=r.id))
+            clients.append(pyvrp.Client(location=index[r.dropoff.location], delivery=amounts, service_duration=r.dropoff.service_s, tw_early=w.start_s, tw_late=w.end_s, prize=prize, required=not warm_start, name=r.id))
             client_of.append(r.id)
         else:
             pw = r.pickup.effective_window
@@ -100,6 +128,8 @@ def solve_pyvrp(
                     delivery_tw_late=w.end_s,
                     delivery_service_duration=r.dropoff.service_s,
                     amount=amounts,
+                    prize=prize,
+                    required=not warm_start,
                     name=r.id,
                 )
             )
@@ -177,10 +207,10 @@ def solve_pyvrp(
     best = result.best
     raw.num_solutions = result.num_iterations
     raw.objective = int(result.cost()) if best.is_feasible() else None
-    if not best.is_feasible() or not best.is_complete():
+    if not warm_start and (not best.is_feasible() or not best.is_complete()) or best.num_routes() == 0:
         raw.status = "PYVRP_INFEASIBLE" if not best.is_feasible() else "PYVRP_INCOMPLETE"
         return raw
-    raw.status = "SUCCESS"
+    raw.status = "SUCCESS" if best.is_feasible() else "PYVRP_INFEASIBLE_WARM_START"
     raw.found = True
     used = [0] * len(group_members)
     served: set[str] = set()

@@ -98,7 +98,7 @@ def solve(scenario: Scenario, matrices: MatrixSet, params: SolveParams | None = 
 BACKENDS: dict[str, Backend] = {"ortools": solve_ortools, "pyvrp": solve_pyvrp, "pyvrp_fleet": solve_pyvrp_fleet, "hybrid": solve_hybrid}
 
 #: The ``auto`` portfolio, per parallel worker in turn, for problems PyVRP cannot express.
-DARP_PORTFOLIO = ("hybrid", "ortools")
+DARP_PORTFOLIO = ("hybrid", "hybrid")
 #: Above this many requests OR-Tools' own first-solution phase is too slow to be worth a core
 #: (measured: 4-6 s at 200 requests, 18-25 s at 300, minutes beyond): every worker runs the hybrid.
 PLAIN_ORTOOLS_MAX_REQUESTS = 250

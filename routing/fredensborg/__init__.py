@@ -1,0 +1,1 @@
+"""The calibrated synthetic Fredensborg scenario: areas, geography and the demand generator."""

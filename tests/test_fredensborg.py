@@ -1,0 +1,129 @@
+"""The Fredensborg areas table, geography and the week generator."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from routing.exceptions import ScenarioError
+from routing.fredensborg.areas import FREDENSBORG_DIR, SEED_TOTAL_2021_DKK, load_areas
+from routing.fredensborg.generate import apportion, generate_week
+from routing.fredensborg.geography import Municipality, load_places
+from routing.scenario.build import build_scenario, load_scenario
+
+# The seed's 2021 cost table (Fredensborg Visiteret Borgerbefordringsanalyse, 2022), typed in here
+# independently of areas.yaml: private vognmænd, Movia, egne vogne, refusion.
+SEED_TABLE = {
+    1: (0, 58933, 0, 324), 2: (12113, 15718, 0, 0), 3: (0, 43116, 0, 0), 4: (0, 668413, 0, 638),
+    5: (32760, 272714, 1860281, 0), 6: (0, 0, 0, 0), 7: (0, 2374276, 0, 0), 8: (202707, 886176, 0, 7297),
+    9: (855946, 3687745, 952406, 23292), 10: (303098, 591669, 0, 285261), 11: (132570, 2588239, 0, 64608),
+    12: (810474, 4163935, 0, 123100), 13: (3900, 289601, 439532, 2075), 14: (0, 0, 0, 181796), 15: (0, 0, 0, 44181),
+}
+
+
+def test_areas_match_the_seed_table_and_total() -> None:
+    areas = load_areas()
+    assert [a.id for a in areas] == list(range(1, 16))
+    for a in areas:
+        assert tuple(a.cost_2021.values()) == SEED_TABLE[a.id], a.name
+        assert a.name and a.centre and a.legal_basis and a.description
+    assert sum(a.total_2021 for a in areas) == SEED_TOTAL_2021_DKK == 21_978_894
+    assert {a.id for a in areas if "egne_vogne" in a.not_estimated} == {8, 11, 12, 14, 15}
+
+
+def test_a_broken_areas_table_is_refused(tmp_path: Path) -> None:
+    text = (FREDENSBORG_DIR / "areas.yaml").read_text(encoding="utf-8").replace("movia: 58933", "movia: 58934")
+    broken = tmp_path / "areas.yaml"
+    broken.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_areas(broken)
+    assert "E614" in str(err.value) and "total_cost_2021.movia" in str(err.value) and str(broken) in str(err.value)
+
+
+def test_apportion_is_exact_and_whole() -> None:
+    assert apportion(64, {"yes": 0.15, "no": 0.85}) == {"yes": 10, "no": 54}
+    assert sum(apportion(74, {"own": 0.88, "flexrute": 0.1, "private": 0.01}).values()) == 74
+    assert apportion(0, {"a": 1.0}) == {"a": 0}
+
+
+def test_geography_point_in_polygon() -> None:
+    muni = Municipality()
+    assert muni.contains(55.935, 12.50)  # Nivå
+    assert not muni.contains(55.9286, 12.3064)  # Hillerød, outside
+    places = load_places()
+    assert places["26559063"].name == "Fredensborg" and places["26559063"].in_municipality
+
+
+@pytest.fixture(scope="module")
+def week() -> dict:
+    return generate_week(seed=7, scale=1.0)
+
+
+def test_generator_is_deterministic_for_a_seed(week: dict) -> None:
+    again = generate_week(seed=7, scale=1.0)
+    assert yaml.safe_dump(again) == yaml.safe_dump(week)
+    assert yaml.safe_dump(generate_week(seed=8, scale=1.0)) != yaml.safe_dump(week)
+
+
+def test_week_loads_and_matches_the_derived_demand(week: dict) -> None:
+    scenario = build_scenario(week)
+    areas = {a.id: a for a in load_areas()}
+    muni = Municipality()
+    passengers = Counter(r.area for r in scenario.requests if r.id.endswith("-am"))
+    for area_id in (5, 8, 9, 10, 11, 12, 13):
+        assert passengers[area_id] == areas[area_id].demand["distinct_recurring_passengers"], area_id
+    homes = [loc for loc in scenario.locations if loc.kind == "home"]
+    assert homes and all(muni.contains(h.lat, h.lon) for h in homes)  # type: ignore[arg-type]
+    assert not any(r.area in (2, 6, 7, 14, 15) for r in scenario.requests)  # not routed, or 2021 only
+    # Wheelchair users: apportioned exactly (area 12: 64 pupils x 15 %).
+    wheel = sum(1 for r in scenario.requests if r.area == 12 and r.id.endswith("-am") and r.load.get("wheelchairs"))
+    assert wheel == 10
+    assert all(r.channel for r in scenario.requests)
+    assert any(r.solo for r in scenario.requests) and scenario.not_together_pairs()
+    # Every day is a school day with a few hundred legs.
+    legs = week["meta"]["legs_per_day"]
+    assert set(legs) == {"mon", "tue", "wed", "thu", "fri"} and all(300 <= n <= 900 for n in legs.values())
+    assert week["meta"]["unrouted_demand"]["area_07"]["flexhandicap_trips_per_week"] > 150
+
+
+def test_area_11_pupils_all_have_a_par26_right(week: dict) -> None:
+    labels = [r["label"] for r in week["requests"] if r["area"] == 11 and r["id"].endswith("-am")]
+    assert labels and all("§26" in label for label in labels)
+    rule = week["meta"]["school_rule_par26"]
+    assert rule["candidates"] >= sum(v for k, v in rule.items() if k.startswith("eligible_"))
+
+
+@pytest.mark.parametrize("scale", [0.25, 4.0])
+def test_scale_variants_keep_the_mix(week: dict, scale: float) -> None:
+    scaled = generate_week(seed=7, scale=scale)
+    ratio = sum(scaled["meta"]["legs_per_day"].values()) / sum(week["meta"]["legs_per_day"].values())
+    assert scale * 0.8 <= ratio <= scale * 1.25
+    build_scenario(scaled)
+
+
+def test_baseline_adds_2021_only_demand_and_expected_costs() -> None:
+    base = generate_week(seed=7, scale=1.0, baseline_2021=True)
+    assert any(r["area"] == 2 for r in base["requests"])
+    expected = base["meta"]["expected_cost_2021_dkk"]
+    assert sum(sum(v for k, v in e.items() if k != "not_estimated") for e in expected.values()) == SEED_TOTAL_2021_DKK
+
+
+def test_for_day_keeps_that_days_requests(week: dict) -> None:
+    scenario = build_scenario(week)
+    tue = scenario.for_day("tue")
+    assert len(tue.requests) == week["meta"]["legs_per_day"]["tue"]
+    assert all(not r.days or "tue" in r.days for r in tue.requests)
+    ids = {r.id for r in tue.requests}
+    assert all(r.not_with <= ids for r in tue.requests)
+    with pytest.raises(ScenarioError, match="E320"):
+        scenario.for_day("monday")
+
+
+def test_shipped_baseline_loads() -> None:
+    scenario = load_scenario(FREDENSBORG_DIR / "baseline_2021.yaml")
+    assert scenario.meta["expected_cost_2021_dkk"]["area_12"]["movia"] == 4163935
+    assert scenario.for_day("wed").requests
