@@ -324,13 +324,14 @@ class _Week:
             {"id": "own_liftbil", "label": "Liftbil, egne vogne", "capacity": {"seats": vt["liftbil"]["seats"], "wheelchairs": vt["liftbil"]["wheelchairs"]}, "skills": ["lift"], "profile": "minibus", "fuel": "diesel", "cost_per_hour_dkk": own["driver_cost_per_hour"], "cost_per_km_dkk": own["vehicle_cost_per_km"], "channel": "own"},
         ]
         peak = max(self._legs_per_day().values(), default=0)
-        per100, minimum = self.cfg["fleet_per_100_legs"], self.cfg["fleet_min"]
-        counts = {t: max(int(minimum.get(t, 0)), math.ceil(peak / 100 * float(per100.get(t, 0)))) for t in ("taxi", "storvogn", "liftbil", "midibus")}
-        counts["own_liftbil"] = counts["midibus"]
-        shift = list(self.cfg["shift"])
         depot = {"taxi": "depot_kokkedal", "storvogn": "depot_fredensborg", "liftbil": "depot_kokkedal", "midibus": "depot_egelunden", "own_liftbil": "depot_egelunden"}
-        vehicles = [{"id": t, "type": t, "start": depot[t], "shift": shift, "max_duration_min": self.cfg["max_duration_min"], "count": c} for t, c in counts.items() if c > 0]
-        why = f"peak day {peak} legs; per 100 legs {dict(per100)} (generator.yaml, assumption), minimum {dict(minimum)}; own liftbiler = midibusser"
+        vehicles = []
+        counts: dict[str, dict[str, int]] = {}
+        for duty, spec in self.cfg["duties"].items():
+            counts[duty] = {t: max(1, math.ceil(peak / 100 * float(k))) for t, k in spec["per_100_legs"].items() if float(k) > 0}
+            for t, c in counts[duty].items():
+                vehicles.append({"id": f"{t}-{duty}", "type": t, "start": depot[t], "shift": list(spec["shift"]), "count": c})
+        why = f"busiest day {peak} legs; duties and vehicles per 100 legs in generator.yaml (assumption): {counts}"
         return types, vehicles, why
 
     def _scenario(self) -> dict[str, Any]:
