@@ -1,0 +1,216 @@
+"""Cost and CO2 of a plan, attributed per route, per request and per befordringsområde.
+
+Each route is priced under every channel it may be bought through — Flexrute (paid hours),
+Flexkommune (its passengers as per-trip bookings), a private vognmand (the meter over the
+paid part of the route) or, for the municipality's own vehicle types, egne vogne only — and
+is bought through
+
+- its vehicle type's channel (``policy="vehicle"``: the plan as contracted), or
+- the cheapest admissible channel (``policy="cheapest"``: indsats 12's question, with the
+  runner-up price reported).
+
+A route's cost, km, hours and CO2 are split over its passengers in proportion to their direct
+(shortest) distance (``split="direct"``; ``"equal"`` splits evenly). Requests whose channel is
+bought per trip and that a plan does not route (``cost_trips``) are priced trip by trip.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from routing.costing import tariffs as t
+from routing.costing.params import Param, Parameters
+from routing.emissions import driving_co2
+from routing.matrix.provider import MatrixSet
+from routing.model import Request, Scenario, VehicleType
+from routing.solve.plan import Plan, Route
+
+ROUTE_CHANNELS = ("flexrute", "flexkommune", "private")
+SPLITS = ("direct", "equal")
+
+
+def tariff_class(vt: VehicleType) -> str:
+    """The tariff table's vehicle class of a vehicle type: its id if the table knows it, else by capacity."""
+    if vt.id in t.CLASSES:
+        return vt.id
+    if vt.capacity.get("wheelchairs") > 0:
+        return "liftbil"
+    seats = vt.capacity.get("seats")
+    return "taxi" if seats <= 4 else "storvogn" if seats <= 8 else "midibus"
+
+
+@dataclass
+class Figures:
+    """Additive figures of a route, a request, an area or a total."""
+
+    cost_dkk: float = 0.0
+    co2_kg: float = 0.0
+    km: float = 0.0
+    vehicle_hours: float = 0.0
+    trips: int = 0
+
+    def add(self, other: Figures, share: float = 1.0) -> None:
+        self.cost_dkk += other.cost_dkk * share
+        self.co2_kg += other.co2_kg * share
+        self.km += other.km * share
+        self.vehicle_hours += other.vehicle_hours * share
+
+
+@dataclass
+class RouteCost:
+    """One route priced: the channel bought, the alternatives, and its passengers' shares."""
+
+    vehicle: str
+    channel: str
+    figures: Figures
+    alternatives: dict[str, float]
+    runner_up: tuple[str, float] | None
+    paid_hours: float
+    shares: dict[str, float]  # request id -> share of the route (sums to 1)
+
+
+@dataclass
+class PlanCost:
+    """Costs and CO2 of a plan (and of per-trip purchases), by route, request, area and channel."""
+
+    routes: list[RouteCost] = field(default_factory=list)
+    requests: dict[str, Figures] = field(default_factory=dict)
+    by_area_channel: dict[tuple[int | None, str], Figures] = field(default_factory=lambda: defaultdict(Figures))
+    params: dict[str, Param] = field(default_factory=dict)
+
+    def use(self, params: tuple[Param, ...]) -> None:
+        for p in params:
+            self.params.setdefault(p.path, p)
+
+    def total(self) -> Figures:
+        out = Figures()
+        for f in self.by_area_channel.values():
+            out.add(f)
+            out.trips += f.trips
+        return out
+
+
+class PlanCoster:
+    """Prices plans and trips of one scenario under one parameter set."""
+
+    def __init__(self, scenario: Scenario, matrices: MatrixSet, params: Parameters, policy: str = "vehicle", split: str = "direct") -> None:
+        if policy not in ("vehicle", "cheapest"):
+            raise ValueError(f"policy must be 'vehicle' or 'cheapest', got {policy!r}")
+        if split not in SPLITS:
+            raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+        self.scenario, self.matrices, self.params, self.policy, self.split = scenario, matrices, params, policy, split
+        self.deadhead_paid = bool(params.get("channels.flexrute.deadhead_paid").value)
+
+    # --- per request ------------------------------------------------------------------------
+    def direct_km(self, r: Request, start: str | None = None) -> float:
+        origin = r.pickup.location if r.pickup else start
+        if origin is None:
+            return 0.0
+        return self.matrices.dist_m(self.scenario.reference_profile, origin, r.dropoff.location) / 1000.0
+
+    def direct_minutes(self, r: Request, start: str | None = None) -> float:
+        origin = r.pickup.location if r.pickup else start
+        if origin is None:
+            return 0.0
+        return self.matrices.travel_s(self.scenario.reference_profile, origin, r.dropoff.location) / 60.0
+
+    @staticmethod
+    def wheelchair(r: Request) -> bool:
+        return r.load.get("wheelchairs") > 0
+
+    def trip_price(self, r: Request, channel: str) -> tuple[t.Price, float]:
+        """A trip bought on its own through ``channel``: price and CO2 (kg) of a direct drive."""
+        km = self.direct_km(r)
+        if channel == "flexkommune":
+            price = t.flexkommune_trip(self.params, km, self.wheelchair(r))
+        elif channel == "flexhandicap":
+            price = t.flexhandicap_trip(self.params)
+        elif channel == "private":
+            minutes = self.direct_minutes(r)
+            if self.wheelchair(r):
+                price = t.private_meter(self.params, km, minutes, large=True, wheelchair=True)
+            else:  # seated trips: the table's 50/50 mix of alm. vogn and storvogn
+                small, large = (t.private_meter(self.params, km, minutes, large=b, wheelchair=False) for b in (False, True))
+                mix = self.params.get("channels.private_vognmand.seated_mix_alm_storvogn")
+                price = t.Price(small.dkk * mix.value[0] + large.dkk * mix.value[1], small.params + (mix,))
+        elif channel == "refusion":
+            price = t.refusion_km(self.params, km)
+        else:
+            raise ValueError(f"channel {channel!r} is not bought per trip")
+        vclass = "liftbil" if self.wheelchair(r) else "taxi"
+        co2 = driving_co2(self.params, vclass, "diesel", km) if channel != "refusion" else driving_co2(self.params, "taxi", "petrol", km)
+        return t.Price(price.dkk, price.params + co2.params), co2.kg
+
+    # --- per route ----------------------------------------------------------------------------
+    def _legs_km(self, route: Route, first: int, last: int, profile: str) -> float:
+        locs = [s.location for s in route.stops[first : last + 1]]
+        return sum(self.matrices.dist_m(profile, a, b) for a, b in zip(locs, locs[1:])) / 1000.0
+
+    def route_cost(self, route: Route) -> tuple[RouteCost, tuple[Param, ...]]:
+        vehicle = self.scenario.vehicle(route.vehicle)
+        vt = self.scenario.vehicle_type(vehicle.type)
+        vclass = tariff_class(vt)
+        stops = route.stops
+        km = self._legs_km(route, 0, len(stops) - 1, vt.profile)
+        hours = (stops[-1].arrival_s - stops[0].departure_s) / 3600.0
+        inner = [k for k, s in enumerate(stops) if s.pickup or s.dropoff]
+        first, last = (inner[0], inner[-1]) if inner else (0, 0)
+        paid_hours = hours if self.deadhead_paid else (stops[last].departure_s - stops[first].arrival_s) / 3600.0
+        paid_km = km if self.deadhead_paid else self._legs_km(route, first, last, vt.profile)
+        passengers = [self.scenario.request(rid) for rid in route.request_ids]
+        wheel = any(self.wheelchair(r) for r in passengers)
+        used: list[Param] = []
+        prices: dict[str, t.Price] = {}
+        if vt.channel == "own":
+            prices["own"] = t.own_route(self.params, km, hours)
+        else:
+            prices["flexrute"] = t.flexrute_route(self.params, vclass, paid_hours)
+            trips = [self.trip_price(r, "flexkommune")[0] for r in passengers]
+            prices["flexkommune"] = t.Price(sum(p.dkk for p in trips), trips[0].params if trips else ())
+            special = any("special_supplier" in r.skills for r in passengers)
+            prices["private"] = t.private_route(self.params, paid_km, paid_hours, large=vt.capacity.get("seats") > 4, wheelchair=wheel, special_supplier=special)
+        if self.policy == "vehicle" or len(prices) == 1:
+            channel = vt.channel if vt.channel in prices else next(iter(prices))
+        else:
+            channel = min(prices, key=lambda c: prices[c].dkk)
+        others = sorted((c for c in prices if c != channel), key=lambda c: prices[c].dkk)
+        runner_up = (others[0], prices[others[0]].dkk) if others else None
+        for p in prices.values():
+            used.extend(p.params)
+        mid_hour = int((stops[0].departure_s + stops[-1].arrival_s) / 2 // 3600)
+        co2 = driving_co2(self.params, vclass, vt.fuel, km, hour=mid_hour)
+        used.extend(co2.params)
+        weights = {r.id: (self.direct_km(r, vehicle.start) if self.split == "direct" else 1.0) for r in passengers}
+        total_w = sum(weights.values())
+        shares = {rid: (w / total_w if total_w > 0 else 1.0 / len(weights)) for rid, w in weights.items()}
+        figures = Figures(cost_dkk=prices[channel].dkk, co2_kg=co2.kg, km=km, vehicle_hours=paid_hours if channel == "flexrute" else hours, trips=len(passengers))
+        rc = RouteCost(route.vehicle, channel, figures, {c: p.dkk for c, p in prices.items()}, runner_up, paid_hours, shares)
+        return rc, tuple(used)
+
+    # --- whole plan ---------------------------------------------------------------------------
+    def cost(self, plan: Plan, trips: dict[str, str] | None = None) -> PlanCost:
+        """Price ``plan``'s routes and, per trip, the requests in ``trips`` (request id -> channel)."""
+        out = PlanCost()
+        for route in plan.routes:
+            rc, used = self.route_cost(route)
+            out.routes.append(rc)
+            out.use(used)
+            for rid, share in rc.shares.items():
+                r = self.scenario.request(rid)
+                fig = out.requests.setdefault(rid, Figures())
+                fig.add(rc.figures, share)
+                fig.trips += 1
+                area = out.by_area_channel[(r.area, rc.channel)]
+                area.add(rc.figures, share)
+                area.trips += 1
+        for rid, channel in (trips or {}).items():
+            r = self.scenario.request(rid)
+            price, co2 = self.trip_price(r, channel)
+            out.use(price.params)
+            fig = Figures(cost_dkk=price.dkk, co2_kg=co2, km=self.direct_km(r), trips=1)
+            out.requests[rid] = fig
+            area = out.by_area_channel[(r.area, channel)]
+            area.add(fig)
+            area.trips += 1
+        return out
