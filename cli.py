@@ -97,6 +97,28 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from routing.compare import evaluate, write_outputs
+
+    days = tuple(d.strip() for d in args.days.split(",") if d.strip())
+    bad = [d for d in days if d not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
+    if bad or not days:
+        return _fail(EXIT_INPUT, f"--days: {args.days!r} is not a list of weekday codes (e.g. mon,tue,wed,thu,fri)")
+    results = []
+    with tqdm(total=len(args.scenarios) * len(days), unit="day", disable=args.quiet, file=sys.stderr) as bar:
+        for path in args.scenarios:
+            bar.set_description(Path(path).stem)
+            results.append(evaluate(path, days, args.time_limit, None if args.no_cache else args.cache_dir, progress=bar.set_postfix_str, day_done=lambda: bar.update(1)))
+    command = "python cli.py compare " + " ".join(args.scenarios) + f" --days {','.join(days)} --time-limit {args.time_limit:g} --out {args.out}"
+    written = write_outputs(args.out, results, command)
+    if not args.quiet:
+        print(Path(args.out, "comparison.md").read_text(encoding="utf-8"))
+        print("wrote " + ", ".join(str(p) for p in written))
+    return EXIT_OK
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     from routing import build_matrices, check_plan, load_scenario
     from routing.report import read_plan_json
@@ -184,6 +206,16 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--out", required=True, help="scenario YAML to write")
     g.add_argument("--quiet", action="store_true")
     g.set_defaults(func=_cmd_generate)
+
+    k = sub.add_parser("compare", help="plan and price scenarios side by side per area and channel (cost, CO2, hours, km, service)")
+    k.add_argument("scenarios", nargs="+", help="scenario files; savings are against the first")
+    k.add_argument("--out", required=True, help="folder for comparison.csv/.md/.xlsx, parameters.csv and PNG charts")
+    k.add_argument("--days", default="mon,tue,wed,thu,fri", help="weekdays to plan (default the school week); figures are scaled to a year")
+    k.add_argument("--time-limit", type=float, default=30.0, help="solver seconds per scenario and day (default 30)")
+    k.add_argument("--cache-dir", default=str(DEFAULT_CACHE))
+    k.add_argument("--no-cache", action="store_true")
+    k.add_argument("--quiet", action="store_true")
+    k.set_defaults(func=_cmd_compare)
 
     b = sub.add_parser("bench", help="run a benchmark family (solomon, homberger, lilim, cordeau, darp-scale) and write RESULTS.csv and .sol files")
     b.add_argument("family")

@@ -458,6 +458,8 @@ class Scenario:
     #: Free-form facts carried with the scenario (sources, calibration targets, demand that is
     #: counted but not routed); never read by the solver.
     meta: Mapping[str, object] = field(default_factory=dict, compare=False)
+    #: Overrides of the cost and emission parameters (``routing.costing.params``), by key path.
+    costing: Mapping[str, object] = field(default_factory=dict, compare=False)
     _by_id: dict[str, dict[str, object]] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -101,6 +101,8 @@ class PlanCoster:
             raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
         self.scenario, self.matrices, self.params, self.policy, self.split = scenario, matrices, params, policy, split
         self.deadhead_paid = bool(params.get("channels.flexrute.deadhead_paid").value)
+        self.user_payment = params.number("channels.user_payment.day_centre_per_trip")
+        self.user_payment_area = params.number("channels.user_payment.day_centre_area")
 
     # --- per request ------------------------------------------------------------------------
     def direct_km(self, r: Request, start: str | None = None) -> float:
@@ -198,19 +200,23 @@ class PlanCoster:
             out.use(used)
             for rid, share in rc.shares.items():
                 r = self.scenario.request(rid)
-                fig = out.requests.setdefault(rid, Figures())
+                fig = Figures()
                 fig.add(rc.figures, share)
-                fig.trips += 1
-                area = out.by_area_channel[(r.area, rc.channel)]
-                area.add(rc.figures, share)
-                area.trips += 1
+                fig.trips = 1
+                self._book(out, r, rc.channel, fig)
         for rid, channel in (trips or {}).items():
             r = self.scenario.request(rid)
             price, co2 = self.trip_price(r, channel)
             out.use(price.params)
-            fig = Figures(cost_dkk=price.dkk, co2_kg=co2, km=self.direct_km(r), trips=1)
-            out.requests[rid] = fig
-            area = out.by_area_channel[(r.area, channel)]
-            area.add(fig)
-            area.trips += 1
+            self._book(out, r, channel, Figures(cost_dkk=price.dkk, co2_kg=co2, km=self.direct_km(r), trips=1))
         return out
+
+    def _book(self, out: PlanCost, r: Request, channel: str, fig: Figures) -> None:
+        """Record one request's figures (the citizen's payment, where one applies, is deducted)."""
+        if self.user_payment.value and r.area == self.user_payment_area.value:
+            fig.cost_dkk -= float(self.user_payment.value)
+            out.use((self.user_payment, self.user_payment_area))
+        out.requests[r.id] = fig
+        area = out.by_area_channel[(r.area, channel)]
+        area.add(fig)
+        area.trips += 1

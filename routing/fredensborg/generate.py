@@ -362,6 +362,8 @@ class _Week:
             "school_rule_par26": dict(self.school_rule),
             "fleet": fleet_note,
             "unrouted_demand": unrouted,
+            "operating_days_per_year": {f"area_{a.id:02d}": a.demand.get("operating_days_per_year") for a in self.areas.values()},
+            "planning": "silo",
         }
         if self.baseline:
             meta["expected_cost_2021_dkk"] = {f"area_{a.id:02d}": {**a.cost_2021, "not_estimated": list(a.not_estimated)} for a in self.areas.values()}

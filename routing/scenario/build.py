@@ -50,8 +50,54 @@ def load_scenario(path: str | Path) -> Scenario:
     ScenarioError
         Listing every problem with its code, key path, cause and fix.
     """
-    data = read_yaml(path)
+    data = resolve_extends(read_yaml(path), Path(path))
     return build_scenario(data, source=str(path), default_name=Path(path).stem)
+
+
+def resolve_extends(data: dict[str, Any], path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Resolve ``extends: BASE.yaml`` and ``transforms: [...]`` (see ``routing.transforms``) into one scenario dict.
+
+    Top-level keys of the file replace the base's, except ``meta`` and ``costing``, which are merged.
+    """
+    from routing import transforms
+
+    extends, names = data.get("extends"), data.get("transforms") or []
+    if extends is None and not names:
+        return data
+    problems: list[Problem] = []
+    if not isinstance(names, list):
+        problems.append(Problem("E016", "transforms", f"{names!r} is not a list", "Give a list of transform names."))
+        names = []
+    for i, name in enumerate(names):
+        if name not in transforms.TRANSFORMS:
+            problems.append(Problem("E016", f"transforms[{i}]", f"unknown transform {name!r}", f"Use one of {', '.join(transforms.TRANSFORMS)}."))
+    base: dict[str, Any] = {}
+    if extends is not None:
+        base_path = (path.parent / str(extends)).resolve()
+        if base_path in seen or base_path == path.resolve():
+            problems.append(Problem("E017", "extends", f"{extends!r} extends itself (directly or through other files)", "Point extends at a base scenario."))
+        elif not base_path.exists():
+            problems.append(Problem("E017", "extends", f"{extends!r} does not exist (looked for {base_path})", "Give a path relative to this file."))
+        else:
+            base = resolve_extends(read_yaml(base_path), base_path, (*seen, path.resolve()))
+    if problems:
+        raise ScenarioError(problems, str(path))
+    merged = transforms.apply(base, names) if base else transforms.apply({k: v for k, v in data.items() if k not in ("extends", "transforms")}, names)
+    for key, value in data.items():
+        if key in ("extends", "transforms"):
+            continue
+        if key in ("meta", "costing") and isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        elif base:
+            merged[key] = value
+    return merged
+
+
+def _deep_merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
 
 
 def build_scenario(data: dict[str, Any], source: str | None = None, default_name: str = "scenario") -> Scenario:
@@ -172,6 +218,7 @@ class _Builder:
                 reference_profile=reference,
                 solver=solver,
                 meta=dict(d.get("meta") or {}),
+                costing=dict(d.get("costing") or {}),
             ),
         )
 

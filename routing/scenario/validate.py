@@ -291,6 +291,7 @@ SCENARIO = mapping(
         "requests": Key(list_of(REQUEST), required=True),
         "solver": Key(SOLVER),
         "meta": Key(_free_mapping),
+        "costing": Key(_free_mapping),
     }
 )
 

@@ -1,0 +1,142 @@
+"""Plan and price a week scenario the way it is bought: siloed as in 2021, or jointly optimised.
+
+- ``silo`` (the 2021 baseline): every befordringsområde's route-bought trips (Flexrute,
+  egne vogne) are planned separately per area and channel, on the vehicles of that channel —
+  as separate contracts and institutions plan them today;
+- ``joint`` (indsats 11, route count and composition): all route-bought trips of the day are
+  planned together on the whole fleet, across areas and channels.
+
+Trips bought per trip (Flexkommune, private vognmænd) are priced trip by trip in both modes;
+demand that is counted but not routed (Flexhandicap, refusion; ``meta.unrouted_demand``) is
+priced per trip. Every plan is replayed by the checker before it is priced.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+
+from routing.check import check_plan
+from routing.costing import tariffs as t
+from routing.costing.params import Parameters
+from routing.costing.plan_cost import Figures, PlanCost, PlanCoster
+from routing.exceptions import SolveError
+from routing.matrix.provider import MatrixSet
+from routing.model import Request, Scenario, Vehicle
+from routing.solve.params import SolveParams
+from routing.solve.plan import Plan, Unserved
+from routing.solve.solve import solve
+
+#: Channels whose trips are planned as routes; the others are bought trip by trip.
+ROUTED = ("flexrute", "own")
+PER_TRIP = ("flexkommune", "private", "flexhandicap", "refusion")
+MODES = ("silo", "joint")
+#: Least time for one solve (a silo's share of the day's budget is proportional to its requests).
+MIN_SILO_SECONDS = 3.0
+
+
+@dataclass
+class DayOutcome:
+    """One day planned and priced."""
+
+    day: str
+    cost: PlanCost
+    plans: list[tuple[str, Scenario, Plan]]  # (silo key, sub-scenario, plan)
+    unserved: list[Unserved] = field(default_factory=list)
+    solve_seconds: float = 0.0
+
+    @property
+    def served(self) -> int:
+        return sum(len(p.served_ids) for _, _, p in self.plans)
+
+
+def subset(scenario: Scenario, requests: Iterable[Request], vehicles: Iterable[Vehicle]) -> Scenario:
+    """The scenario restricted to ``requests`` and ``vehicles`` (``not_with`` keeps partners inside)."""
+    kept = list(requests)
+    ids = {r.id for r in kept}
+    kept = [r if r.not_with <= ids else replace(r, not_with=r.not_with & ids) for r in kept]
+    return replace(scenario, requests=tuple(kept), vehicles=tuple(vehicles))
+
+
+def _channel(scenario: Scenario, v: Vehicle) -> str:
+    return scenario.vehicle_type(v.type).channel or "flexrute"
+
+
+def plan_day(
+    week: Scenario,
+    day: str,
+    matrices: MatrixSet,
+    params: Parameters,
+    mode: str,
+    solve_params: SolveParams,
+    progress: Callable[[str], None] | None = None,
+) -> DayOutcome:
+    """Plan ``day`` of ``week`` in ``mode`` and price it (``solve_params.time_limit_s`` is the day's budget)."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    scenario = week.for_day(day)
+    coster = PlanCoster(scenario, matrices, params, policy="vehicle")
+    routed = [r for r in scenario.requests if (r.channel or "flexrute") in ROUTED]
+    per_trip = {r.id: r.channel for r in scenario.requests if r.channel in PER_TRIP}
+    groups: dict[str, tuple[list[Request], list[Vehicle]]] = {}
+    if mode == "joint":
+        groups["all"] = (routed, list(scenario.vehicles))
+    else:
+        by_key: dict[tuple[int | None, str], list[Request]] = defaultdict(list)
+        for r in routed:
+            by_key[(r.area, r.channel or "flexrute")].append(r)
+        for (area, channel), reqs in sorted(by_key.items(), key=lambda kv: (kv[0][0] or 0, kv[0][1])):
+            groups[f"area{area}-{channel}"] = (reqs, [v for v in scenario.vehicles if _channel(scenario, v) == channel])
+    total_requests = max(1, sum(len(reqs) for reqs, _ in groups.values()))
+    outcome = DayOutcome(day, PlanCost(), [])
+    for key, (reqs, vehicles) in groups.items():
+        if not reqs:
+            continue
+        sub = subset(scenario, reqs, vehicles)
+        budget = max(MIN_SILO_SECONDS, solve_params.time_limit_s * len(reqs) / total_requests)
+        if progress:
+            progress(f"{day} {key}: {len(reqs)} requests, {budget:.0f} s")
+        try:
+            plan = solve(sub, matrices, replace(solve_params, time_limit_s=budget))
+        except SolveError:
+            try:  # a small silo can need more than its share: one retry with three times the budget
+                plan = solve(sub, matrices, replace(solve_params, time_limit_s=3 * budget))
+            except SolveError as exc:
+                plan = Plan((), tuple(Unserved(r.id, f"no plan within the time limit: {exc}", "not_placed") for r in reqs))
+        result = check_plan(sub, matrices, plan)
+        if not result.is_feasible:
+            raise RuntimeError(f"internal error: the checker rejected the {key} plan of {day}: {result.violations[:3]}")
+        outcome.plans.append((key, sub, plan))
+        outcome.unserved.extend(plan.unserved)
+        outcome.solve_seconds += plan.stats.wall_time_s
+        _merge(outcome.cost, PlanCoster(sub, matrices, params, policy="vehicle").cost(plan))
+    _merge(outcome.cost, coster.cost(Plan(()), trips=per_trip))
+    return outcome
+
+
+def _merge(into: PlanCost, other: PlanCost) -> None:
+    into.routes.extend(other.routes)
+    into.requests.update(other.requests)
+    for key, fig in other.by_area_channel.items():
+        target = into.by_area_channel[key]
+        target.add(fig)
+        target.trips += fig.trips
+    for path, p in other.params.items():
+        into.params.setdefault(path, p)
+
+
+def unrouted_cost(week: Scenario, params: Parameters) -> PlanCost:
+    """Weekly cost of demand counted but not routed (``meta.unrouted_demand``): Flexhandicap and refusion trips."""
+    out = PlanCost()
+    flexhandicap, refusion = t.flexhandicap_trip(params), t.refusion_counted_trip(params)
+    for key, spec in (week.meta.get("unrouted_demand") or {}).items():  # type: ignore[union-attr]
+        area = int(str(key).split("_")[1])
+        for channel, trips, price in (("flexhandicap", spec.get("flexhandicap_trips_per_week", 0), flexhandicap), ("refusion", spec.get("refusion_trips_per_week", 0), refusion)):
+            if trips:
+                fig = Figures(cost_dkk=price.dkk * float(trips), trips=int(round(float(trips))))
+                target = out.by_area_channel[(area, channel)]
+                target.add(fig)
+                target.trips += fig.trips
+                out.use(price.params)
+    return out
