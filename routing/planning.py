@@ -1,8 +1,9 @@
 """Plan and price a week scenario the way it is bought: siloed as in 2021, or jointly optimised.
 
-- ``silo`` (the 2021 baseline): every befordringsområde's route-bought trips (Flexrute,
-  egne vogne) are planned separately per area and channel, on the vehicles of that channel —
-  as separate contracts and institutions plan them today;
+- ``silo`` (the 2021 baseline): route-bought trips (Flexrute, egne vogne) are planned
+  separately per befordringsområde, channel and institution (the school, day centre or
+  workshop at the trip's far end), on the vehicles of that channel — as separate contracts
+  and institutions plan them today;
 - ``joint`` (indsats 11, route count and composition): all route-bought trips of the day are
   planned together on the whole fleet, across areas and channels.
 
@@ -59,6 +60,13 @@ def subset(scenario: Scenario, requests: Iterable[Request], vehicles: Iterable[V
     return replace(scenario, requests=tuple(kept), vehicles=tuple(vehicles))
 
 
+def institution(scenario: Scenario, r: Request) -> str:
+    """The trip's institution: the end that is not a home (the drop-off when neither or both are)."""
+    ends = [r.dropoff.location] + ([r.pickup.location] if r.pickup else [])
+    away = [loc for loc in ends if scenario.location(loc).kind != "home"]
+    return away[0] if away else r.dropoff.location
+
+
 def _channel(scenario: Scenario, v: Vehicle) -> str:
     return scenario.vehicle_type(v.type).channel or "flexrute"
 
@@ -83,11 +91,11 @@ def plan_day(
     if mode == "joint":
         groups["all"] = (routed, list(scenario.vehicles))
     else:
-        by_key: dict[tuple[int | None, str], list[Request]] = defaultdict(list)
+        by_key: dict[tuple[int, str, str], list[Request]] = defaultdict(list)
         for r in routed:
-            by_key[(r.area, r.channel or "flexrute")].append(r)
-        for (area, channel), reqs in sorted(by_key.items(), key=lambda kv: (kv[0][0] or 0, kv[0][1])):
-            groups[f"area{area}-{channel}"] = (reqs, [v for v in scenario.vehicles if _channel(scenario, v) == channel])
+            by_key[(r.area or 0, r.channel or "flexrute", institution(scenario, r))].append(r)
+        for (area, channel, place), reqs in sorted(by_key.items()):
+            groups[f"area{area}-{channel}-{place}"] = (reqs, [v for v in scenario.vehicles if _channel(scenario, v) == channel])
     total_requests = max(1, sum(len(reqs) for reqs, _ in groups.values()))
     outcome = DayOutcome(day, PlanCost(), [])
     for key, (reqs, vehicles) in groups.items():

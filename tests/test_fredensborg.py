@@ -69,19 +69,40 @@ def test_generator_is_deterministic_for_a_seed(week: dict) -> None:
     assert yaml.safe_dump(generate_week(seed=8, scale=1.0)) != yaml.safe_dump(week)
 
 
-def test_week_loads_and_matches_the_derived_demand(week: dict) -> None:
+def test_uncalibrated_week_has_the_derived_passenger_counts(tmp_path: Path) -> None:
+    for name in ("areas.yaml", "parameters.yaml", "generator.yaml"):
+        shutil.copy(FREDENSBORG_DIR / name, tmp_path / name)
+    cfg = yaml.safe_load((tmp_path / "generator.yaml").read_text(encoding="utf-8"))
+    cfg["route_calibration"] = {}
+    (tmp_path / "generator.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    data = generate_week(seed=7, scale=1.0, config_dir=tmp_path)
+    passengers = Counter(r["area"] for r in data["requests"] if r["id"].endswith("-am"))
+    areas = {a.id: a for a in load_areas()}
+    for area_id in (5, 9, 11, 12, 13):  # areas with egne vogne / Flexrute passengers left after the per-trip channels
+        assert passengers[area_id] == areas[area_id].demand["distinct_recurring_passengers"], area_id
+    # Wheelchair users: apportioned exactly (area 12: 64 pupils x 15 %).
+    wheel = sum(1 for r in data["requests"] if r["area"] == 12 and r["id"].endswith("-am") and r["load"].get("wheelchairs"))
+    assert wheel == 10
+
+
+def test_week_loads_and_covers_every_2021_channel(week: dict) -> None:
     scenario = build_scenario(week)
     areas = {a.id: a for a in load_areas()}
     muni = Municipality()
-    passengers = Counter(r.area for r in scenario.requests if r.id.endswith("-am"))
-    for area_id in (5, 8, 9, 10, 11, 12, 13):
-        assert passengers[area_id] == areas[area_id].demand["distinct_recurring_passengers"], area_id
+    present = {(r.area, r.channel) for r in scenario.requests}
+    for a in areas.values():
+        if a.id in (2, 6, 7, 14, 15):
+            continue
+        if a.cost_2021["private_vognmaend"] > 0:
+            assert (a.id, "private") in present, a.id
+        if a.cost_2021["egne_vogne"] > 0:
+            assert (a.id, "own") in present, a.id
+        for product in ("flexrute", "flexkommune"):
+            if a.cost_2021["movia"] * a.movia_product_split.get(product, 0) > 0:
+                assert (a.id, product) in present, (a.id, product)
     homes = [loc for loc in scenario.locations if loc.kind == "home"]
     assert homes and all(muni.contains(h.lat, h.lon) for h in homes)  # type: ignore[arg-type]
     assert not any(r.area in (2, 6, 7, 14, 15) for r in scenario.requests)  # not routed, or 2021 only
-    # Wheelchair users: apportioned exactly (area 12: 64 pupils x 15 %).
-    wheel = sum(1 for r in scenario.requests if r.area == 12 and r.id.endswith("-am") and r.load.get("wheelchairs"))
-    assert wheel == 10
     assert all(r.channel for r in scenario.requests)
     assert any(r.solo for r in scenario.requests) and scenario.not_together_pairs()
     # Every day is a school day with a few hundred legs.

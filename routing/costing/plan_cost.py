@@ -124,22 +124,7 @@ class PlanCoster:
     def trip_price(self, r: Request, channel: str) -> tuple[t.Price, float]:
         """A trip bought on its own through ``channel``: price and CO2 (kg) of a direct drive."""
         km = self.direct_km(r)
-        if channel == "flexkommune":
-            price = t.flexkommune_trip(self.params, km, self.wheelchair(r))
-        elif channel == "flexhandicap":
-            price = t.flexhandicap_trip(self.params)
-        elif channel == "private":
-            minutes = self.direct_minutes(r)
-            if self.wheelchair(r):
-                price = t.private_meter(self.params, km, minutes, large=True, wheelchair=True)
-            else:  # seated trips: the table's 50/50 mix of alm. vogn and storvogn
-                small, large = (t.private_meter(self.params, km, minutes, large=b, wheelchair=False) for b in (False, True))
-                mix = self.params.get("channels.private_vognmand.seated_mix_alm_storvogn")
-                price = t.Price(small.dkk * mix.value[0] + large.dkk * mix.value[1], small.params + (mix,))
-        elif channel == "refusion":
-            price = t.refusion_km(self.params, km)
-        else:
-            raise ValueError(f"channel {channel!r} is not bought per trip")
+        price = t.trip(self.params, channel, km, self.direct_minutes(r), self.wheelchair(r))
         vclass = "liftbil" if self.wheelchair(r) else "taxi"
         co2 = driving_co2(self.params, vclass, "diesel", km) if channel != "refusion" else driving_co2(self.params, "taxi", "petrol", km)
         return t.Price(price.dkk, price.params + co2.params), co2.kg

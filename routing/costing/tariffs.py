@@ -120,3 +120,23 @@ def refusion_counted_trip(p: Parameters) -> Price:
     """A reimbursed trip that is counted but not routed: the average reimbursed trip."""
     avg = p.number("channels.refusion.avg_reimbursed_trip")
     return Price(float(avg.value), (avg,))
+
+
+def trip(p: Parameters, channel: str, km: float, minutes: float, wheelchair: bool) -> Price:
+    """One passenger trip bought on its own through a per-trip ``channel`` (direct ``km``, ``minutes``).
+
+    Private seated trips use the table's mix of alm. vogn and storvogn; wheelchair trips a storvogn.
+    """
+    if channel == "flexkommune":
+        return flexkommune_trip(p, km, wheelchair)
+    if channel == "flexhandicap":
+        return flexhandicap_trip(p)
+    if channel == "refusion":
+        return refusion_km(p, km)
+    if channel == "private":
+        if wheelchair:
+            return private_meter(p, km, minutes, large=True, wheelchair=True)
+        small, large = (private_meter(p, km, minutes, large=b, wheelchair=False) for b in (False, True))
+        mix = p.get("channels.private_vognmand.seated_mix_alm_storvogn")
+        return Price(small.dkk * mix.value[0] + large.dkk * mix.value[1], small.params + (mix,))
+    raise ValueError(f"channel {channel!r} is not bought per trip")

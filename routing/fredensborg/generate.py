@@ -9,6 +9,16 @@ seed, and every count is written into the scenario's ``meta`` next to its arithm
 Counts that come from shares are apportioned, not drawn (largest remainder: 64 passengers at
 15 % wheelchair users are exactly 10), so a scenario's mix matches the table; *which* passengers
 get an attribute, where they live and when they travel is drawn from the seed.
+
+Calibration to the 2021 cost table (the table's volumes assumed mean distances and route
+productivities; this geography and this engine give their own):
+
+- trips bought per trip (Flexkommune, private vognmænd) are assigned until each area's 2021
+  spend on that channel is met, every trip priced with the tariff formulas on its own direct
+  distance (ad hoc bookings are added or left out for the same reason);
+- passengers on Flexrute and egne-vogne routes are scaled per area by ``route_calibration``
+  in ``generator.yaml`` (written by ``routing.fredensborg.calibrate``, which plans the week as
+  in 2021 and compares with the 2021 spend).
 """
 
 from __future__ import annotations
@@ -19,7 +29,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from routing.costing import tariffs
+from routing.costing.params import Parameters
 from routing.fredensborg.areas import FREDENSBORG_DIR, Area, load_areas, load_parameters
+from routing.matrix.compute import band_durations_s
+from routing.scenario.build import DEFAULT_PROFILE
 from routing.fredensborg.geography import Municipality, Place, load_places, straight_km
 from routing.model import WEEKDAYS
 from routing.rules import school_transport_eligibility
@@ -27,6 +43,8 @@ from routing.scenario.load import read_yaml
 from routing.units import format_clock, parse_clock
 
 SCHOOL_WEEK = WEEKDAYS[:5]
+#: Solutions per silo when the 2021 baseline is planned (deterministic; see routing.fredensborg.calibrate).
+BASELINE_SOLUTION_LIMIT = 10
 #: Scale factors the issue names (0.25x to 16x Fredensborg); any positive factor works.
 SCALES = (0.25, 1.0, 4.0, 16.0)
 
@@ -78,6 +96,10 @@ class _Week:
         self.derivation: dict[str, Any] = {}
         self.school_rule: Counter[str] = Counter()
         self.home_count = 0
+        self.cost_params = Parameters.load(config_dir / "parameters.yaml")
+        self.deficits: dict[int, dict[str, float]] = {}
+        self.calibration: dict[str, dict[str, Any]] = {}
+        self.adhoc_count: Counter[int] = Counter()
         for did, d in self.cfg["destinations"].items():
             self._add_place(did, d["osm"], d["name"], d["kind"], d["placement"])
         for did, d in self.cfg["depots"].items():
@@ -146,8 +168,15 @@ class _Week:
         d = area.demand
         pattern = spec["pattern"]
         per_day = d.get("pax_trips_per_operating_day") or {}
-        passengers = 0
         note: dict[str, Any] = {"name": area.name, "pattern": pattern}
+        adhoc_day = float(per_day.get("ad_hoc", 0.0))
+        share = float(self.cfg["windows"]["adhoc_round_trip_share"])
+        bookings = 0
+        if adhoc_day > 0:
+            legs = adhoc_day * len(SCHOOL_WEEK) * self.scale
+            bookings = max(1, round(legs / (1 + share)))
+            made = self._adhoc(area, spec, bookings)
+            note["adhoc_bookings"] = f"{adhoc_day:g} ad hoc legs/day (areas.yaml, derived) x 5 days x scale {self.scale:g} = {legs:.1f} legs; / (1 + {share:g} round trips) = {bookings} bookings derived, {made} made"
         if pattern in ("day", "school", "rehab") and d.get("distinct_recurring_passengers"):
             base = int(d["distinct_recurring_passengers"])
             passengers = max(1, round(base * self.scale))
@@ -155,13 +184,11 @@ class _Week:
             note["recurring_passengers"] = f"{base} (areas.yaml distinct_recurring_passengers, derived) x scale {self.scale:g} = {passengers}"
             note["legs_per_week_expected"] = f"{passengers} x {attendance:g} days x 2 legs = {passengers * attendance * 2:g}"
             self._recurring(area, spec, passengers, attendance)
-        adhoc_day = float(per_day.get("ad_hoc", 0.0))
-        if adhoc_day > 0:
-            legs = adhoc_day * len(SCHOOL_WEEK) * self.scale
-            share = float(self.cfg["windows"]["adhoc_round_trip_share"])
-            bookings = max(1, round(legs / (1 + share)))
-            note["adhoc_bookings"] = f"{adhoc_day:g} ad hoc legs/day (areas.yaml, derived) x 5 days x scale {self.scale:g} = {legs:.1f} legs; / (1 + {share:g} round trips) = {bookings} bookings"
-            self._adhoc(area, spec, bookings)
+        if self._targets(area) and any(v > 0 for v in self._targets(area).values()):
+            extra = self._adhoc(area, spec, max(1, bookings), fill=True)
+            if extra:
+                note["adhoc_bookings_added"] = f"{extra} bookings added until the per-trip channels' 2021 spend (priced on this geography) is met"
+        self.calibration.setdefault(f"area_{area.id:02d}", {}).update({f"{k}_unmet_dkk_per_year": round(v) for k, v in self._targets(area).items()})
         note["legs_generated"] = sum(len(r.get("days") or SCHOOL_WEEK) for r in self.requests if r["area"] == area.id)
         self.derivation[f"area_{area.id:02d}"] = note
 
@@ -179,13 +206,13 @@ class _Week:
         wheel = _flags(self.rng, n, float(d.get("wheelchair_share", 0.0)))
         companion = _flags(self.rng, n, float(cfg["companion_share"].get(area.id, 0.0)))
         solo = _flags(self.rng, n, float(cfg["solo_share"].get(area.id, 0.0)))
-        channels = self._channel_plan(area, n)
+        pending: list[dict[str, Any]] = []
         members: dict[str, list[str]] = {}
-        for k in range(n):
+        def make(k: int, inside_k: bool, wheel_k: bool, companion_k: bool, solo_k: bool) -> dict[str, Any]:
             pid = f"a{area.id:02d}-p{k + 1:03d}"
             home_id, home, grade, why = self._pupil(pid) if area.id == 11 else (*self._home(pid), self.rng.randint(0, 9), "")
-            dest = self._destination(spec, inside_flags[k], home)
-            if area.id == 12 and inside_flags[k]:
+            dest = self._destination(spec, inside_k, home)
+            if area.id == 12 and inside_k:
                 dest = min((s for s in spec["inside"]), key=lambda s: straight_km(home, self._where(s)))
             pattern = spec["pattern"]
             if pattern == "school":
@@ -204,31 +231,107 @@ class _Week:
                 t = parse_clock(self.rng.choice(win["day_leave_choices"]))
                 leave = [t, t + 60 * int(win["day_leave_window_min"])]
                 what = "day offer"
-            ride_kind = "flex" if channels[k] == "flexkommune" and pattern == "rehab" else "route"
-            ride = self._ride(ride_kind, home, dest)
             days = self._days(attendance)
-            service = self._service(wheel[k])
+            service = self._service(wheel_k)
             common = {
                 "area": area.id,
                 "passenger": pid,
-                "channel": channels[k],
-                "load": self._load(wheel[k], companion[k]),
-                "max_ride": ride,
+                "load": self._load(wheel_k, companion_k),
                 "days": days,
             }
-            if solo[k]:
+            if solo_k:
                 common["solo"] = True
-            if wheel[k]:
+            if wheel_k:
                 common["skills"] = ["lift"]
             label = f"{area.name}: {what}{', ' + why if why else ''}"
-            self.requests.append({"id": f"{pid}-am", "label": f"{label}, to {dest}", **common,
-                                  "pickup": {"location": home_id, "service_min": service},
-                                  "dropoff": {"location": dest, "window": [_clock(arrive[0]), _clock(arrive[1])], "service_min": service}})
-            self.requests.append({"id": f"{pid}-pm", "label": f"{label}, home from {dest}", **common,
-                                  "pickup": {"location": dest, "window": [_clock(leave[0]), _clock(leave[1])], "service_min": service},
-                                  "dropoff": {"location": home_id, "service_min": service}})
+            legs = [
+                {"id": f"{pid}-am", "label": f"{label}, to {dest}", **common,
+                 "pickup": {"location": home_id, "service_min": service},
+                 "dropoff": {"location": dest, "window": [_clock(arrive[0]), _clock(arrive[1])], "service_min": service}},
+                {"id": f"{pid}-pm", "label": f"{label}, home from {dest}", **common,
+                 "pickup": {"location": dest, "window": [_clock(leave[0]), _clock(leave[1])], "service_min": service},
+                 "dropoff": {"location": home_id, "service_min": service}},
+            ]
+            legs_per_year = len(days) * 2 * self._days_per_year(area) / 5
             members.setdefault(dest, []).append(pid)
+            return {"pid": pid, "legs": legs, "home": home, "home_id": home_id, "dest": dest, "wheel": wheel_k, "per_year": legs_per_year, "pattern": pattern}
+
+        pending = [make(k, inside_flags[k], wheel[k], companion[k], solo[k]) for k in range(n)]
+        channels = self._assign_recurring(area, pending)
+        # Route channels: passengers scaled by the calibration factor (generator.yaml route_calibration).
+        factors = (self.cfg.get("route_calibration") or {}).get(area.id) or {}
+        spend = {"flexrute": area.cost_2021["movia"] * float(area.movia_product_split.get("flexrute", 0.0)), "own": area.cost_2021["egne_vogne"]}
+        for ch in ("flexrute", "own"):
+            if spend[ch] <= 0 and ch not in factors:
+                continue
+            factor = float(factors.get(ch, 1.0))
+            have = [k for k, c in enumerate(channels) if c == ch]
+            # A route channel with 2021 spend gets at least one passenger's worth before scaling.
+            want = max(1 if spend[ch] > 0 else 0, round(max(1, len(have)) * factor * (self.scale if not have else 1.0)))
+            for extra in range(max(0, want - len(have))):
+                k = len(pending)
+                pending.append(make(k, self.rng.random() < float(d.get("inside_municipality_share", 1.0)) if spec["outside"] else True,
+                                    self.rng.random() < float(d.get("wheelchair_share", 0.0)),
+                                    self.rng.random() < float(cfg["companion_share"].get(area.id, 0.0)), False))
+                channels.append(ch)
+            for k in sorted(have[want:], reverse=True):
+                gone = pending.pop(k)
+                channels.pop(k)
+                self.locations.pop(gone["home_id"], None)
+                self.home_count -= 1
+                members[gone["dest"]].remove(gone["pid"])
+            if want != len(have):
+                self.calibration.setdefault(f"area_{area.id:02d}", {})[f"{ch}_passengers"] = f"{len(have)} x route_calibration {float(factor):g} = {want}"
+        for item, channel in zip(pending, channels, strict=True):
+            ride_kind = "flex" if channel == "flexkommune" and item["pattern"] == "rehab" else "route"
+            for leg in item["legs"]:
+                # key order as written: id, label, area, passenger, channel, load, max_ride, days, ...
+                ordered = {k: leg[k] for k in ("id", "label", "area", "passenger")}
+                ordered["channel"] = channel
+                ordered["load"] = leg["load"]
+                ordered["max_ride"] = self._ride(ride_kind, item["home"], item["dest"])
+                ordered.update({k: v for k, v in leg.items() if k not in ordered})
+                self.requests.append(ordered)
         self._not_together(area, n, members)
+
+    # --- calibration of the per-trip channels ------------------------------------------------
+    def _days_per_year(self, area: Area) -> float:
+        return float(area.demand.get("operating_days_per_year") or 250)
+
+    def _targets(self, area: Area) -> dict[str, float]:
+        """The area's 2021 spend on per-trip channels (kr./year): private, and Movia's Flexkommune share."""
+        if area.id not in self.deficits:
+            movia = area.cost_2021["movia"] * float(area.movia_product_split.get("flexkommune", 0.0))
+            targets = {"flexkommune": movia * self.scale, "private": area.cost_2021["private_vognmaend"] * self.scale}
+            self.deficits[area.id] = {k: v for k, v in targets.items() if v > 0}
+            self.calibration[f"area_{area.id:02d}"] = {f"{k}_target_dkk_per_year": round(v) for k, v in targets.items() if v > 0}
+        return self.deficits[area.id]
+
+    def _trip_cost(self, channel: str, a: tuple[float, float], b: tuple[float, float], wheelchair: bool) -> float:
+        km = straight_km(a, b) * DEFAULT_PROFILE.circuity
+        minutes = float(band_durations_s(np.array([km * 1000.0]), DEFAULT_PROFILE)[0]) / 60.0
+        return tariffs.trip(self.cost_params, channel, km, minutes, wheelchair).dkk
+
+    def _assign_recurring(self, area: Area, pending: list[dict[str, Any]]) -> list[str]:
+        """Channels of recurring passengers: per-trip channels until their 2021 spend is met (priced with the
+        tariff formulas on each passenger's own direct distance), the rest on routes by the table's split."""
+        deficits = self._targets(area)
+        out: list[str | None] = [None] * len(pending)
+        for k, item in enumerate(pending):
+            best: tuple[str, float] | None = None
+            for ch, deficit in deficits.items():
+                cost = self._trip_cost(ch, item["home"], self._where(item["dest"]), item["wheel"]) * item["per_year"]
+                if deficit - cost >= -0.5 * cost and (best is None or deficit > deficits[best[0]]):
+                    best = (ch, cost)
+            if best:
+                out[k] = best[0]
+                deficits[best[0]] -= best[1]
+        split = {k: v for k, v in (area.demand.get("channel_split_by_trips") or {}).items() if k in ("flexrute", "own") and v > 0}
+        rest = [k for k, ch in enumerate(out) if ch is None]
+        plan = self._channel_plan_from(split or {"flexrute": 1.0}, len(rest))
+        for k, ch in zip(rest, plan, strict=True):
+            out[k] = ch
+        return [str(ch) for ch in out]
 
     def _pupil(self, pid: str) -> tuple[str, tuple[float, float], int, str]:
         """An area-11 pupil with a § 26 right to transport: draw homes and grades until one is eligible."""
@@ -272,34 +375,63 @@ class _Week:
                 ra, rb = by_id[f"{a}-{leg}"], by_id[f"{b}-{leg}"]
                 ra.setdefault("not_with", []).append(rb["id"])
 
-    def _adhoc(self, area: Area, spec: dict[str, Any], bookings: int) -> None:
+    def _adhoc(self, area: Area, spec: dict[str, Any], bookings: int, fill: bool = False) -> int:
+        """Ad hoc bookings (a trip out, 70 % with a return the same day); return how many were made.
+
+        Each goes to the per-trip channel (Flexkommune, private) whose 2021 spend is least met, while
+        it fits; otherwise to the area's route channel. ``bookings`` is the derived count; with ``fill``
+        bookings are added while a per-trip channel's spend is still unmet (the derived count assumed a
+        mean distance; priced on this geography the spend needs more or fewer trips).
+        """
         d, win = area.demand, self.cfg["windows"]
-        inside = _flags(self.rng, bookings, float(d.get("inside_municipality_share", 1.0)) if spec["outside"] else 1.0)
-        wheel = _flags(self.rng, bookings, float(d.get("wheelchair_share", 0.0)))
-        round_trip = _flags(self.rng, bookings, float(win["adhoc_round_trip_share"]))
-        split = {k: v for k, v in (d.get("channel_split_by_trips") or {}).items() if v > 0}
-        adhoc_split = {k: v for k, v in split.items() if k in ("flexkommune", "private")} or {max(split, key=split.get) if split else "flexkommune": 1.0}
-        channels = self._channel_plan_from(adhoc_split, bookings)
+        deficits = self._targets(area)
+        split = {k: v for k, v in (d.get("channel_split_by_trips") or {}).items() if k in ("flexrute", "own") and v > 0}
+        fallback = max(split, key=lambda k: split[k]) if split else None
         span = [parse_clock(t) for t in win["adhoc_request_span"]]
         lo, hi = (60 * int(m) for m in win["adhoc_pickup_shift_min"])
-        for k in range(bookings):
-            tid = f"a{area.id:02d}-t{k + 1:03d}"
-            home_id, home = self._home(tid)
-            dest = self._destination(spec, inside[k], home)
+        per_year = self._days_per_year(area) / 5
+        made = 0
+        limit = bookings if not fill else max(50, 20 * bookings)
+        while made < limit:
+            tid = f"a{area.id:02d}-t{self.adhoc_count[area.id] + 1:03d}"
+            rng_state = self.rng.getstate()
+            inside = self.rng.random() < (float(d.get("inside_municipality_share", 1.0)) if spec["outside"] else 1.0)
+            wheel = self.rng.random() < float(d.get("wheelchair_share", 0.0))
+            round_trip = self.rng.random() < float(win["adhoc_round_trip_share"])
+            home = self._candidate_home()
+            dest = self._destination(spec, inside, home)
+            legs = 2 if round_trip else 1
+            best: tuple[str, float] | None = None
+            for ch, deficit in deficits.items():
+                cost = self._trip_cost(ch, home, self._where(dest), wheel) * legs * per_year
+                if deficit - cost >= -0.5 * cost and (best is None or deficit > deficits[best[0]]):
+                    best = (ch, cost)
+            if best is None and (fill or fallback is None):
+                self.rng.setstate(rng_state)  # nothing made: leave the random stream as it was
+                break
+            channel = best[0] if best else str(fallback)
+            if best:
+                deficits[best[0]] -= best[1]
+            made += 1
+            self.adhoc_count[area.id] += 1
+            loc_id = f"home-{tid}"
+            self.locations[loc_id] = {"id": loc_id, "name": "synthetic home", "kind": "home", "lat": home[0], "lon": home[1]}
+            self.home_count += 1
             day = self.rng.choice(SCHOOL_WEEK)
             t = span[0] + 300 * self.rng.randint(0, (span[1] - span[0]) // 300)
-            service = self._service(wheel[k])
-            common = {"area": area.id, "passenger": tid, "channel": channels[k], "load": self._load(wheel[k], False), "max_ride": self._ride("flex", home, dest), "days": [day]}
-            if wheel[k]:
+            service = self._service(wheel)
+            common = {"area": area.id, "passenger": tid, "channel": channel, "load": self._load(wheel, False), "max_ride": self._ride("flex", home, dest), "days": [day]}
+            if wheel:
                 common["skills"] = ["lift"]
             self.requests.append({"id": f"{tid}-out", "label": f"{area.name}: ad hoc, requested pickup {_clock(t)}", **common,
-                                  "pickup": {"location": home_id, "window": [_clock(t + lo), _clock(t + hi)], "service_min": service},
+                                  "pickup": {"location": loc_id, "window": [_clock(t + lo), _clock(t + hi)], "service_min": service},
                                   "dropoff": {"location": dest, "service_min": service}})
-            if round_trip[k]:
+            if round_trip:
                 r = t + 60 * self.rng.randrange(int(win["adhoc_return_after_min"][0]), int(win["adhoc_return_after_min"][1]) + 1, 5)
                 self.requests.append({"id": f"{tid}-back", "label": f"{area.name}: ad hoc return, requested pickup {_clock(r)}", **common,
                                       "pickup": {"location": dest, "window": [_clock(r + lo), _clock(r + hi)], "service_min": service},
-                                      "dropoff": {"location": home_id, "service_min": service}})
+                                      "dropoff": {"location": loc_id, "service_min": service}})
+        return made
 
     def _channel_plan_from(self, split: dict[str, float], n: int) -> list[str]:
         counts = apportion(n, split)
@@ -360,6 +492,7 @@ class _Week:
             "homes": self.home_count,
             "derivation": self.derivation,
             "school_rule_par26": dict(self.school_rule),
+            "per_trip_calibration": self.calibration,
             "fleet": fleet_note,
             "unrouted_demand": unrouted,
             "operating_days_per_year": {f"area_{a.id:02d}": a.demand.get("operating_days_per_year") for a in self.areas.values()},
@@ -382,7 +515,9 @@ class _Week:
             "vehicle_types": types,
             "vehicles": vehicles,
             "requests": self.requests,
-            "solver": {"time_limit_s": 60, "objective": "cost"},
+            # The baseline is planned as in 2021 by a fixed, reproducible procedure (solution limit per
+            # silo); scenarios that optimise (indsats 11) lift the limit and plan to the time limit.
+            "solver": {"time_limit_s": 60, "objective": "cost", **({"solution_limit": BASELINE_SOLUTION_LIMIT} if self.baseline else {})},
             "meta": meta,
         }
 
