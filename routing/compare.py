@@ -11,7 +11,9 @@ Demand counted but not routed (``meta.unrouted_demand``) is added per trip (Flex
 from __future__ import annotations
 
 import csv
+import gzip
 import io
+import json
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -23,7 +25,9 @@ from routing.costing.params import Param, Parameters
 from routing.costing.plan_cost import Figures, PlanCost
 from routing.matrix import build_matrices
 from routing.model import Scenario
-from routing.planning import DayOutcome, plan_day, unrouted_cost
+from routing.exceptions import Problem, ScenarioError
+from routing.planning import DayOutcome, plan_day, plan_from_dict, plan_to_dict, unrouted_cost
+from routing.solve.plan import Plan
 from routing.report.json_out import write_atomic
 from routing.scenario.build import load_scenario
 
@@ -47,6 +51,8 @@ class ScenarioResult:
     vehicles_max: int = 0
     params: dict[str, Param] = field(default_factory=dict)
     seconds: float = 0.0
+    loaded_silos: int = 0
+    solved_silos: int = 0
 
     @property
     def total(self) -> Figures:
@@ -89,10 +95,20 @@ def evaluate(
     cache_dir: str | Path | None,
     progress: Callable[[str], None] | None = None,
     day_done: Callable[[], None] | None = None,
+    replan: bool = False,
+    plans_out: str | Path | None = None,
 ) -> ScenarioResult:
-    """Plan ``days`` of the scenario at ``path`` (``time_limit_s`` per day), price them, and scale to a year."""
+    """Plan ``days`` of the scenario at ``path`` (``time_limit_s`` per day), price them, and scale to a year.
+
+    Plans stored with the scenario (``meta.plans``: a bundle written by ``plans_out``, path relative
+    to the scenario file) are used for the silos they fit exactly, unless ``replan``; every plan is
+    checked before it is priced.
+    """
     started = time.monotonic()
     scenario = load_scenario(path)
+    bundle_path = Path(path).parent / str(scenario.meta.get("plans", "")) if scenario.meta.get("plans") else None
+    stored = read_plans(bundle_path) if bundle_path and bundle_path.is_file() and not replan else {}
+    made: dict[str, dict[str, Any]] = {}
     params = Parameters.load().with_overrides(dict(scenario.costing), str(path))
     mode = str(scenario.meta.get("planning", "joint"))
     matrices = build_matrices(scenario, cache_dir)
@@ -100,7 +116,10 @@ def evaluate(
     solve_params = replace(scenario.solver, time_limit_s=time_limit_s, log_search=False)
     week_total = PlanCost()
     for day in days:
-        outcome = plan_day(scenario, day, matrices, params, mode, solve_params, progress)
+        outcome = plan_day(scenario, day, matrices, params, mode, solve_params, progress, stored=stored.get(day))
+        made[day] = {key: plan_to_dict(plan) for key, _, plan in outcome.plans}
+        result.loaded_silos += outcome.loaded
+        result.solved_silos += outcome.solved
         result.rides_min.extend(_rides(outcome))
         result.vehicles_max = max(result.vehicles_max, sum(len(p.routes) for _, _, p in outcome.plans))
         result.params.update(outcome.cost.params)
@@ -130,8 +149,29 @@ def evaluate(
         for key in ((area, channel), (area, "all"), ("total", channel), ("total", "all")):
             result.figures[key].add(scaled)
             result.served[key] += fig.trips * factor
+    if plans_out:
+        write_plans(plans_out, scenario, made)
     result.seconds = time.monotonic() - started
     return result
+
+
+def write_plans(path: str | Path, scenario: Scenario, days: dict[str, dict[str, Any]]) -> None:
+    """Store a scenario's day plans (silo key -> plan) as gzip JSON, atomically."""
+    data = {"schema": "routing.plans/1", "scenario": scenario.name, "generator": scenario.meta.get("generator"), "days": days}
+    blob = gzip.compress(json.dumps(data, separators=(",", ":")).encode("utf-8"), mtime=0)
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(blob)
+    tmp.replace(path)
+
+
+def read_plans(path: str | Path) -> dict[str, dict[str, Plan]]:
+    """Day -> silo key -> plan, from ``write_plans``' file (a corrupt file is an error naming it)."""
+    try:
+        data = json.loads(gzip.decompress(Path(path).read_bytes()).decode("utf-8"))
+        return {day: {key: plan_from_dict(p) for key, p in silos.items()} for day, silos in data["days"].items()}
+    except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
+        raise ScenarioError([Problem("E018", "meta.plans", f"{path} cannot be read as stored plans: {exc}", "Re-plan with --replan, or remove meta.plans.")], str(path)) from None
 
 
 def _rows(results: list[ScenarioResult]) -> list[dict[str, Any]]:
@@ -202,11 +242,12 @@ def comparison_markdown(results: list[ScenarioResult], command: str) -> str:
         ("CO2, t/year", lambda r: f"{r.total.co2_kg / 1000:.1f}"),
         ("vehicle-hours/year", lambda r: f"{r.total.vehicle_hours:,.0f}"),
         ("km/year", lambda r: f"{r.total.km:,.0f}"),
-        ("vehicles (busiest planned day)", lambda r: str(r.vehicles_max)),
+        ("vognløb (routes) on the busiest planned day", lambda r: str(r.vehicles_max)),
         ("trips served/year", lambda r: f"{r.served.get(('total', 'all'), 0):,.0f}"),
         ("trips unserved/year", lambda r: f"{r.unserved.get(('total', 'all'), 0):,.0f}"),
         ("mean / max ride, min", lambda r: f"{r.mean_ride_min:.1f} / {r.max_ride_min:.1f}"),
         ("planned days", lambda r: ",".join(r.days)),
+        ("plans solved / loaded (silos)", lambda r: f"{r.solved_silos} / {r.loaded_silos}"),
         ("run time, s", lambda r: f"{r.seconds:.0f}"),
     ]
     for label, fn in lines:

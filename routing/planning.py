@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from routing.check import check_plan
 from routing.costing import tariffs as t
@@ -26,7 +27,7 @@ from routing.exceptions import SolveError
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario, Vehicle
 from routing.solve.params import SolveParams
-from routing.solve.plan import Plan, Unserved
+from routing.solve.plan import Plan, Route, Stop, Unserved
 from routing.solve.solve import solve
 
 #: Channels whose trips are planned as routes; the others are bought trip by trip.
@@ -34,7 +35,10 @@ ROUTED = ("flexrute", "own")
 PER_TRIP = ("flexkommune", "private", "flexhandicap", "refusion")
 MODES = ("silo", "joint")
 #: Least time for one solve (a silo's share of the day's budget is proportional to its requests).
-MIN_SILO_SECONDS = 3.0
+MIN_SILO_SECONDS = 2.0
+#: Silos of at most this many requests are solved to a solution limit instead of a time limit.
+SMALL_SILO = 12
+SMALL_SILO_SOLUTIONS = 30
 
 
 @dataclass
@@ -46,6 +50,8 @@ class DayOutcome:
     plans: list[tuple[str, Scenario, Plan]]  # (silo key, sub-scenario, plan)
     unserved: list[Unserved] = field(default_factory=list)
     solve_seconds: float = 0.0
+    loaded: int = 0  # silos whose stored plan was used
+    solved: int = 0
 
     @property
     def served(self) -> int:
@@ -79,8 +85,13 @@ def plan_day(
     mode: str,
     solve_params: SolveParams,
     progress: Callable[[str], None] | None = None,
+    stored: dict[str, Plan] | None = None,
 ) -> DayOutcome:
-    """Plan ``day`` of ``week`` in ``mode`` and price it (``solve_params.time_limit_s`` is the day's budget)."""
+    """Plan ``day`` of ``week`` in ``mode`` and price it (``solve_params.time_limit_s`` is the day's budget).
+
+    ``stored`` (silo key -> plan) supplies plans made earlier instead of solving; each is still
+    replayed by the checker against this scenario, and a silo without one is solved.
+    """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     scenario = week.for_day(day)
@@ -103,15 +114,19 @@ def plan_day(
             continue
         sub = subset(scenario, reqs, vehicles)
         budget = max(MIN_SILO_SECONDS, solve_params.time_limit_s * len(reqs) / total_requests)
-        if progress:
-            progress(f"{day} {key}: {len(reqs)} requests, {budget:.0f} s")
-        try:
-            plan = solve(sub, matrices, replace(solve_params, time_limit_s=budget))
-        except SolveError:
-            try:  # a small silo can need more than its share: one retry with three times the budget
-                plan = solve(sub, matrices, replace(solve_params, time_limit_s=3 * budget))
-            except SolveError as exc:
-                plan = Plan((), tuple(Unserved(r.id, f"no plan within the time limit: {exc}", "not_placed") for r in reqs))
+        kept = stored.get(key) if stored else None
+        if kept is not None and kept.served_ids | {u.request for u in kept.unserved} == {r.id for r in reqs}:
+            plan = kept  # made earlier for exactly these requests; the checker below still judges it
+            outcome.loaded += 1
+        else:
+            outcome.solved += 1
+            if progress:
+                progress(f"{day} {key}: {len(reqs)} requests, {budget:.0f} s")
+            silo_params = replace(solve_params, time_limit_s=budget)
+            if len(reqs) <= SMALL_SILO and silo_params.solution_limit is None:
+                # A handful of trips: a few solutions are as good as a full search, in a fraction of the time.
+                silo_params = replace(silo_params, solution_limit=SMALL_SILO_SOLUTIONS, time_limit_s=max(budget, 10.0))
+            plan = _solve_silo(sub, matrices, silo_params, reqs)
         result = check_plan(sub, matrices, plan)
         if not result.is_feasible:
             raise RuntimeError(f"internal error: the checker rejected the {key} plan of {day}: {result.violations[:3]}")
@@ -121,6 +136,30 @@ def plan_day(
         _merge(outcome.cost, PlanCoster(sub, matrices, params, policy="vehicle").cost(plan))
     _merge(outcome.cost, coster.cost(Plan(()), trips=per_trip))
     return outcome
+
+
+def _solve_silo(sub: Scenario, matrices: MatrixSet, params: SolveParams, reqs: list[Request]) -> Plan:
+    try:
+        return solve(sub, matrices, params)
+    except SolveError:
+        try:  # a small silo can need more than its share: one retry with three times the budget
+            return solve(sub, matrices, replace(params, time_limit_s=3 * params.time_limit_s))
+        except SolveError as exc:
+            return Plan((), tuple(Unserved(r.id, f"no plan within the time limit: {exc}", "not_placed") for r in reqs))
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """A compact, JSON-ready form of a plan (routes with stops; unserved with reasons)."""
+    return {
+        "routes": [{"vehicle": r.vehicle, "stops": [[s.location, s.arrival_s, s.departure_s, s.service_start_s, list(s.pickup), list(s.dropoff)] for s in r.stops]} for r in plan.routes],
+        "unserved": [[u.request, u.reason, u.code] for u in plan.unserved],
+    }
+
+
+def plan_from_dict(data: dict[str, Any]) -> Plan:
+    """The plan ``plan_to_dict`` wrote."""
+    routes = tuple(Route(r["vehicle"], tuple(Stop(s[0], int(s[1]), int(s[2]), None if s[3] is None else int(s[3]), tuple(s[4]), tuple(s[5])) for s in r["stops"])) for r in data["routes"])
+    return Plan(routes, tuple(Unserved(u[0], u[1], u[2]) for u in data["unserved"]))
 
 
 def _merge(into: PlanCost, other: PlanCost) -> None:

@@ -93,12 +93,13 @@ def test_week_loads_and_covers_every_2021_channel(week: dict) -> None:
     for a in areas.values():
         if a.id in (2, 6, 7, 14, 15):
             continue
-        if a.cost_2021["private_vognmaend"] > 0:
+        # Cells of a few thousand kr. a year are less than one weekly trip: they may stay empty.
+        if a.cost_2021["private_vognmaend"] >= 50_000:
             assert (a.id, "private") in present, a.id
-        if a.cost_2021["egne_vogne"] > 0:
+        if a.cost_2021["egne_vogne"] >= 50_000:
             assert (a.id, "own") in present, a.id
         for product in ("flexrute", "flexkommune"):
-            if a.cost_2021["movia"] * a.movia_product_split.get(product, 0) > 0:
+            if a.cost_2021["movia"] * a.movia_product_split.get(product, 0) >= 50_000:
                 assert (a.id, product) in present, (a.id, product)
     homes = [loc for loc in scenario.locations if loc.kind == "home"]
     assert homes and all(muni.contains(h.lat, h.lon) for h in homes)  # type: ignore[arg-type]

@@ -43,8 +43,6 @@ from routing.scenario.load import read_yaml
 from routing.units import format_clock, parse_clock
 
 SCHOOL_WEEK = WEEKDAYS[:5]
-#: Solutions per silo when the 2021 baseline is planned (deterministic; see routing.fredensborg.calibrate).
-BASELINE_SOLUTION_LIMIT = 10
 #: Scale factors the issue names (0.25x to 16x Fredensborg); any positive factor works.
 SCALES = (0.25, 1.0, 4.0, 16.0)
 
@@ -321,7 +319,8 @@ class _Week:
             best: tuple[str, float] | None = None
             for ch, deficit in deficits.items():
                 cost = self._trip_cost(ch, item["home"], self._where(item["dest"]), item["wheel"]) * item["per_year"]
-                if deficit - cost >= -0.5 * cost and (best is None or deficit > deficits[best[0]]):
+                # A whole passenger only where it fits; ad hoc bookings (smaller units) top up the rest.
+                if cost <= deficit and (best is None or deficit > deficits[best[0]]):
                     best = (ch, cost)
             if best:
                 out[k] = best[0]
@@ -515,9 +514,7 @@ class _Week:
             "vehicle_types": types,
             "vehicles": vehicles,
             "requests": self.requests,
-            # The baseline is planned as in 2021 by a fixed, reproducible procedure (solution limit per
-            # silo); scenarios that optimise (indsats 11) lift the limit and plan to the time limit.
-            "solver": {"time_limit_s": 60, "objective": "cost", **({"solution_limit": BASELINE_SOLUTION_LIMIT} if self.baseline else {})},
+            "solver": {"time_limit_s": 60, "objective": "cost"},
             "meta": meta,
         }
 
