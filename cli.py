@@ -44,6 +44,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             "first_solution": args.first_solution,
             "metaheuristic": args.metaheuristic,
             "log_search": args.log_search or None,
+            "workers": args.workers,
         }.items()
         if v is not None
     }
@@ -186,6 +187,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--first-solution", help="OR-Tools first-solution strategy")
     p.add_argument("--metaheuristic", help="OR-Tools local-search metaheuristic")
     p.add_argument("--log-search", action="store_true", help="show OR-Tools' search log")
+    p.add_argument("--workers", type=int, default=None, help="parallel searches (processes) in the portfolio; default: the scenario's solver.workers (1)")
     p.add_argument("--day", choices=["mon", "tue", "wed", "thu", "fri", "sat", "sun"], help="plan one weekday of a week scenario (requests recurring that day)")
     p.add_argument("--cache-dir", default=str(DEFAULT_CACHE), help="matrix cache folder")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the matrix cache")
