@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import at, planar, req, solve_checked
 
 from routing import SolveParams, TimeWindow, Vehicle, build_matrices
@@ -115,3 +116,20 @@ def test_lns_keeps_plans_feasible_and_never_worse() -> None:
         visits.append(Visit("end", vehicle.end, times[-1]))
         plan_routes.append(route_from_visits(scenario, matrices, vid, visits))
     assert check_plan(scenario, matrices, Plan(tuple(plan_routes))).is_feasible
+
+
+def test_large_days_skip_the_ortools_polish_and_stay_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above POLISH_MAX_REQUESTS the hybrid returns its own exact plan; the checker accepts it."""
+    import importlib
+
+    hybrid = importlib.import_module("routing.solve.hybrid")
+    from routing import build_matrices, check_plan, load_scenario, solve
+    from routing.solve.params import SolveParams
+
+    monkeypatch.setattr(hybrid, "POLISH_MAX_REQUESTS", 5)
+    scenario = load_scenario("scenarios/demo.yaml")
+    matrices = build_matrices(scenario)
+    plan = solve(scenario, matrices, SolveParams(time_limit_s=4, backend="hybrid", objective="cost"))
+    assert "no OR-Tools polish" in plan.stats.status
+    assert check_plan(scenario, matrices, plan).is_feasible
+    assert len(plan.served_ids) + len(plan.unserved) == len(scenario.requests)
