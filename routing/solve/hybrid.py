@@ -159,7 +159,9 @@ def solve_hybrid(scenario: Scenario, matrices: MatrixSet, requests: Sequence[Req
         if not left and params.solution_limit is None:
             share = 1.0 if len(requests) > POLISH_MAX_REQUESTS else LNS_SHARES[params.seed % len(LNS_SHARES)]
             initial, iterations = improve(scenario, matrices, initial, params, started + share * budget)
-        if not left and len(requests) > POLISH_MAX_REQUESTS:
+        if len(requests) > POLISH_MAX_REQUESTS:
+            # Exact as it stands; requests insertion could not place by its deadline are dropped
+            # (the solve stage offers them idle vehicles, then lists them as not placed).
             return _raw_from_routes(scenario, matrices, initial, requests)
     raw = solve_ortools(scenario, matrices, requests, params, deadline, initial=initial)
     raw.status = f"{raw.status} (warm start: {'pyvrp+repair' if raw.warm_started else 'none'})"
