@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from routing.costing.params import Param, Parameters
-from routing.costing.plan_cost import Figures, PlanCost
+from routing.costing.plan_cost import Figures
 from routing.matrix import build_matrices
 from routing.model import Scenario
 from routing.exceptions import Problem, ScenarioError
@@ -67,11 +67,24 @@ class ScenarioResult:
         return max(self.rides_min, default=0.0)
 
 
-def _per_year(scenario: Scenario, area: int | None, channel: str, planned_days: int) -> float:
-    """Factor from the planned days to a year for one area and channel."""
+def _days_per_year(scenario: Scenario, area: int | None) -> float:
+    """An area's operating days a year (``meta.operating_days_per_year``; else the default)."""
     days = (scenario.meta.get("operating_days_per_year") or {}).get(f"area_{area:02d}" if area else "", None)  # type: ignore[union-attr]
-    per_year = float(days or DEFAULT_OPERATING_DAYS)
-    return per_year / planned_days
+    return float(days or DEFAULT_OPERATING_DAYS)
+
+
+def _rollups(area: int | None, channel: str) -> tuple[tuple[int | str | None, str], ...]:
+    """The keys one figure counts towards: its cell, its area's total, its channel's total, the grand total."""
+    return ((area, channel), (area, "all"), ("total", channel), ("total", "all"))
+
+
+def _book(result: ScenarioResult, area: int | None, channel: str, fig: Figures, factor: float) -> None:
+    """Add ``fig`` scaled by ``factor`` (planned period -> year) to every roll-up of its cell."""
+    scaled = Figures()
+    scaled.add(fig, factor)
+    for key in _rollups(area, channel):
+        result.figures[key].add(scaled)  # type: ignore[index]
+        result.served[key] += fig.trips * factor  # type: ignore[index]
 
 
 def _rides(outcome: DayOutcome) -> list[float]:
@@ -114,7 +127,6 @@ def evaluate(
     matrices = build_matrices(scenario, cache_dir)
     result = ScenarioResult(scenario.name, str(path), mode, days)
     solve_params = replace(scenario.solver, time_limit_s=time_limit_s, log_search=False)
-    week_total = PlanCost()
     for day in days:
         outcome = plan_day(scenario, day, matrices, params, mode, solve_params, progress, stored=stored.get(day))
         made[day] = {key: plan_to_dict(plan) for key, _, plan in outcome.plans}
@@ -124,31 +136,18 @@ def evaluate(
         result.vehicles_max = max(result.vehicles_max, sum(len(p.routes) for _, _, p in outcome.plans))
         result.params.update(outcome.cost.params)
         for (area, channel), fig in outcome.cost.by_area_channel.items():
-            factor = _per_year(scenario, area, channel, len(days))
-            scaled = Figures()
-            scaled.add(fig, factor)
-            scaled.trips = 0
-            for key in ((area, channel), (area, "all"), ("total", channel), ("total", "all")):
-                result.figures[key].add(scaled)
-                result.served[key] += fig.trips * factor
+            _book(result, area, channel, fig, _days_per_year(scenario, area) / len(days))
         for u in outcome.unserved:
             r = scenario.request(u.request)
-            factor = _per_year(scenario, r.area, r.channel or "", len(days))
-            for key in ((r.area, r.channel or "flexrute"), (r.area, "all"), ("total", r.channel or "flexrute"), ("total", "all")):
-                result.unserved[key] += factor
-        week_total.routes.extend(outcome.cost.routes)
+            for key in _rollups(r.area, r.channel or "flexrute"):
+                result.unserved[key] += _days_per_year(scenario, r.area) / len(days)  # type: ignore[index]
         if day_done:
             day_done()
     unrouted = unrouted_cost(scenario, params)
     result.params.update(unrouted.params)
     for (area, channel), fig in unrouted.by_area_channel.items():
-        per_year = float((scenario.meta.get("operating_days_per_year") or {}).get(f"area_{area:02d}") or DEFAULT_OPERATING_DAYS)  # type: ignore[union-attr]
-        factor = 365 / 7 if channel == "flexhandicap" else per_year / 5
-        scaled = Figures()
-        scaled.add(fig, factor)
-        for key in ((area, channel), (area, "all"), ("total", channel), ("total", "all")):
-            result.figures[key].add(scaled)
-            result.served[key] += fig.trips * factor
+        # The counted demand is per week: Flexhandicap runs all year, the rest on the area's days.
+        _book(result, area, channel, fig, 365 / 7 if channel == "flexhandicap" else _days_per_year(scenario, area) / 5)
     if plans_out:
         write_plans(plans_out, scenario, made)
     result.seconds = time.monotonic() - started

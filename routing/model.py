@@ -509,10 +509,14 @@ class Scenario:
         """
         if day not in WEEKDAYS:
             _raise([Problem("E320", "day", f"{day!r} is not a weekday code", f"Use one of {', '.join(WEEKDAYS)}.")])
-        kept = [r for r in self.requests if not r.days or day in r.days]
+        return replace(self.restricted(r for r in self.requests if not r.days or day in r.days), name=f"{self.name} ({day})")
+
+    def restricted(self, requests: Iterable[Request], vehicles: Iterable[Vehicle] | None = None) -> Scenario:
+        """The scenario with only ``requests`` (and ``vehicles``, if given); ``not_with`` keeps partners inside."""
+        kept = list(requests)
         ids = {r.id for r in kept}
         kept = [r if r.not_with <= ids else replace(r, not_with=r.not_with & ids) for r in kept]
-        return replace(self, name=f"{self.name} ({day})", requests=tuple(kept))
+        return replace(self, requests=tuple(kept), vehicles=self.vehicles if vehicles is None else tuple(vehicles))
 
     def not_together_pairs(self) -> set[tuple[str, str]]:
         """Pairs ``(a, b)`` with ``a < b`` that may not be on board together (``not_with`` is symmetric)."""

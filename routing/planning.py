@@ -15,7 +15,7 @@ priced per trip. Every plan is replayed by the checker before it is priced.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -49,21 +49,12 @@ class DayOutcome:
     cost: PlanCost
     plans: list[tuple[str, Scenario, Plan]]  # (silo key, sub-scenario, plan)
     unserved: list[Unserved] = field(default_factory=list)
-    solve_seconds: float = 0.0
     loaded: int = 0  # silos whose stored plan was used
     solved: int = 0
 
     @property
     def served(self) -> int:
         return sum(len(p.served_ids) for _, _, p in self.plans)
-
-
-def subset(scenario: Scenario, requests: Iterable[Request], vehicles: Iterable[Vehicle]) -> Scenario:
-    """The scenario restricted to ``requests`` and ``vehicles`` (``not_with`` keeps partners inside)."""
-    kept = list(requests)
-    ids = {r.id for r in kept}
-    kept = [r if r.not_with <= ids else replace(r, not_with=r.not_with & ids) for r in kept]
-    return replace(scenario, requests=tuple(kept), vehicles=tuple(vehicles))
 
 
 def institution(scenario: Scenario, r: Request) -> str:
@@ -112,7 +103,7 @@ def plan_day(
     for key, (reqs, vehicles) in groups.items():
         if not reqs:
             continue
-        sub = subset(scenario, reqs, vehicles)
+        sub = scenario.restricted(reqs, vehicles)
         budget = max(MIN_SILO_SECONDS, solve_params.time_limit_s * len(reqs) / total_requests)
         kept = stored.get(key) if stored else None
         if kept is not None and kept.served_ids | {u.request for u in kept.unserved} == {r.id for r in reqs}:
@@ -132,7 +123,6 @@ def plan_day(
             raise RuntimeError(f"internal error: the checker rejected the {key} plan of {day}: {result.violations[:3]}")
         outcome.plans.append((key, sub, plan))
         outcome.unserved.extend(plan.unserved)
-        outcome.solve_seconds += plan.stats.wall_time_s
         _merge(outcome.cost, PlanCoster(sub, matrices, params, policy="vehicle").cost(plan))
     _merge(outcome.cost, coster.cost(Plan(()), trips=per_trip))
     return outcome
@@ -166,9 +156,7 @@ def _merge(into: PlanCost, other: PlanCost) -> None:
     into.routes.extend(other.routes)
     into.requests.update(other.requests)
     for key, fig in other.by_area_channel.items():
-        target = into.by_area_channel[key]
-        target.add(fig)
-        target.trips += fig.trips
+        into.book(key, fig)
     for path, p in other.params.items():
         into.params.setdefault(path, p)
 
@@ -181,9 +169,6 @@ def unrouted_cost(week: Scenario, params: Parameters) -> PlanCost:
         area = int(str(key).split("_")[1])
         for channel, trips, price in (("flexhandicap", spec.get("flexhandicap_trips_per_week", 0), flexhandicap), ("refusion", spec.get("refusion_trips_per_week", 0), refusion)):
             if trips:
-                fig = Figures(cost_dkk=price.dkk * float(trips), trips=int(round(float(trips))))
-                target = out.by_area_channel[(area, channel)]
-                target.add(fig)
-                target.trips += fig.trips
+                out.book((area, channel), Figures(cost_dkk=price.dkk * float(trips), trips=int(round(float(trips)))))
                 out.use(price.params)
     return out

@@ -26,7 +26,6 @@ from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario, VehicleType
 from routing.solve.plan import Plan, Route
 
-ROUTE_CHANNELS = ("flexrute", "flexkommune", "private")
 SPLITS = ("direct", "equal")
 
 
@@ -78,6 +77,12 @@ class PlanCost:
     requests: dict[str, Figures] = field(default_factory=dict)
     by_area_channel: dict[tuple[int | None, str], Figures] = field(default_factory=lambda: defaultdict(Figures))
     params: dict[str, Param] = field(default_factory=dict)
+
+    def book(self, key: tuple[int | None, str], fig: Figures) -> None:
+        """Add ``fig`` (with its trips) to the area/channel cell ``key``."""
+        target = self.by_area_channel[key]
+        target.add(fig)
+        target.trips += fig.trips
 
     def use(self, params: tuple[Param, ...]) -> None:
         for p in params:
@@ -202,6 +207,4 @@ class PlanCoster:
             fig.cost_dkk -= float(self.user_payment.value)
             out.use((self.user_payment, self.user_payment_area))
         out.requests[r.id] = fig
-        area = out.by_area_channel[(r.area, channel)]
-        area.add(fig)
-        area.trips += 1
+        out.book((r.area, channel), fig)

@@ -27,7 +27,6 @@ from routing.fredensborg.generate import generate_week
 from routing.report.json_out import write_atomic
 from routing.scenario.write import write_scenario
 
-ROUTE_CELLS = {"flexrute": "movia", "own": "egne_vogne"}
 
 
 def targets() -> dict[tuple[int, str], float]:

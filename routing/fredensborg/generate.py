@@ -43,8 +43,6 @@ from routing.scenario.load import read_yaml
 from routing.units import format_clock, parse_clock
 
 SCHOOL_WEEK = WEEKDAYS[:5]
-#: Scale factors the issue names (0.25x to 16x Fredensborg); any positive factor works.
-SCALES = (0.25, 1.0, 4.0, 16.0)
 
 
 def apportion(total: int, shares: dict[str, float]) -> dict[str, int]:
@@ -93,7 +91,6 @@ class _Week:
         self.requests: list[dict[str, Any]] = []
         self.derivation: dict[str, Any] = {}
         self.school_rule: Counter[str] = Counter()
-        self.home_count = 0
         self.cost_params = Parameters.load(config_dir / "parameters.yaml")
         self.deficits: dict[int, dict[str, float]] = {}
         self.calibration: dict[str, dict[str, Any]] = {}
@@ -112,13 +109,19 @@ class _Week:
         self.locations[loc_id] = {"id": loc_id, "name": f"{name} [osm {p.osm_id}, {placement}]", "kind": kind, "lat": round(p.lat, 6), "lon": round(p.lon, 6)}
 
     def _home(self, tag: str) -> tuple[str, tuple[float, float]]:
+        where, town = self._candidate_home()
+        return self._add_home(f"home-{tag}", where, f"synthetic home ({town})"), where
+
+    def _candidate_home(self) -> tuple[tuple[float, float], str]:
+        """A home point inside the municipality (near a town picked by population, or rural) and its town."""
         town = _pick(self.rng, self.town_weights)
         node: Place | None = self.town_nodes.get(town)
-        lat, lon = self.muni.sample_near(self.rng, node.lat, node.lon) if node else self.muni.sample_uniform(self.rng)
-        self.home_count += 1
-        loc_id = f"home-{tag}"
-        self.locations[loc_id] = {"id": loc_id, "name": f"synthetic home ({town if node else 'rural'})", "kind": "home", "lat": lat, "lon": lon}
-        return loc_id, (lat, lon)
+        where = self.muni.sample_near(self.rng, node.lat, node.lon) if node else self.muni.sample_uniform(self.rng)
+        return where, town if node else "rural"
+
+    def _add_home(self, loc_id: str, where: tuple[float, float], name: str) -> str:
+        self.locations[loc_id] = {"id": loc_id, "name": name, "kind": "home", "lat": where[0], "lon": where[1]}
+        return loc_id
 
     def _where(self, loc_id: str) -> tuple[float, float]:
         loc = self.locations[loc_id]
@@ -154,13 +157,6 @@ class _Week:
                 continue
             self._area(area, spec)
         return self._scenario()
-
-    def _channel_plan(self, area: Area, n: int) -> list[str]:
-        split = {k: v for k, v in (area.demand.get("channel_split_by_trips") or {}).items() if v > 0}
-        counts = apportion(n, split) if split else {"flexkommune": n}
-        plan = [ch for ch, c in sorted(counts.items()) for _ in range(c)]
-        self.rng.shuffle(plan)
-        return plan
 
     def _area(self, area: Area, spec: dict[str, Any]) -> None:
         d = area.demand
@@ -276,7 +272,6 @@ class _Week:
                 gone = pending.pop(k)
                 channels.pop(k)
                 self.locations.pop(gone["home_id"], None)
-                self.home_count -= 1
                 members[gone["dest"]].remove(gone["pid"])
             if want != len(have):
                 self.calibration.setdefault(f"area_{area.id:02d}", {})[f"{ch}_passengers"] = f"{len(have)} x route_calibration {float(factor):g} = {want}"
@@ -327,7 +322,7 @@ class _Week:
                 deficits[best[0]] -= best[1]
         split = {k: v for k, v in (area.demand.get("channel_split_by_trips") or {}).items() if k in ("flexrute", "own") and v > 0}
         rest = [k for k, ch in enumerate(out) if ch is None]
-        plan = self._channel_plan_from(split or {"flexrute": 1.0}, len(rest))
+        plan = self._channel_plan(split or {"flexrute": 1.0}, len(rest))
         for k, ch in zip(rest, plan, strict=True):
             out[k] = ch
         return [str(ch) for ch in out]
@@ -337,7 +332,7 @@ class _Week:
         rule = self.cfg["school_rule"]
         schools = [k for k, v in self.cfg["destinations"].items() if v["kind"] == "school"]
         for _ in range(100_000):
-            lat_lon = self._candidate_home()
+            lat_lon, _ = self._candidate_home()
             grade = self.rng.randint(0, 9)
             school = min(schools, key=lambda s: straight_km(lat_lon, self._where(s)))
             way = straight_km(lat_lon, self._where(school)) * float(rule["circuity"])
@@ -347,16 +342,9 @@ class _Week:
             self.school_rule["candidates"] += 1
             if result.eligible:
                 self.school_rule[f"eligible_{result.reason}"] += 1
-                loc_id = f"home-{pid}"
-                self.locations[loc_id] = {"id": loc_id, "name": "synthetic home (pupil)", "kind": "home", "lat": lat_lon[0], "lon": lat_lon[1]}
-                self.home_count += 1
+                loc_id = self._add_home(f"home-{pid}", lat_lon, "synthetic home (pupil)")
                 return loc_id, lat_lon, grade, f"§26 {result.reason}, way {way:.1f} km > {result.threshold_km:g} km" if result.reason == "distance" else f"§26 {result.reason}, way {way:.1f} km"
         raise RuntimeError("no § 26-eligible pupil found; check generator.yaml school_rule")
-
-    def _candidate_home(self) -> tuple[float, float]:
-        town = _pick(self.rng, self.town_weights)
-        node = self.town_nodes.get(town)
-        return self.muni.sample_near(self.rng, node.lat, node.lon) if node else self.muni.sample_uniform(self.rng)
 
     def _not_together(self, area: Area, n: int, members: dict[str, list[str]]) -> None:
         per = self.cfg["not_together_per_passengers"].get(area.id)
@@ -397,7 +385,7 @@ class _Week:
             inside = self.rng.random() < (float(d.get("inside_municipality_share", 1.0)) if spec["outside"] else 1.0)
             wheel = self.rng.random() < float(d.get("wheelchair_share", 0.0))
             round_trip = self.rng.random() < float(win["adhoc_round_trip_share"])
-            home = self._candidate_home()
+            home, _ = self._candidate_home()
             dest = self._destination(spec, inside, home)
             legs = 2 if round_trip else 1
             best: tuple[str, float] | None = None
@@ -413,9 +401,7 @@ class _Week:
                 deficits[best[0]] -= best[1]
             made += 1
             self.adhoc_count[area.id] += 1
-            loc_id = f"home-{tid}"
-            self.locations[loc_id] = {"id": loc_id, "name": "synthetic home", "kind": "home", "lat": home[0], "lon": home[1]}
-            self.home_count += 1
+            loc_id = self._add_home(f"home-{tid}", home, "synthetic home")
             day = self.rng.choice(SCHOOL_WEEK)
             t = span[0] + 300 * self.rng.randint(0, (span[1] - span[0]) // 300)
             service = self._service(wheel)
@@ -432,7 +418,7 @@ class _Week:
                                       "dropoff": {"location": loc_id, "service_min": service}})
         return made
 
-    def _channel_plan_from(self, split: dict[str, float], n: int) -> list[str]:
+    def _channel_plan(self, split: dict[str, float], n: int) -> list[str]:
         counts = apportion(n, split)
         plan = [ch for ch, c in sorted(counts.items()) for _ in range(c)]
         self.rng.shuffle(plan)
@@ -488,7 +474,7 @@ class _Week:
                 "geography": "data/geo (DAGI municipal polygon) and data/osm (© OpenStreetMap contributors, ODbL 1.0); homes are synthetic",
             },
             "legs_per_day": self._legs_per_day(),
-            "homes": self.home_count,
+            "homes": sum(1 for loc in self.locations.values() if loc["kind"] == "home"),
             "derivation": self.derivation,
             "school_rule_par26": dict(self.school_rule),
             "per_trip_calibration": self.calibration,

@@ -112,6 +112,7 @@ class Inserter:
         self.dims = scenario.dimensions
         # Idle vehicles that are interchangeable: only one per kind needs pricing.
         self.kind = {v.id: (v.type, v.start, v.end, v.shift, v.max_duration_s) for v in scenario.vehicles}
+        self.vehicle_type = {v.id: scenario.vehicle_type(v.type) for v in scenario.vehicles}
         self.current: dict[str, list[Step]] = {}
         self.schedules: dict[str, list[int] | None] = {}
         self.profiles: dict[str, _RouteProfile] = {}
@@ -173,14 +174,13 @@ class Inserter:
                     if self.kind[vid] in idle_seen:
                         continue
                     idle_seen.add(self.kind[vid])
-                vehicle = scenario.vehicle(vid)
-                vt = scenario.vehicle_type(vehicle.type)
+                vt = self.vehicle_type[vid]
                 if not request.skills <= vt.skills or not request.load.fits_in(vt.capacity):
                     continue
                 rp = profiles[vid]
                 dist, dur = matrices.distance_m[vt.profile], matrices.duration_s[vt.profile]
                 here, after = rp.loc[:-1], rp.loc[1:]
-                t, ready = rp.t[:-1], rp.t[:-1] + rp.service[:-1]
+                ready = rp.t[:-1] + rp.service[:-1]
                 base = dist[here, after]
                 sd = request.dropoff.service_s
                 # Drop-off after node j: reachable in its window, and the next node still in time.
