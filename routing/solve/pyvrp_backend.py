@@ -28,8 +28,64 @@ from routing.units import COST_UNITS_PER_DKK, METRES_PER_KM, SECONDS_PER_HOUR
 
 #: Iterations per unit of ``solution_limit`` when a run is bounded by count (tests).
 ITERATIONS_PER_SOLUTION = 50
-#: Share of the time spent on the route-minimisation stage (hierarchical objective).
-FLEET_SHARE = 0.7
+#: Share of the time the first, distance-only search gets under a hierarchical objective.
+DISTANCE_SHARE = 0.15
+#: Share of the time kept for the final search at the smallest fleet found.
+FINAL_SHARE = 0.3
+
+
+class _FeasibleFound:
+    """Stopping criterion: stop once the search holds a feasible solution (its cost is finite)."""
+
+    def __call__(self, best_cost: float) -> bool:
+        return best_cost < np.iinfo(np.int64).max
+
+
+def _without_smallest_route(data: pyvrp.ProblemData, solution: pyvrp.Solution) -> pyvrp.Solution:
+    """``solution`` minus its route with the fewest stops; PyVRP's search reinserts those requests."""
+    routes = sorted(solution.routes(), key=len)[1:]
+    kept = [pyvrp.Route(data, [pyvrp.Activity(a.type, a.idx) for a in r.schedule() if not a.is_depot()], r.vehicle_type()) for r in routes]
+    return pyvrp.Solution(data, kept)
+
+
+def _load_bound(data: pyvrp.ProblemData) -> int:
+    """Fewest vehicles the total load allows (one vehicle type)."""
+    capacity = data.vehicle_type(0).capacity
+    totals = np.zeros(len(capacity), dtype=np.int64)
+    for c in data.clients():
+        totals += np.maximum(np.asarray(c.delivery, dtype=np.int64), np.asarray(c.pickup, dtype=np.int64))
+    for s in data.shipments():
+        totals += np.asarray(s.amount, dtype=np.int64)
+    return max(1, *(int(-(-t // max(1, q))) for t, q in zip(totals, capacity, strict=True)))
+
+
+def _minimise_fleet(data: pyvrp.ProblemData, params: SolveParams, deadline: float) -> pyvrp.Result:
+    """Vehicles first, then distance: a distance search, a descent in fleet size, a final search.
+
+    The descent drops the smallest route of the best plan and lets PyVRP reinsert its requests
+    with one vehicle fewer, stopping that try at the first feasible plan; a try that fails within
+    its slice (half of the time left before the final search) ends the descent. The final
+    search continues from the best plan at the smallest fleet found.
+    """
+    total = deadline - time.monotonic()
+    final_at = deadline - FINAL_SHARE * total
+    result = pyvrp.solve(data, stop=MaxRuntime(max(0.01, DISTANCE_SHARE * total)), seed=params.seed, display=params.log_search)
+    best = result.best
+    if not (best.is_feasible() and best.is_complete()):
+        return pyvrp.solve(data, stop=MaxRuntime(max(0.01, deadline - time.monotonic() - 0.05)), seed=params.seed, display=params.log_search)
+    fleet_data = data
+    floor = _load_bound(data)
+    while best.num_routes() > floor:
+        slice_s = final_at - time.monotonic()
+        if slice_s < 0.05:
+            break
+        fewer = data.replace(vehicle_types=[data.vehicle_type(0).replace(num_available=best.num_routes() - 1)])
+        trial = pyvrp.solve(fewer, stop=MultipleCriteria([MaxRuntime(slice_s), _FeasibleFound()]), seed=params.seed, display=params.log_search, initial_solution=_without_smallest_route(fewer, best))
+        if not (trial.best.is_feasible() and trial.best.is_complete()):
+            break
+        best, fleet_data = trial.best, fewer
+    # The search starts from (and so never ends worse than) the best plan at the smallest fleet.
+    return pyvrp.solve(fleet_data, stop=MaxRuntime(max(0.01, deadline - time.monotonic() - 0.05)), seed=params.seed, display=params.log_search, initial_solution=best)
 
 
 def unsupported(scenario: Scenario, requests: Sequence[Request]) -> str:
@@ -195,15 +251,10 @@ def solve_pyvrp(
         # PyVRP warns when its penalty bounds bind; the result is checked anyway.
         warnings.simplefilter("ignore", pyvrp.exceptions.PenaltyBoundWarning)
         minimise_fleet = minimise_fleet and params.objective == "vehicles_then_distance" and len(vehicle_types) == 1 and params.solution_limit is None
-        share = 1.0 - FLEET_SHARE if minimise_fleet else 1.0
-        result = pyvrp.solve(data, stop=stop(share * (deadline - time.monotonic()) - 0.05), seed=params.seed, display=params.log_search)
-        used = result.best.num_routes()
-        if minimise_fleet and result.best.is_feasible() and result.best.is_complete() and used > 1:
-            # Route-minimisation stage: one vehicle fewer than the distance search used, if PyVRP can make it feasible.
-            fewer = data.replace(vehicle_types=[vehicle_types[0].replace(num_available=used - 1)])
-            reduced = pyvrp.solve(fewer, stop=stop(deadline - time.monotonic() - 0.05), seed=params.seed, display=params.log_search)
-            if reduced.best.is_feasible() and reduced.best.is_complete():
-                result = reduced
+        if minimise_fleet:
+            result = _minimise_fleet(data, params, deadline)
+        else:
+            result = pyvrp.solve(data, stop=stop(deadline - time.monotonic() - 0.05), seed=params.seed, display=params.log_search)
     best = result.best
     raw.num_solutions = result.num_iterations
     raw.objective = int(result.cost()) if best.is_feasible() else None
