@@ -28,7 +28,7 @@ from routing.model import Scenario
 from routing.exceptions import Problem, ScenarioError
 from routing.planning import DayOutcome, plan_day, plan_from_dict, plan_to_dict, unrouted_cost
 from routing.solve.plan import Plan
-from routing.report.json_out import write_atomic
+from routing.report.json_out import write_atomic, write_atomic_bytes
 from routing.scenario.build import load_scenario
 
 CHANNELS = ("flexrute", "flexkommune", "flexhandicap", "private", "own", "refusion")
@@ -158,10 +158,7 @@ def write_plans(path: str | Path, scenario: Scenario, days: dict[str, dict[str, 
     """Store a scenario's day plans (silo key -> plan) as gzip JSON, atomically."""
     data = {"schema": "routing.plans/1", "scenario": scenario.name, "generator": scenario.meta.get("generator"), "days": days}
     blob = gzip.compress(json.dumps(data, separators=(",", ":")).encode("utf-8"), mtime=0)
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(blob)
-    tmp.replace(path)
+    write_atomic_bytes(path, blob)
 
 
 def read_plans(path: str | Path) -> dict[str, dict[str, Plan]]:

@@ -22,7 +22,7 @@ from typing import Any
 from routing.check import check_plan
 from routing.costing import tariffs as t
 from routing.costing.params import Parameters
-from routing.costing.plan_cost import Figures, PlanCost, PlanCoster
+from routing.costing.plan_cost import Figures, PlanCost, PlanCoster, invoice_objective
 from routing.exceptions import SolveError
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario, Vehicle
@@ -86,6 +86,8 @@ def plan_day(
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     scenario = week.for_day(day)
+    if solve_params.objective == "cost":
+        scenario = invoice_objective(scenario, params)  # the solver optimises what the routes will be invoiced
     coster = PlanCoster(scenario, matrices, params, policy="vehicle")
     routed = [r for r in scenario.requests if (r.channel or "flexrute") in ROUTED]
     per_trip = {r.id: r.channel for r in scenario.requests if r.channel in PER_TRIP}
@@ -117,7 +119,9 @@ def plan_day(
             if len(reqs) <= SMALL_SILO and silo_params.solution_limit is None:
                 # A handful of trips: a few solutions are as good as a full search, in a fraction of the time.
                 silo_params = replace(silo_params, solution_limit=SMALL_SILO_SOLUTIONS, time_limit_s=max(budget, 10.0))
-            plan = _solve_silo(sub, matrices, silo_params, reqs)
+            # Joint planning starts from the silo plans made earlier (the 2021 plans for indsats 11), if any.
+            start = merge_silo_plans(sub, list(stored.values())) if mode == "joint" and stored else None
+            plan = _solve_silo(sub, matrices, silo_params, reqs, start)
         result = check_plan(sub, matrices, plan)
         if not result.is_feasible:
             raise RuntimeError(f"internal error: the checker rejected the {key} plan of {day}: {result.violations[:3]}")
@@ -128,12 +132,36 @@ def plan_day(
     return outcome
 
 
-def _solve_silo(sub: Scenario, matrices: MatrixSet, params: SolveParams, reqs: list[Request]) -> Plan:
+def merge_silo_plans(scenario: Scenario, plans: list[Plan]) -> Plan:
+    """Silo plans as one plan on ``scenario``'s fleet: each route moves to an unused vehicle of its vehicle's kind.
+
+    Silo plans reuse vehicle ids across silos (each silo is planned on the whole channel fleet); a
+    route whose kind (type, depots, shift, duration) has no vehicle left is not carried over, and
+    its requests are left to the solver's insertion.
+    """
+    def kind(v: Vehicle) -> tuple[object, ...]:
+        return (v.type, v.start, v.end, v.shift, v.max_duration_s)
+
+    free: dict[tuple[object, ...], list[str]] = defaultdict(list)
+    for v in scenario.vehicles:
+        free[kind(v)].append(v.id)
+    vehicles = {v.id: v for v in scenario.vehicles}
+    routes = []
+    for plan in plans:
+        for route in plan.routes:
+            own = vehicles.get(route.vehicle)
+            pool = free.get(kind(own)) if own is not None else None
+            if pool:
+                routes.append(replace(route, vehicle=pool.pop(0)))
+    return Plan(tuple(routes))
+
+
+def _solve_silo(sub: Scenario, matrices: MatrixSet, params: SolveParams, reqs: list[Request], start: Plan | None = None) -> Plan:
     try:
-        return solve(sub, matrices, params)
+        return solve(sub, matrices, params, initial=start)
     except SolveError:
         try:  # a small silo can need more than its share: one retry with three times the budget
-            return solve(sub, matrices, replace(params, time_limit_s=3 * params.time_limit_s))
+            return solve(sub, matrices, replace(params, time_limit_s=3 * params.time_limit_s), initial=start)
         except SolveError as exc:
             return Plan((), tuple(Unserved(r.id, f"no plan within the time limit: {exc}", "not_placed") for r in reqs))
 

@@ -8,6 +8,7 @@ from conftest import at, planar, req, solve_checked
 from routing import SolveParams, TimeWindow, Vehicle, build_matrices
 from routing.solve.hybrid import relax, repair
 from routing.solve.insertion import insert_requests
+from routing.solve.prices import VehiclePrices
 from routing.solve.schedule import Step, earliest_schedule, occupancy_problem
 from routing.solve.tighten import tightened_windows
 from routing.limits import ride_limits_s
@@ -76,6 +77,18 @@ def test_insertion_takes_the_cheapest_feasible_position() -> None:
     assert routes["v1"][:2] == [Step("r1", "pickup"), Step("r2", "pickup")]  # r2 joins on the way
 
 
+def test_insertion_prices_the_longer_duty_under_the_cost_objective() -> None:
+    """Tests that an afternoon trip joins the morning route by distance, but an idle vehicle when hours are paid."""
+    vehicles = [Vehicle("v1", "car", "depot", "depot"), Vehicle("v2", "car", "depot", "depot")]
+    scenario = planar(LINE, [req("r1", "a", "s", dw=(60, 70)), req("r2", "b", "s", dw=(400, 410), ride=40)], vehicles=vehicles)
+    matrices = build_matrices(scenario)
+    morning = {"v1": [Step("r1", "pickup"), Step("r1", "dropoff")]}
+    by_distance, _ = insert_requests(scenario, matrices, morning, ["r2"], deadline=float("inf"))
+    assert set(by_distance) == {"v1"}  # 20 min of detour-free driving beats a new route's 60 min
+    by_cost, left = insert_requests(scenario, matrices, morning, ["r2"], deadline=float("inf"), prices=VehiclePrices.of(scenario, "cost"))
+    assert not left and by_cost == {**morning, "v2": [Step("r2", "pickup"), Step("r2", "dropoff")]}  # 5.5 idle hours avoided
+
+
 def test_hybrid_backend_plans_pass_the_checker() -> None:
     """Tests the hybrid backend end to end on a small DARP with tight ride limits."""
     points = {"depot": (0, 0), **{f"p{i}": ((i * 7) % 20, (i * 13) % 20) for i in range(12)}}
@@ -133,3 +146,36 @@ def test_large_days_skip_the_ortools_polish_and_stay_exact(monkeypatch: pytest.M
     assert "no OR-Tools polish" in plan.stats.status
     assert check_plan(scenario, matrices, plan).is_feasible
     assert len(plan.served_ids) + len(plan.unserved) == len(scenario.requests)
+
+
+def test_a_given_plan_seeds_the_search_and_is_never_beaten_for_the_worse() -> None:
+    """Tests that solving from a given plan keeps every request, passes the checker, and is no longer than the start."""
+    from routing import check_plan, solve
+
+    points = {"depot": (0, 0), **{f"p{i}": ((i * 7) % 20, (i * 13) % 20) for i in range(10)}}
+    requests = [req(f"r{i}", f"p{i}", f"p{(i + 3) % 10}", dw=(40 + 4 * i, 60 + 4 * i), ride=40) for i in range(10)]
+    vehicles = [Vehicle(f"v{i}", "car", "depot", "depot") for i in range(10)]
+    scenario = planar(points, requests, vehicles=vehicles)
+    params = SolveParams(time_limit_s=60, solution_limit=5, backend="hybrid", objective="distance")
+    first, matrices = solve_checked(scenario, params)
+    again = solve(scenario, matrices, params, initial=first)
+    result = check_plan(scenario, matrices, again)
+    assert result.is_feasible and not again.unserved
+    assert "given plan" in again.stats.status
+    assert sum(m.distance_m for m in result.routes) <= sum(m.distance_m for m in check_plan(scenario, matrices, first).routes)
+
+
+def test_silo_plans_merge_onto_distinct_vehicles_of_the_same_kind() -> None:
+    """Tests that two silo routes on one vehicle id become routes of two vehicles of that kind, and extras are left out."""
+    from routing import Plan
+    from routing.planning import merge_silo_plans
+    from routing.solve.plan import Route, Stop
+
+    vehicles = [Vehicle("v1", "car", "depot", "depot"), Vehicle("v2", "car", "depot", "depot")]
+    scenario = planar(LINE, [req("r1", "a", "s"), req("r2", "b", "s"), req("r3", "a", "b")], vehicles=vehicles)
+
+    def route(rid: str, a: str, b: str) -> Route:
+        return Route("v1", (Stop("depot", 0, 0), Stop(a, 600, 600, None, (rid,)), Stop(b, 1200, 1200, None, (), (rid,)), Stop("depot", 1800, 1800)))
+
+    merged = merge_silo_plans(scenario, [Plan((route("r1", "a", "s"),)), Plan((route("r2", "b", "s"), route("r3", "a", "b")))])
+    assert [(r.vehicle, r.request_ids) for r in merged.routes] == [("v1", ("r1",)), ("v2", ("r2",))]

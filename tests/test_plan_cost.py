@@ -6,7 +6,7 @@ import pytest
 
 from routing.costing import tariffs as t
 from routing.costing.params import Parameters
-from routing.costing.plan_cost import PlanCoster, tariff_class
+from routing.costing.plan_cost import PlanCoster, invoice_objective, tariff_class
 from routing.matrix import build_matrices
 from routing.scenario.build import build_scenario
 from routing.solve.plan import Plan, Route, Stop
@@ -105,3 +105,13 @@ def test_tariff_class_by_capacity() -> None:
     assert tariff_class(VehicleType("own_liftbil", Quantities.of(seats=5, wheelchairs=2))) == "liftbil"
     assert tariff_class(VehicleType("bus", Quantities.of(seats=16))) == "midibus"
     assert tariff_class(VehicleType("car", Quantities.of(seats=3))) == "taxi"
+
+
+def test_invoice_objective_gives_the_solver_the_tariff_prices(params: Parameters) -> None:
+    """Tests that Flexrute types get rate × index × admin per hour and own types the own-vehicle terms."""
+    flexrute = invoice_objective(_scenario("flexrute"), params.with_overrides({"channels": {"flexrute": {"price_per_vehicle_hour": {"taxi": 400}, "price_index": 1.1, "admin_factor": 1.05, "min_paid_hours_per_duty": 2}}}, "test"))
+    (vt,) = flexrute.vehicle_types
+    assert (vt.cost_per_hour_dkk, vt.cost_per_km_dkk, vt.fixed_cost_dkk) == pytest.approx((400 * 1.1 * 1.05, 0.0, 0.0))
+    own = invoice_objective(_scenario("own"), params.with_overrides({"channels": {"own_vehicles": {"driver_cost_per_hour": 300, "vehicle_cost_per_km": 2.5, "daily_fixed_cost": 150}}}, "test"))
+    (vt,) = own.vehicle_types
+    assert (vt.cost_per_hour_dkk, vt.cost_per_km_dkk, vt.fixed_cost_dkk) == pytest.approx((300.0, 2.5, 150.0))

@@ -17,7 +17,7 @@ bought per trip and that a plan does not route (``cost_trips``) are priced trip 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from routing.costing import tariffs as t
 from routing.costing.params import Param, Parameters
@@ -208,3 +208,25 @@ class PlanCoster:
             out.use((self.user_payment, self.user_payment_area))
         out.requests[r.id] = fig
         out.book((r.area, channel), fig)
+
+
+def invoice_objective(scenario: Scenario, params: Parameters) -> Scenario:
+    """``scenario`` with each vehicle type's solver prices set from the tariffs its route is bought by.
+
+    Flexrute: the hourly rate of its class × price index × Movia administration factor; egne
+    vogne: driver cost per hour, vehicle cost per km and the daily fixed cost. The solver
+    then optimises the invoice, except that it pays a Flexrute duty from depot to depot (the
+    invoice: first pickup to last drop-off, ``deadhead_paid``) and ignores a minimum of paid
+    hours per duty. Other channels keep the prices the scenario gives.
+    """
+    types = []
+    for vt in scenario.vehicle_types:
+        if vt.channel == "flexrute":
+            above_minimum = float(params.number("channels.flexrute.min_paid_hours_per_duty").value) + 1.0
+            hourly = t.flexrute_route(params, tariff_class(vt), above_minimum + 1.0).dkk - t.flexrute_route(params, tariff_class(vt), above_minimum).dkk
+            vt = replace(vt, cost_per_hour_dkk=hourly, cost_per_km_dkk=0.0, fixed_cost_dkk=0.0)
+        elif vt.channel == "own":
+            zero_km = t.own_route(params, 0.0, 0.0).dkk
+            vt = replace(vt, cost_per_hour_dkk=t.own_route(params, 0.0, 1.0).dkk - zero_km, cost_per_km_dkk=t.own_route(params, 1.0, 0.0).dkk - zero_km, fixed_cost_dkk=zero_km)
+        types.append(vt)
+    return replace(scenario, vehicle_types=tuple(types))

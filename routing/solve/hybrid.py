@@ -1,16 +1,17 @@
 """Hybrid backend for problems PyVRP cannot express (ride limits, enekørsel, not-together, skills).
 
 1. Relax: drop those rules, keep every window tightened by them (implied windows),
-   and let PyVRP's genetic search route the relaxation for a share of the time.
+   and let PyVRP's search route the relaxation for a share of the time — or take the
+   routes of a given plan instead (``initial``).
 2. Repair: replay each relaxed route exactly (``schedule``); while a route breaks a
    rule, take out the request that breaks it most (its longest ride over the limit,
    or the first occupancy breach); re-insert the requests taken out where they fit
    cheapest (``insertion``; idle vehicles count as empty routes).
-3. Polish: hand the repaired routes to OR-Tools as a warm start; its local search
-   re-inserts the requests taken out and improves the plan until the deadline.
+3. Improve: a ruin-and-recreate search (``lns``) over exact routes.
+4. Polish: hand the routes to OR-Tools as a warm start; its guided local search
+   improves the plan until the deadline (skipped above ``POLISH_MAX_REQUESTS``).
 
-The result is whatever OR-Tools returns, so it is as valid as any OR-Tools plan, and
-like every plan it is judged by the independent checker.
+Like every plan, the result is judged by the independent checker.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from routing.model import Request, RideTimeRule, Scenario
 from routing.solve.ortools_backend import solve_ortools
 from routing.solve.params import SolveParams
 from routing.solve.pyvrp_backend import solve_pyvrp
+from routing.solve.prices import VehiclePrices
 from routing.solve.raw import RawSolution, Visit
 from routing.solve.insertion import insert_requests
 from routing.solve.lns import improve
@@ -142,20 +144,35 @@ def _raw_from_routes(scenario: Scenario, matrices: MatrixSet, routes: dict[str, 
     return raw
 
 
-def solve_hybrid(scenario: Scenario, matrices: MatrixSet, requests: Sequence[Request], params: SolveParams, deadline: float) -> RawSolution:
-    """Relax with PyVRP, repair, then polish with OR-Tools from that warm start (see the module doc)."""
+def solve_hybrid(
+    scenario: Scenario, matrices: MatrixSet, requests: Sequence[Request], params: SolveParams, deadline: float, initial: dict[str, list[Step]] | None = None
+) -> RawSolution:
+    """Relax with PyVRP, repair, then polish with OR-Tools from that warm start (see the module doc).
+
+    ``initial`` routes (vehicle id -> steps), when given, replace the PyVRP stage: they are
+    repaired and completed the same way, so the search starts from them.
+    """
     started = time.monotonic()
     budget = deadline - started
-    relaxed_scenario, relaxed = relax(scenario, matrices, requests)
-    pyvrp_deadline = started + max(0.5, RELAXATION_SHARE * budget)
-    # Warm-start mode: optional requests, and routes returned even when PyVRP could not make
-    # them feasible; repair and insertion below make them exact.
-    warm = solve_pyvrp(relaxed_scenario, matrices, relaxed, params, min(pyvrp_deadline, deadline), warm_start=True)
-    initial: dict[str, list[Step]] | None = None
-    if warm.found:
-        initial, removed = repair(scenario, matrices, {vid: _steps(visits) for vid, visits in warm.routes.items()})
-        removed += warm.dropped
-        initial, left = insert_requests(scenario, matrices, initial, removed, started + INSERTION_SHARE * budget)
+    prices = VehiclePrices.of(scenario, params.objective)
+    source = "pyvrp+repair" if initial is None else "given plan"
+    if initial is None:
+        relaxed_scenario, relaxed = relax(scenario, matrices, requests)
+        pyvrp_deadline = started + max(0.5, RELAXATION_SHARE * budget)
+        # Warm-start mode: optional requests, and routes returned even when PyVRP could not make
+        # them feasible; repair and insertion below make them exact.
+        warm = solve_pyvrp(relaxed_scenario, matrices, relaxed, params, min(pyvrp_deadline, deadline), warm_start=True)
+        given = {vid: _steps(visits) for vid, visits in warm.routes.items()} if warm.found else None
+        missing = warm.dropped
+    else:
+        wanted = {r.id for r in requests}
+        given = {vid: [s for s in steps if s.request in wanted] for vid, steps in initial.items()}
+        placed = {s.request for steps in given.values() for s in steps}
+        missing = [r.id for r in requests if r.id not in placed]
+    if given is not None:
+        initial, removed = repair(scenario, matrices, given)
+        removed += missing
+        initial, left = insert_requests(scenario, matrices, initial, removed, started + INSERTION_SHARE * budget, prices=prices)
         if not left and params.solution_limit is None:
             share = 1.0 if len(requests) > POLISH_MAX_REQUESTS else LNS_SHARES[params.seed % len(LNS_SHARES)]
             initial, iterations = improve(scenario, matrices, initial, params, started + share * budget)
@@ -164,5 +181,5 @@ def solve_hybrid(scenario: Scenario, matrices: MatrixSet, requests: Sequence[Req
             # (the solve stage offers them idle vehicles, then lists them as not placed).
             return _raw_from_routes(scenario, matrices, initial, requests)
     raw = solve_ortools(scenario, matrices, requests, params, deadline, initial=initial)
-    raw.status = f"{raw.status} (warm start: {'pyvrp+repair' if raw.warm_started else 'none'})"
+    raw.status = f"{raw.status} (warm start: {source if raw.warm_started else 'none'})"
     return raw

@@ -1,8 +1,12 @@
 """Cheapest feasible insertion of requests into fixed routes, checked exactly.
 
 For each request (earliest window first) every position pair in every route whose
-time span can hold it is priced by added distance; candidates are then checked in
-order of cost with the exact scheduler, and the first feasible one is taken. Routes
+time span can hold it is priced by what it adds under the solve objective
+(``VehiclePrices``): distance, and under ``cost`` also the price per km, the hourly price
+of the longer duty (estimated from the route's earliest schedule: the delay an insertion
+causes, less the waiting that absorbs it, moves the return; a new first stop moves the
+departure) and a fixed price when it starts an idle vehicle. Candidates are then checked
+in order of that cost with the exact scheduler, and the first feasible one is taken. Routes
 include idle vehicles (empty routes), so a request that fits nowhere else starts a
 vehicle of its own when the fleet has one to spare.
 """
@@ -18,6 +22,7 @@ import numpy as np
 from routing.limits import ride_limits_s
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario, Vehicle
+from routing.solve.prices import VehiclePrices
 from routing.solve.schedule import Step, earliest_schedule, occupancy_problem
 from routing.solve.tighten import tightened_windows
 
@@ -40,6 +45,9 @@ class _RouteProfile:
     t: np.ndarray  # earliest service start per node
     service: np.ndarray
     latest: np.ndarray  # latest service start per node that keeps the rest of the route within its windows
+    absorb: np.ndarray  # [k]: waiting at nodes k.. (absorbs a delay arriving at node k - 1), 0 past the end
+    leave: float  # departure from the start depot (inf when the route is empty)
+    end: int  # return to the end depot
     cap: np.ndarray  # capacity per dimension
     range_max: np.ndarray  # [i, j, dim]: highest load after nodes i..j (i <= j), -inf elsewhere
 
@@ -74,7 +82,28 @@ class _RouteProfile:
         grid[below] = np.iinfo(np.int64).min // 2
         range_max = np.maximum.accumulate(grid, axis=1)
         cap = np.array([vt.capacity.get(d) for d in dims], dtype=np.int64)
-        return cls(loc, np.array(times, dtype=np.int64), np.array(service, dtype=np.int64), latest, cap, range_max)
+        t = np.array(times, dtype=np.int64)
+        svc = np.array(service, dtype=np.int64)
+        wait = np.zeros(len(loc) + 1, dtype=np.int64)
+        wait[:-1] = t - np.concatenate(([t[0]], t[:-1] + svc[:-1] + dur[loc[:-1], loc[1:]]))
+        absorb = np.cumsum(wait[::-1])[::-1]
+        leave = float(max(t[0], t[1] - int(dur[loc[0], loc[1]]))) if steps else float("inf")
+        return cls(loc, t, svc, latest, absorb, leave, int(t[-1]), cap, range_max)
+
+
+def _longer_duty(rp: _RouteProfile, next_arrival: np.ndarray, lead: int, empty: bool) -> np.ndarray:
+    """Seconds of duty an insertion after each node adds (estimated; exact for one inserted stop).
+
+    ``next_arrival[k]``: arrival at node k + 1 with the new stop(s) after node k; ``lead``:
+    departure from the depot when the new stop comes first. The delay at node k + 1, less the
+    waiting at the nodes after it, moves the return; a new first stop may move the departure.
+    """
+    delay = np.maximum(next_arrival - rp.t[1:], 0)
+    later_end = np.maximum(delay - rp.absorb[2:], 0).astype(np.float64)
+    if empty:
+        return later_end + (rp.end - lead)
+    later_end[0] += max(0.0, rp.leave - lead)
+    return later_end
 
 
 def insert_requests(
@@ -84,13 +113,14 @@ def insert_requests(
     request_ids: Sequence[str],
     deadline: float,
     keep_order: bool = False,
+    prices: VehiclePrices | None = None,
 ) -> tuple[dict[str, list[Step]], list[str]]:
     """Insert ``request_ids`` into ``routes`` (vehicle id → steps) where they fit best; return the routes and the ids left over.
 
     Requests go in order of their earliest window unless ``keep_order``. Stops early at
     ``deadline``; whatever is not inserted by then is returned as left over.
     """
-    inserter = Inserter(scenario, matrices, routes)
+    inserter = Inserter(scenario, matrices, routes, prices)
     left = inserter.insert(request_ids, deadline, keep_order)
     return inserter.routes(), left
 
@@ -102,8 +132,9 @@ class Inserter:
     copy and keep or drop it; only routes that change are rescheduled.
     """
 
-    def __init__(self, scenario: Scenario, matrices: MatrixSet, routes: dict[str, list[Step]] | None = None) -> None:
+    def __init__(self, scenario: Scenario, matrices: MatrixSet, routes: dict[str, list[Step]] | None = None, prices: VehiclePrices | None = None) -> None:
         self.scenario = scenario
+        self.prices = prices or VehiclePrices.distance(scenario)
         self.matrices = matrices
         self.requests = {r.id: r for r in scenario.requests}
         self.limits = ride_limits_s(scenario, matrices)
@@ -187,12 +218,18 @@ class Inserter:
                 arrive_d = np.maximum(dw.start_s, ready + dur[here, d_loc])
                 drop_ok = (arrive_d <= dw.end_s) & (np.maximum(rp.t[1:], arrive_d + sd + dur[d_loc, after]) <= rp.latest[1:])
                 cost_d = dist[here, d_loc] + dist[d_loc, after] - base
+                per_m, per_s = self.prices.per_m[vid], self.prices.per_s[vid]
+                empty = not current[vid]
+                fixed = self.prices.fixed[vid] if empty else 0.0
+                if per_s:
+                    span_d = _longer_duty(rp, arrive_d + sd + dur[d_loc, after], arrive_d[0] - int(dur[rp.loc[0], d_loc]), empty)
                 room = rp.cap - q
                 if p_loc is None:
                     # A depot delivery rides from the start: the load up to its drop-off must leave room.
                     drop_ok &= (rp.range_max[0] <= room).all(axis=1)
                     j = np.flatnonzero(drop_ok)
-                    costs.append(cost_d[j])
+                    price_d = cost_d * per_m + (per_s * span_d if per_s else 0.0) + fixed
+                    costs.append(price_d[j])
                     picks.append(np.full(len(j), -1))
                     drops.append(j)
                 else:
@@ -211,7 +248,15 @@ class Inserter:
                     ok = np.triu(pick_ok[:, None] & drop_ok[None, :], 1) | np.diag(same_ok)
                     ok &= fits
                     i, j = np.nonzero(ok)
-                    costs.append(pair[i, j])
+                    price = pair * per_m + fixed
+                    if per_s:
+                        # Both delays counted in full (an upper bound when the first one also delays the second).
+                        lead_p = arrive_p[0] - int(dur[rp.loc[0], p_loc])
+                        span_p = _longer_duty(rp, arrive_p + sp + dur[p_loc, after], lead_p, empty)
+                        span_pair = span_p[:, None] + span_d[None, :]
+                        np.fill_diagonal(span_pair, _longer_duty(rp, arrive_pd + sd + dur[d_loc, after], lead_p, empty))
+                        price = price + per_s * span_pair
+                    costs.append(price[i, j])
                     picks.append(i)
                     drops.append(j)
                 owners.append(np.full(len(costs[-1]), len(owners)))

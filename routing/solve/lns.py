@@ -17,14 +17,12 @@ import math
 import random
 import time
 
-import numpy as np
-
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario
 from routing.solve.insertion import Inserter
 from routing.solve.params import SolveParams
+from routing.solve.prices import VehiclePrices
 from routing.solve.schedule import Step
-from routing.units import COST_UNITS_PER_DKK, METRES_PER_KM, SECONDS_PER_HOUR
 
 #: Threshold at the start, as a share of the current cost; it falls linearly to 0. Portfolio
 #: workers alternate between the two (an odd seed explores more widely).
@@ -32,28 +30,15 @@ START_THRESHOLDS = (0.01, 0.03)
 
 
 class _Costs:
-    """Arc and fixed costs of routes under the solve objective."""
+    """Arc, fixed and hourly costs of routes under the solve objective (``VehiclePrices``)."""
 
-    def __init__(self, scenario: Scenario, matrices: MatrixSet, params: SolveParams) -> None:
+    def __init__(self, scenario: Scenario, matrices: MatrixSet, prices: VehiclePrices) -> None:
         self.scenario = scenario
         self.index = matrices.index()
         self.requests = {r.id: r for r in scenario.requests}
-        self.arc: dict[str, np.ndarray] = {}
-        self.fixed: dict[str, int] = {}
-        self.per_s: dict[str, float] = {}
         self.duration = {v.id: matrices.duration_s[scenario.vehicle_type(v.type).profile] for v in scenario.vehicles}
-        for v in scenario.vehicles:
-            vt = scenario.vehicle_type(v.type)
-            dist = matrices.distance_m[vt.profile]
-            if params.objective == "cost":
-                per_m = vt.cost_per_km_dkk * COST_UNITS_PER_DKK / METRES_PER_KM
-                self.arc[v.id] = dist * (1.0 + per_m)
-                self.fixed[v.id] = int(round(vt.fixed_cost_dkk * COST_UNITS_PER_DKK))
-                self.per_s[v.id] = vt.cost_per_hour_dkk * COST_UNITS_PER_DKK / SECONDS_PER_HOUR
-            else:
-                self.arc[v.id] = dist
-                self.fixed[v.id] = 0
-                self.per_s[v.id] = 0.0
+        self.arc = {v.id: matrices.distance_m[scenario.vehicle_type(v.type).profile] * prices.per_m[v.id] for v in scenario.vehicles}
+        self.fixed, self.per_s = prices.fixed, prices.per_s
 
     def route(self, vid: str, steps: list[Step], times: list[int] | None = None) -> float:
         """Cost of one route; ``times`` (its earliest schedule) adds the hourly price."""
@@ -102,8 +87,9 @@ def improve(
 ) -> tuple[dict[str, list[Step]], int]:
     """Improve complete feasible ``routes`` until ``deadline`` (or ``max_iterations``); return the best routes and the iterations run."""
     rng = random.Random(params.seed)
-    costs = _Costs(scenario, matrices, params)
-    state = Inserter(scenario, matrices, routes)
+    prices = VehiclePrices.of(scenario, params.objective)
+    costs = _Costs(scenario, matrices, prices)
+    state = Inserter(scenario, matrices, routes, prices)
     route_cost = {vid: costs.route(vid, steps, state.schedules[vid]) for vid, steps in state.current.items()}
     current_cost = sum(route_cost.values())
     best, best_cost = state.routes(), current_cost

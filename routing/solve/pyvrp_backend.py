@@ -1,6 +1,6 @@
 """PyVRP backend (the only module that imports pyvrp) for the problems PyVRP can express.
 
-PyVRP (MIT licence) runs a hybrid genetic search that is far stronger than
+PyVRP (MIT licence) runs an iterated local search that is far stronger than
 OR-Tools' local search on classic VRPTW and PDPTW. It expresses time windows,
 multiple load dimensions, pickup-and-delivery shipments, depot deliveries,
 heterogeneous fleets with several depots, shifts, maximum durations and fixed,

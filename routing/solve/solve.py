@@ -25,12 +25,13 @@ from routing.solve.hybrid import solve_hybrid
 from routing.solve.ortools_backend import solve_ortools
 from routing.solve.pyvrp_backend import solve_pyvrp, solve_pyvrp_fleet, unsupported
 from routing.solve.raw import Backend, RawSolution, Visit
+from routing.solve.schedule import Step
 from routing.solve.params import SolveParams
 from routing.solve.plan import Plan, Route, SolveStats, Stop, Unserved
 from routing.solve.servability import AloneSchedule, Servability, alone_schedule, check_servability
 
 
-def solve(scenario: Scenario, matrices: MatrixSet, params: SolveParams | None = None) -> Plan:
+def solve(scenario: Scenario, matrices: MatrixSet, params: SolveParams | None = None, initial: Plan | None = None) -> Plan:
     """Plan the scenario's requests on its fleet.
 
     Parameters
@@ -41,6 +42,11 @@ def solve(scenario: Scenario, matrices: MatrixSet, params: SolveParams | None = 
         Its travel matrices (``routing.matrix.build_matrices``).
     params
         Solver settings; default: the scenario's own.
+    initial
+        A plan to start from (e.g. today's plan, or the 2021 plans for indsats 11): its routes,
+        as far as they are valid for this scenario (a route breaking a rule loses the requests
+        that break it), seed the hybrid search instead of its PyVRP stage; the result is never
+        worse than that start under the solve objective. Requests it lacks are inserted.
 
     Returns
     -------
@@ -63,7 +69,8 @@ def solve(scenario: Scenario, matrices: MatrixSet, params: SolveParams | None = 
     routes: list[Route] = []
     stats = SolveStats(backend="none", status="NO_REQUESTS", params=params.as_dict())
     if servable:
-        backend, raw = _run_backends(scenario, matrices, servable, params, deadline)
+        start = initial_steps(scenario, initial, {r.id for r in servable}) if initial is not None else None
+        backend, raw = _run_backends(scenario, matrices, servable, params, deadline, start)
         if not raw.found or len(raw.dropped) == len(servable):
             raise SolveError(
                 f"no plan found within the time limit ({params.time_limit_s:g} s; {backend} status {raw.status}): "
@@ -107,10 +114,36 @@ PLAIN_ORTOOLS_MAX_REQUESTS = 250
 FALLBACK_RESERVE = 0.05
 
 
-def _run_backends(scenario: Scenario, matrices: MatrixSet, requests: list[Request], params: SolveParams, deadline: float) -> tuple[str, RawSolution]:
-    """Run the chosen backend(s): in ``auto``, PyVRP where it can express the problem, then OR-Tools."""
+def initial_steps(scenario: Scenario, plan: Plan, servable: set[str]) -> dict[str, list[Step]]:
+    """A plan's routes as visit sequences for the hybrid: this scenario's vehicles and servable requests only."""
+    vehicles = {v.id for v in scenario.vehicles}
+    out: dict[str, list[Step]] = {}
+    for route in plan.routes:
+        if route.vehicle not in vehicles:
+            continue
+        steps: list[Step] = []
+        for stop in route.stops:
+            steps += [Step(rid, "dropoff") for rid in stop.dropoff if rid in servable]
+            steps += [Step(rid, "pickup") for rid in stop.pickup if rid in servable and scenario.request(rid).pickup is not None]
+        pickups = {s.request for s in steps if s.kind == "pickup"}
+        # A request counts only with both of its visits on this route (depot deliveries: the drop-off).
+        steps = [s for s in steps if scenario.request(s.request).pickup is None or s.request in pickups and any(t.request == s.request and t.kind == "dropoff" for t in steps)]
+        if steps:
+            out[route.vehicle] = steps
+    return out
+
+
+def _run_backends(
+    scenario: Scenario, matrices: MatrixSet, requests: list[Request], params: SolveParams, deadline: float, initial: dict[str, list[Step]] | None = None
+) -> tuple[str, RawSolution]:
+    """Run the chosen backend(s): in ``auto``, PyVRP where it can express the problem, then OR-Tools.
+
+    With ``initial`` routes every worker runs the hybrid from them.
+    """
     stages: list[tuple[str, ...]]
-    if params.backend != "auto":
+    if initial is not None:
+        stages = [("hybrid",)]
+    elif params.backend != "auto":
         stages = [(params.backend,)]
     elif not unsupported(scenario, requests):
         # Vehicles first: one search minimises the fleet, another (second core) only distance.
@@ -124,29 +157,33 @@ def _run_backends(scenario: Scenario, matrices: MatrixSet, requests: list[Reques
     for i, names in enumerate(stages):
         last = i == len(stages) - 1
         stop_at = deadline if last else deadline - FALLBACK_RESERVE * max(0.0, deadline - time.monotonic())
-        name, raw = _portfolio(names, scenario, matrices, requests, params, stop_at)
+        name, raw = _portfolio(names, scenario, matrices, requests, params, stop_at, initial)
         if raw.found and len(raw.dropped) < len(requests):
             return name, raw
     return stages[-1][0], raw
 
 
-def _one_search(args: tuple[str, Scenario, MatrixSet, list[Request], SolveParams, float]) -> RawSolution:
-    name, scenario, matrices, requests, params, deadline = args
+def _one_search(args: tuple[str, Scenario, MatrixSet, list[Request], SolveParams, float, dict[str, list[Step]] | None]) -> RawSolution:
+    name, scenario, matrices, requests, params, deadline, initial = args
     if params.seed:
         # The seed also permutes the request order: another, equally valid search trajectory.
         requests = list(requests)
         random.Random(params.seed).shuffle(requests)
+    if initial is not None:
+        return solve_hybrid(scenario, matrices, requests, params, deadline, initial=initial)
     return BACKENDS[name](scenario, matrices, requests, params, deadline)
 
 
-def _portfolio(names: tuple[str, ...], scenario: Scenario, matrices: MatrixSet, requests: list[Request], params: SolveParams, deadline: float) -> tuple[str, RawSolution]:
+def _portfolio(
+    names: tuple[str, ...], scenario: Scenario, matrices: MatrixSet, requests: list[Request], params: SolveParams, deadline: float, initial: dict[str, list[Step]] | None = None
+) -> tuple[str, RawSolution]:
     """``params.workers`` independent searches in parallel processes, cycling through ``names``; the best wins.
 
     Searches of one backend compare by (dropped requests, objective); across backends the
     objective scales agree (same arc costs), except that OR-Tools adds drop penalties, which
     only ever count against a search that dropped more.
     """
-    jobs = [(names[w % len(names)], scenario, matrices, requests, replace(params, seed=params.seed + w, workers=1), deadline) for w in range(params.workers)]
+    jobs = [(names[w % len(names)], scenario, matrices, requests, replace(params, seed=params.seed + w, workers=1), deadline, initial) for w in range(params.workers)]
     if len(jobs) == 1:
         return jobs[0][0], _one_search(jobs[0])
     with ProcessPoolExecutor(max_workers=len(jobs), mp_context=multiprocessing.get_context("fork")) as pool:

@@ -1,0 +1,42 @@
+"""What each vehicle's route costs under the solve objective, for the insertion and LNS searches.
+
+Under ``distance`` a route costs its metres. Under ``cost`` it costs, in cost units
+(``COST_UNITS_PER_DKK``), the vehicle type's fixed price when used, its price per km over the
+route and its price per hour of duty (from leaving the depot for the first stop to the return),
+plus one unit per metre as a tie-breaker: the same terms OR-Tools is given (arc cost, fixed
+cost, span cost), so every stage of the hybrid optimises one objective.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from routing.model import Scenario
+from routing.units import COST_UNITS_PER_DKK, METRES_PER_KM, SECONDS_PER_HOUR
+
+
+@dataclass(frozen=True)
+class VehiclePrices:
+    """Per vehicle id: cost units per metre, per second of duty, and when used at all."""
+
+    per_m: dict[str, float]
+    per_s: dict[str, float]
+    fixed: dict[str, float]
+
+    @classmethod
+    def of(cls, scenario: Scenario, objective: str) -> VehiclePrices:
+        per_m, per_s, fixed = {}, {}, {}
+        for v in scenario.vehicles:
+            vt = scenario.vehicle_type(v.type)
+            if objective == "cost":
+                per_m[v.id] = 1.0 + vt.cost_per_km_dkk * COST_UNITS_PER_DKK / METRES_PER_KM
+                per_s[v.id] = vt.cost_per_hour_dkk * COST_UNITS_PER_DKK / SECONDS_PER_HOUR
+                fixed[v.id] = float(round(vt.fixed_cost_dkk * COST_UNITS_PER_DKK))
+            else:
+                per_m[v.id], per_s[v.id], fixed[v.id] = 1.0, 0.0, 0.0
+        return cls(per_m, per_s, fixed)
+
+    @classmethod
+    def distance(cls, scenario: Scenario) -> VehiclePrices:
+        """Metres only (the insertion default)."""
+        return cls.of(scenario, "distance")
