@@ -112,9 +112,11 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         for path in args.scenarios:
             bar.set_description(Path(path).stem)
             results.append(
-                evaluate(path, days, args.time_limit, None if args.no_cache else args.cache_dir, progress=bar.set_postfix_str, day_done=lambda: bar.update(1), replan=args.replan)
+                evaluate(
+                    path, days, args.time_limit, None if args.no_cache else args.cache_dir, progress=bar.set_postfix_str, day_done=lambda: bar.update(1), replan=args.replan, workers=args.workers
+                )
             )
-    command = "python cli.py compare " + " ".join(args.scenarios) + f" --days {','.join(days)} --time-limit {args.time_limit:g} --out {args.out}"
+    command = "python cli.py compare " + " ".join(args.scenarios) + f" --days {','.join(days)} --time-limit {args.time_limit:g}" + (f" --workers {args.workers}" if args.workers else "") + f" --out {args.out}"
     written = write_outputs(args.out, results, command)
     if not args.quiet:
         print(Path(args.out, "comparison.md").read_text(encoding="utf-8"))
@@ -216,6 +218,7 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--out", required=True, help="folder for comparison.csv/.md/.xlsx, parameters.csv and PNG charts")
     k.add_argument("--days", default="mon,tue,wed,thu,fri", help="weekdays to plan (default the school week); figures are scaled to a year")
     k.add_argument("--time-limit", type=float, default=30.0, help="solver seconds per scenario and day (default 30)")
+    k.add_argument("--workers", type=int, default=None, help="parallel searches per solve (default: each scenario's solver.workers)")
     k.add_argument("--replan", action="store_true", help="solve every day even where a scenario ships stored plans (meta.plans)")
     k.add_argument("--cache-dir", default=str(DEFAULT_CACHE))
     k.add_argument("--no-cache", action="store_true")

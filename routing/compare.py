@@ -110,6 +110,7 @@ def evaluate(
     day_done: Callable[[], None] | None = None,
     replan: bool = False,
     plans_out: str | Path | None = None,
+    workers: int | None = None,
 ) -> ScenarioResult:
     """Plan ``days`` of the scenario at ``path`` (``time_limit_s`` per day), price them, and scale to a year.
 
@@ -126,7 +127,7 @@ def evaluate(
     mode = str(scenario.meta.get("planning", "joint"))
     matrices = build_matrices(scenario, cache_dir)
     result = ScenarioResult(scenario.name, str(path), mode, days)
-    solve_params = replace(scenario.solver, time_limit_s=time_limit_s, log_search=False)
+    solve_params = replace(scenario.solver, time_limit_s=time_limit_s, log_search=False, workers=workers or scenario.solver.workers)
     for day in days:
         outcome = plan_day(scenario, day, matrices, params, mode, solve_params, progress, stored=stored.get(day))
         made[day] = {key: plan_to_dict(plan) for key, _, plan in outcome.plans}

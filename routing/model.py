@@ -331,6 +331,9 @@ class VehicleType:
         Name of the travel profile (matrix) vehicles of this type use.
     fixed_cost_dkk, cost_per_hour_dkk, cost_per_km_dkk
         Cost per vehicle used, per hour of route duration and per km driven.
+    hours_from
+        Where the paid hours start and end: ``depot`` (leaving the depot to the return) or
+        ``first_stop`` (first pickup to last drop-off; deadhead unpaid, as on Flexrute).
     max_duration_s
         Maximum route duration in seconds. Default: none.
     channel
@@ -348,8 +351,10 @@ class VehicleType:
     max_duration_s: int | None = None
     label: str = ""
     channel: str | None = None
+    hours_from: str = "depot"
 
     FUELS = ("diesel", "petrol", "hvo", "electric")
+    HOURS_FROM = ("depot", "first_stop")
 
     def __post_init__(self) -> None:
         where = f"VehicleType {self.id!r}"
@@ -366,6 +371,8 @@ class VehicleType:
                 problems.append(Problem("E213", f"{where}.{name}", f"{value!r} is negative", "Give a cost of 0 or more DKK."))
         if self.channel is not None and self.channel not in CHANNELS:
             problems.append(Problem("E217", f"{where}.channel", f"{self.channel!r} is not a channel", f"Use one of {', '.join(CHANNELS)}."))
+        if self.hours_from not in self.HOURS_FROM:
+            problems.append(Problem("E218", f"{where}.hours_from", f"{self.hours_from!r} is not understood", f"Use one of {', '.join(self.HOURS_FROM)}."))
         if self.max_duration_s is not None and self.max_duration_s <= 0:
             problems.append(Problem("E214", f"{where}.max_duration_s", f"{self.max_duration_s!r} is not positive", "Give a maximum route duration above 0, or none."))
         _raise(problems)

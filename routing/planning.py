@@ -133,26 +133,35 @@ def plan_day(
 
 
 def merge_silo_plans(scenario: Scenario, plans: list[Plan]) -> Plan:
-    """Silo plans as one plan on ``scenario``'s fleet: each route moves to an unused vehicle of its vehicle's kind.
+    """Silo plans as one plan on ``scenario``'s fleet: each route moves to an unused vehicle.
 
-    Silo plans reuse vehicle ids across silos (each silo is planned on the whole channel fleet); a
-    route whose kind (type, depots, shift, duration) has no vehicle left is not carried over, and
-    its requests are left to the solver's insertion.
+    Silo plans reuse vehicle ids across silos (each silo is planned on the whole channel fleet).
+    A route goes to an unused vehicle of its vehicle's kind (type, depots, shift, duration), else
+    to an unused vehicle of the same type and depots whose shift covers the route; a route with
+    neither is not carried over, and its requests are left to the solver's insertion.
     """
     def kind(v: Vehicle) -> tuple[object, ...]:
         return (v.type, v.start, v.end, v.shift, v.max_duration_s)
 
-    free: dict[tuple[object, ...], list[str]] = defaultdict(list)
-    for v in scenario.vehicles:
-        free[kind(v)].append(v.id)
     vehicles = {v.id: v for v in scenario.vehicles}
+    used: set[str] = set()
     routes = []
     for plan in plans:
         for route in plan.routes:
             own = vehicles.get(route.vehicle)
-            pool = free.get(kind(own)) if own is not None else None
-            if pool:
-                routes.append(replace(route, vehicle=pool.pop(0)))
+            if own is None:
+                continue
+            first, last = route.stops[0].departure_s, route.stops[-1].arrival_s
+            same_kind = [v for v in scenario.vehicles if v.id not in used and kind(v) == kind(own)]
+            covering = [
+                v for v in scenario.vehicles
+                if v.id not in used and (v.type, v.start, v.end) == (own.type, own.start, own.end) and v.shift.start_s <= first and last <= v.shift.end_s
+                and (v.max_duration_s is None or last - first <= v.max_duration_s)
+            ]
+            chosen = (same_kind or sorted(covering, key=lambda v: v.shift.end_s - v.shift.start_s))[:1]
+            if chosen:
+                used.add(chosen[0].id)
+                routes.append(replace(route, vehicle=chosen[0].id))
     return Plan(tuple(routes))
 
 

@@ -112,6 +112,8 @@ def test_invoice_objective_gives_the_solver_the_tariff_prices(params: Parameters
     flexrute = invoice_objective(_scenario("flexrute"), params.with_overrides({"channels": {"flexrute": {"price_per_vehicle_hour": {"taxi": 400}, "price_index": 1.1, "admin_factor": 1.05, "min_paid_hours_per_duty": 2}}}, "test"))
     (vt,) = flexrute.vehicle_types
     assert (vt.cost_per_hour_dkk, vt.cost_per_km_dkk, vt.fixed_cost_dkk) == pytest.approx((400 * 1.1 * 1.05, 0.0, 0.0))
+    assert vt.hours_from == "first_stop"  # deadhead unpaid (sourced practice), so the solver does not pay it either
     own = invoice_objective(_scenario("own"), params.with_overrides({"channels": {"own_vehicles": {"driver_cost_per_hour": 300, "vehicle_cost_per_km": 2.5, "daily_fixed_cost": 150}}}, "test"))
     (vt,) = own.vehicle_types
     assert (vt.cost_per_hour_dkk, vt.cost_per_km_dkk, vt.fixed_cost_dkk) == pytest.approx((300.0, 2.5, 150.0))
+    assert vt.hours_from == "depot"

@@ -213,18 +213,19 @@ class PlanCoster:
 def invoice_objective(scenario: Scenario, params: Parameters) -> Scenario:
     """``scenario`` with each vehicle type's solver prices set from the tariffs its route is bought by.
 
-    Flexrute: the hourly rate of its class × price index × Movia administration factor; egne
-    vogne: driver cost per hour, vehicle cost per km and the daily fixed cost. The solver
-    then optimises the invoice, except that it pays a Flexrute duty from depot to depot (the
-    invoice: first pickup to last drop-off, ``deadhead_paid``) and ignores a minimum of paid
-    hours per duty. Other channels keep the prices the scenario gives.
+    Flexrute: the hourly rate of its class × price index × Movia administration factor, paid
+    from the first pickup to the last drop-off unless ``deadhead_paid``; egne vogne: driver cost
+    per hour, vehicle cost per km and the daily fixed cost, depot to depot. The solver then
+    optimises the invoice, except for a minimum of paid hours per duty (ignored). Other channels
+    keep the prices the scenario gives.
     """
     types = []
     for vt in scenario.vehicle_types:
         if vt.channel == "flexrute":
             above_minimum = float(params.number("channels.flexrute.min_paid_hours_per_duty").value) + 1.0
             hourly = t.flexrute_route(params, tariff_class(vt), above_minimum + 1.0).dkk - t.flexrute_route(params, tariff_class(vt), above_minimum).dkk
-            vt = replace(vt, cost_per_hour_dkk=hourly, cost_per_km_dkk=0.0, fixed_cost_dkk=0.0)
+            hours_from = "depot" if params.get("channels.flexrute.deadhead_paid").value else "first_stop"
+            vt = replace(vt, cost_per_hour_dkk=hourly, cost_per_km_dkk=0.0, fixed_cost_dkk=0.0, hours_from=hours_from)
         elif vt.channel == "own":
             zero_km = t.own_route(params, 0.0, 0.0).dkk
             vt = replace(vt, cost_per_hour_dkk=t.own_route(params, 0.0, 1.0).dkk - zero_km, cost_per_km_dkk=t.own_route(params, 1.0, 0.0).dkk - zero_km, fixed_cost_dkk=zero_km)

@@ -236,6 +236,7 @@ class _Builder:
             cost_per_km_dkk=float(spec.get("cost_per_km_dkk", 0)),
             max_duration_s=minutes_to_s(spec["max_duration_min"]) if spec.get("max_duration_min") else None,
             channel=spec.get("channel"),
+            hours_from=spec.get("hours_from", "depot"),
         )
 
     @staticmethod

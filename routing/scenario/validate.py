@@ -207,6 +207,7 @@ VEHICLE_TYPE = mapping(
         "cost_per_km_dkk": Key(number(0)),
         "max_duration_min": Key(number(0, exclusive=True)),
         "channel": Key(text(CHANNELS)),
+        "hours_from": Key(text(("depot", "first_stop"))),
     }
 )
 

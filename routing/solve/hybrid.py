@@ -29,7 +29,7 @@ from routing.solve.pyvrp_backend import solve_pyvrp
 from routing.solve.prices import VehiclePrices
 from routing.solve.raw import RawSolution, Visit
 from routing.solve.insertion import insert_requests
-from routing.solve.lns import improve
+from routing.solve.lns import RouteCosts, improve
 from routing.solve.schedule import Step, earliest_schedule, occupancy_problem
 from routing.solve.tighten import tightened_windows
 
@@ -113,11 +113,16 @@ def _worst_ride(scenario: Scenario, matrices: MatrixSet, vehicle: object, steps:
     return worst
 
 
-def _raw_from_routes(scenario: Scenario, matrices: MatrixSet, routes: dict[str, list[Step]], requests: Sequence[Request]) -> RawSolution:
-    """Exact routes as a backend result: earliest service starts, leaving each depot just in time."""
+def _raw_from_routes(scenario: Scenario, matrices: MatrixSet, routes: dict[str, list[Step]], requests: Sequence[Request], prices: VehiclePrices, source: str) -> RawSolution:
+    """Exact routes as a backend result: earliest service starts, leaving each depot just in time.
+
+    ``objective`` is the routes' cost under ``prices`` (as the LNS counts it), so portfolio
+    workers that all skip the OR-Tools polish compare on one scale.
+    """
     by_id = {r.id: r for r in scenario.requests}
     limits = ride_limits_s(scenario, matrices)
-    raw = RawSolution(status="SUCCESS (warm start: pyvrp+repair; LNS plan, no OR-Tools polish)", found=True, warm_started=True)
+    costs = RouteCosts(scenario, matrices, prices)
+    raw = RawSolution(status=f"SUCCESS (warm start: {source}; LNS plan, no OR-Tools polish)", found=True, warm_started=True, objective=0)
     index = matrices.index()
     for vid, steps in routes.items():
         if not steps:
@@ -126,6 +131,7 @@ def _raw_from_routes(scenario: Scenario, matrices: MatrixSet, routes: dict[str, 
         times = earliest_schedule(scenario, matrices, vehicle, steps, by_id, limits)
         if times is None:  # cannot happen for routes the insertion and LNS kept; never emit an unchecked route
             raise RuntimeError(f"route of {vid} has no schedule")
+        raw.objective += int(round(costs.route(vid, steps, times)))  # type: ignore[operator]
         first = by_id[steps[0].request]
         first_visit = first.pickup if steps[0].kind == "pickup" else first.dropoff
         assert first_visit is not None
@@ -173,13 +179,16 @@ def solve_hybrid(
         initial, removed = repair(scenario, matrices, given)
         removed += missing
         initial, left = insert_requests(scenario, matrices, initial, removed, started + INSERTION_SHARE * budget, prices=prices)
+        # OR-Tools cannot price duty hours from the first stop (its span runs depot to depot), and
+        # on very large days its polish overruns: then the LNS plan is the result.
+        exact_only = len(requests) > POLISH_MAX_REQUESTS or prices.any_first_stop
         if not left and params.solution_limit is None:
-            share = 1.0 if len(requests) > POLISH_MAX_REQUESTS else LNS_SHARES[params.seed % len(LNS_SHARES)]
+            share = 1.0 if exact_only else LNS_SHARES[params.seed % len(LNS_SHARES)]
             initial, iterations = improve(scenario, matrices, initial, params, started + share * budget)
-        if len(requests) > POLISH_MAX_REQUESTS:
+        if exact_only:
             # Exact as it stands; requests insertion could not place by its deadline are dropped
             # (the solve stage offers them idle vehicles, then lists them as not placed).
-            return _raw_from_routes(scenario, matrices, initial, requests)
+            return _raw_from_routes(scenario, matrices, initial, requests, prices, source)
     raw = solve_ortools(scenario, matrices, requests, params, deadline, initial=initial)
     raw.status = f"{raw.status} (warm start: {source if raw.warm_started else 'none'})"
     return raw

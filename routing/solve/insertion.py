@@ -46,14 +46,23 @@ class _RouteProfile:
     service: np.ndarray
     latest: np.ndarray  # latest service start per node that keeps the rest of the route within its windows
     absorb: np.ndarray  # [k]: waiting at nodes k.. (absorbs a delay arriving at node k - 1), 0 past the end
-    leave: float  # departure from the start depot (inf when the route is empty)
-    end: int  # return to the end depot
+    leave: float  # start of the paid duty: leaving the depot, or service at the first stop (inf when empty)
+    end: int  # end of the paid duty: return to the end depot, or leaving the last stop
+    first_stop: bool  # paid from the first stop to the last (deadhead unpaid)
     cap: np.ndarray  # capacity per dimension
     range_max: np.ndarray  # [i, j, dim]: highest load after nodes i..j (i <= j), -inf elsewhere
 
     @classmethod
     def of(
-        cls, scenario: Scenario, matrices: MatrixSet, vehicle: Vehicle, steps: Sequence[Step], requests: dict[str, Request], times: list[int], dims: tuple[str, ...]
+        cls,
+        scenario: Scenario,
+        matrices: MatrixSet,
+        vehicle: Vehicle,
+        steps: Sequence[Step],
+        requests: dict[str, Request],
+        times: list[int],
+        dims: tuple[str, ...],
+        first_stop: bool = False,
     ) -> _RouteProfile:
         index = matrices.index()
         vt = scenario.vehicle_type(vehicle.type)
@@ -87,19 +96,30 @@ class _RouteProfile:
         wait = np.zeros(len(loc) + 1, dtype=np.int64)
         wait[:-1] = t - np.concatenate(([t[0]], t[:-1] + svc[:-1] + dur[loc[:-1], loc[1:]]))
         absorb = np.cumsum(wait[::-1])[::-1]
-        leave = float(max(t[0], t[1] - int(dur[loc[0], loc[1]]))) if steps else float("inf")
-        return cls(loc, t, svc, latest, absorb, leave, int(t[-1]), cap, range_max)
+        if first_stop:
+            leave, end = (float(t[1]) if steps else float("inf")), int(t[-1] - dur[loc[-2], loc[-1]])
+        else:
+            leave, end = (float(max(t[0], t[1] - int(dur[loc[0], loc[1]]))) if steps else float("inf")), int(t[-1])
+        return cls(loc, t, svc, latest, absorb, leave, end, first_stop, cap, range_max)
 
 
-def _longer_duty(rp: _RouteProfile, next_arrival: np.ndarray, lead: int, empty: bool) -> np.ndarray:
-    """Seconds of duty an insertion after each node adds (estimated; exact for one inserted stop).
+def _longer_duty(rp: _RouteProfile, next_arrival: np.ndarray, first_arrival: int, depot_to_new: int, new_to_depot: int, empty: bool) -> np.ndarray:
+    """Seconds of paid duty an insertion after each node adds (estimated; exact for one inserted stop).
 
-    ``next_arrival[k]``: arrival at node k + 1 with the new stop(s) after node k; ``lead``:
-    departure from the depot when the new stop comes first. The delay at node k + 1, less the
-    waiting at the nodes after it, moves the return; a new first stop may move the departure.
+    ``next_arrival[k]``: arrival at node k + 1 with the new stop(s) after node k. When the new
+    stop comes first it is served at ``first_arrival``, ``depot_to_new`` after leaving the depot;
+    when it comes last the return takes ``new_to_depot``. The delay at node k + 1, less the waiting
+    at the nodes after it, moves the return; a new first stop may move the start of the duty.
+    Where the deadhead is unpaid (``first_stop``) the duty runs from the first stop to the last.
     """
     delay = np.maximum(next_arrival - rp.t[1:], 0)
     later_end = np.maximum(delay - rp.absorb[2:], 0).astype(np.float64)
+    if rp.first_stop:
+        lead = float(first_arrival)
+        # Last position: the paid duty ends on leaving the new stop, not on the return trip.
+        later_end[-1] -= new_to_depot - (rp.t[-1] - rp.end)
+    else:
+        lead = float(first_arrival - depot_to_new)
     if empty:
         return later_end + (rp.end - lead)
     later_end[0] += max(0.0, rp.leave - lead)
@@ -169,7 +189,7 @@ class Inserter:
             times = earliest_schedule(self.scenario, self.matrices, vehicle, steps, self.requests, self.limits)
         self.schedules[vid] = times
         if times is not None:
-            self.profiles[vid] = _RouteProfile.of(self.scenario, self.matrices, vehicle, steps, self.requests, times, self.dims)
+            self.profiles[vid] = _RouteProfile.of(self.scenario, self.matrices, vehicle, steps, self.requests, times, self.dims, self.prices.first_stop[vid])
         else:
             self.profiles.pop(vid, None)
 
@@ -222,7 +242,7 @@ class Inserter:
                 empty = not current[vid]
                 fixed = self.prices.fixed[vid] if empty else 0.0
                 if per_s:
-                    span_d = _longer_duty(rp, arrive_d + sd + dur[d_loc, after], arrive_d[0] - int(dur[rp.loc[0], d_loc]), empty)
+                    span_d = _longer_duty(rp, arrive_d + sd + dur[d_loc, after], int(arrive_d[0]), int(dur[rp.loc[0], d_loc]), int(dur[d_loc, rp.loc[-1]]), empty)
                 room = rp.cap - q
                 if p_loc is None:
                     # A depot delivery rides from the start: the load up to its drop-off must leave room.
@@ -251,10 +271,10 @@ class Inserter:
                     price = pair * per_m + fixed
                     if per_s:
                         # Both delays counted in full (an upper bound when the first one also delays the second).
-                        lead_p = arrive_p[0] - int(dur[rp.loc[0], p_loc])
-                        span_p = _longer_duty(rp, arrive_p + sp + dur[p_loc, after], lead_p, empty)
+                        first_p, to_p = int(arrive_p[0]), int(dur[rp.loc[0], p_loc])
+                        span_p = _longer_duty(rp, arrive_p + sp + dur[p_loc, after], first_p, to_p, int(dur[p_loc, rp.loc[-1]]), empty)
                         span_pair = span_p[:, None] + span_d[None, :]
-                        np.fill_diagonal(span_pair, _longer_duty(rp, arrive_pd + sd + dur[d_loc, after], lead_p, empty))
+                        np.fill_diagonal(span_pair, _longer_duty(rp, arrive_pd + sd + dur[d_loc, after], first_p, to_p, int(dur[d_loc, rp.loc[-1]]), empty))
                         price = price + per_s * span_pair
                     costs.append(price[i, j])
                     picks.append(i)

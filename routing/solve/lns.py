@@ -8,7 +8,8 @@ state it holds is feasible, so stopping at any moment leaves a valid plan.
 
 Its objective is the arc cost of the routes (distance, or the per-km price of each
 vehicle type) plus fixed vehicle costs and, under the ``cost`` objective, the hourly price
-of each route's duty (from leaving the depot for the first stop to the earliest return).
+of each route's duty (from leaving the depot for the first stop to the earliest return, or from
+the first stop to the last where the deadhead is unpaid).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from routing.solve.schedule import Step
 START_THRESHOLDS = (0.01, 0.03)
 
 
-class _Costs:
+class RouteCosts:
     """Arc, fixed and hourly costs of routes under the solve objective (``VehiclePrices``)."""
 
     def __init__(self, scenario: Scenario, matrices: MatrixSet, prices: VehiclePrices) -> None:
@@ -38,7 +39,8 @@ class _Costs:
         self.requests = {r.id: r for r in scenario.requests}
         self.duration = {v.id: matrices.duration_s[scenario.vehicle_type(v.type).profile] for v in scenario.vehicles}
         self.arc = {v.id: matrices.distance_m[scenario.vehicle_type(v.type).profile] * prices.per_m[v.id] for v in scenario.vehicles}
-        self.fixed, self.per_s = prices.fixed, prices.per_s
+        self.fixed, self.per_s, self.first_stop = prices.fixed, prices.per_s, prices.first_stop
+        self.service = {r.id: (r.pickup.service_s if r.pickup else 0, r.dropoff.service_s) for r in scenario.requests}
 
     def route(self, vid: str, steps: list[Step], times: list[int] | None = None) -> float:
         """Cost of one route; ``times`` (its earliest schedule) adds the hourly price."""
@@ -54,9 +56,17 @@ class _Costs:
         arc = self.arc[vid]
         cost = float(arc[locs[:-1], locs[1:]].sum()) + self.fixed[vid]
         if self.per_s[vid] and times is not None:
-            leave = times[1] - int(self.duration[vid][locs[0], locs[1]])
-            cost += self.per_s[vid] * (times[-1] - leave)
+            if self.first_stop[vid]:
+                last = steps[-1]
+                paid = times[-2] + self.service[last.request][0 if last.kind == "pickup" else 1] - times[1]
+            else:
+                paid = times[-1] - (times[1] - int(self.duration[vid][locs[0], locs[1]]))
+            cost += self.per_s[vid] * paid
         return cost
+
+    def total(self, routes: dict[str, list[Step]], schedules: dict[str, list[int] | None]) -> float:
+        """Cost of a whole plan (routes with their earliest schedules)."""
+        return sum(self.route(vid, steps, schedules.get(vid)) for vid, steps in routes.items())
 
 
 def _related(requests: list[Request], seed: Request, matrices: MatrixSet, count: int) -> list[str]:
@@ -88,7 +98,7 @@ def improve(
     """Improve complete feasible ``routes`` until ``deadline`` (or ``max_iterations``); return the best routes and the iterations run."""
     rng = random.Random(params.seed)
     prices = VehiclePrices.of(scenario, params.objective)
-    costs = _Costs(scenario, matrices, prices)
+    costs = RouteCosts(scenario, matrices, prices)
     state = Inserter(scenario, matrices, routes, prices)
     route_cost = {vid: costs.route(vid, steps, state.schedules[vid]) for vid, steps in state.current.items()}
     current_cost = sum(route_cost.values())

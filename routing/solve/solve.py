@@ -45,8 +45,8 @@ def solve(scenario: Scenario, matrices: MatrixSet, params: SolveParams | None = 
     initial
         A plan to start from (e.g. today's plan, or the 2021 plans for indsats 11): its routes,
         as far as they are valid for this scenario (a route breaking a rule loses the requests
-        that break it), seed the hybrid search instead of its PyVRP stage; the result is never
-        worse than that start under the solve objective. Requests it lacks are inserted.
+        that break it), seed the hybrid search instead of its PyVRP stage (with several workers,
+        one of them still starts from scratch); requests it lacks are inserted.
 
     Returns
     -------
@@ -138,7 +138,8 @@ def _run_backends(
 ) -> tuple[str, RawSolution]:
     """Run the chosen backend(s): in ``auto``, PyVRP where it can express the problem, then OR-Tools.
 
-    With ``initial`` routes every worker runs the hybrid from them.
+    With ``initial`` routes every worker runs the hybrid: from them, except that with several
+    workers the first starts from scratch (the better plan wins either way).
     """
     stages: list[tuple[str, ...]]
     if initial is not None:
@@ -183,7 +184,9 @@ def _portfolio(
     objective scales agree (same arc costs), except that OR-Tools adds drop penalties, which
     only ever count against a search that dropped more.
     """
-    jobs = [(names[w % len(names)], scenario, matrices, requests, replace(params, seed=params.seed + w, workers=1), deadline, initial) for w in range(params.workers)]
+    # With a given start and several workers, the first searches from scratch and the others from the start.
+    starts = [None if w == 0 and params.workers > 1 else initial for w in range(params.workers)]
+    jobs = [(names[w % len(names)], scenario, matrices, requests, replace(params, seed=params.seed + w, workers=1), deadline, starts[w]) for w in range(params.workers)]
     if len(jobs) == 1:
         return jobs[0][0], _one_search(jobs[0])
     with ProcessPoolExecutor(max_workers=len(jobs), mp_context=multiprocessing.get_context("fork")) as pool:
