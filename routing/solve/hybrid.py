@@ -45,6 +45,8 @@ LNS_SHARES = (0.93, 0.6)
 #: limit (measured: a 3 234-request day stayed inside SolveFromAssignmentWithParameters for
 #: minutes) and adds little; the LNS plan, already exact, is returned as it is.
 POLISH_MAX_REQUESTS = 2000
+#: LNS iterations per unit of ``solution_limit`` when the LNS plan is the result (no OR-Tools polish).
+LNS_ITERATIONS_PER_SOLUTION = 20
 
 
 def relax(scenario: Scenario, matrices: MatrixSet, requests: Sequence[Request]) -> tuple[Scenario, list[Request]]:
@@ -185,6 +187,9 @@ def solve_hybrid(
         if not left and params.solution_limit is None:
             share = 1.0 if exact_only else LNS_SHARES[params.seed % len(LNS_SHARES)]
             initial, iterations = improve(scenario, matrices, initial, params, started + share * budget)
+        elif not left and exact_only:
+            # Bounded by count (deterministic): the LNS stands in for the OR-Tools polish's solution limit.
+            initial, iterations = improve(scenario, matrices, initial, params, deadline, max_iterations=params.solution_limit * LNS_ITERATIONS_PER_SOLUTION)
         if exact_only:
             # Exact as it stands; requests insertion could not place by its deadline are dropped
             # (the solve stage offers them idle vehicles, then lists them as not placed).

@@ -14,7 +14,6 @@ the first stop to the last where the deadhead is unpaid).
 
 from __future__ import annotations
 
-import math
 import random
 import time
 
@@ -108,7 +107,9 @@ def improve(
         return best, 0
     owner = {s.request: vid for vid, steps in state.current.items() for s in steps}
     start = time.monotonic()
-    span = max(1e-6, deadline - start) if math.isfinite(deadline) else float(max_iterations or 1)
+    # Progress (which shrinks the threshold) counts iterations when they are bounded: deterministic.
+    by_time = max_iterations is None
+    span = max(1e-6, deadline - start) if by_time else float(max_iterations or 1)
     iterations = 0
     low, high = 2, max(3, min(20, len(served) // 4))
     start_threshold = START_THRESHOLDS[params.seed % len(START_THRESHOLDS)]
@@ -128,7 +129,7 @@ def improve(
         changed = [vid for vid in trial.current if trial.current[vid] is not state.current[vid]]
         new_cost = {vid: costs.route(vid, trial.current[vid], trial.schedules[vid]) for vid in changed}
         cost = current_cost + sum(new_cost[vid] - route_cost[vid] for vid in changed)
-        progress = ((time.monotonic() - start) if math.isfinite(deadline) else iterations) / span
+        progress = ((time.monotonic() - start) if by_time else iterations) / span
         threshold = start_threshold * max(0.0, 1.0 - progress) * current_cost
         if cost < current_cost + threshold - 1e-9:
             state, current_cost = trial, cost
