@@ -149,3 +149,24 @@ def test_shipped_baseline_loads() -> None:
     scenario = load_scenario(FREDENSBORG_DIR / "baseline_2021.yaml")
     assert scenario.meta["expected_cost_2021_dkk"]["area_12"]["movia"] == 4163935
     assert scenario.for_day("wed").requests
+
+
+def test_calibration_judges_rounds_by_the_2021_cells() -> None:
+    """Tests that a round is scored by its worst material Movia / egne vogne cell, as the baseline test groups them."""
+    from routing.costing.plan_cost import Figures
+    from routing.fredensborg.calibrate import MATERIAL_DKK, worst_cell
+
+    areas = {a.id: a for a in load_areas()}
+    exact = {}
+    for area in (5, 9, 12):
+        exact[(area, "flexkommune")] = Figures(cost_dkk=float(areas[area].cost_2021["movia"]))
+        exact[(area, "own")] = Figures(cost_dkk=float(areas[area].cost_2021["egne_vogne"]))
+    assert areas[12].cost_2021["movia"] >= MATERIAL_DKK
+    assert worst_cell(exact) > 0.99  # areas 8, 10, 11, 13 missing entirely
+    for area in (8, 10, 11, 13):
+        exact[(area, "flexrute")] = Figures(cost_dkk=float(areas[area].cost_2021["movia"]))
+        exact[(area, "own")] = Figures(cost_dkk=float(areas[area].cost_2021["egne_vogne"]))
+    assert worst_cell(exact) == pytest.approx(0.0)
+    off = dict(exact)
+    off[(12, "flexrute")] = Figures(cost_dkk=0.2 * areas[12].cost_2021["movia"])  # Movia = Flexrute + Flexkommune + Flexhandicap
+    assert worst_cell(off) == pytest.approx(0.2)

@@ -5,10 +5,10 @@ vehicle-hour: 2.5 for special-needs routes, 3 for day centres, 5 for school rout
 engine plans the synthetic week at its own productivity, so the generated week is planned
 as in 2021 (``routing.planning`` silo mode: per area, channel and institution), priced with the
 tariff formulas, and the passengers on Flexrute and egne-vogne routes are scaled per area by
-``2021 spend / modelled spend``; a few rounds converge. The factors are written to
-``generator.yaml`` (``route_calibration``), where every generated week then uses them.
+``(2021 spend / modelled spend) ** DAMPING``. The factors are written to ``generator.yaml``
+(``route_calibration``), where every generated week then uses them.
 
-    python -m routing.fredensborg.calibrate --seed 2021 --rounds 2 --time-limit 30
+    python -m routing.fredensborg.calibrate --seed 2021 --rounds 4 --time-limit 60
 """
 
 from __future__ import annotations
@@ -42,6 +42,31 @@ def targets() -> dict[tuple[int, str], float]:
     return out
 
 
+#: Share of the correction applied per round (geometric): plans are lumpy (one route more or less) and
+#: time-limited solves vary, so a full step oscillates (measured: area 8 Flexrute factor 1.24 -> 0.50
+#: over three rounds while its cost went the wrong way).
+DAMPING = 0.5
+#: Seed channels as the 2021 table groups them (Movia = Flexrute + Flexkommune + Flexhandicap).
+SEED_CHANNELS = {"movia": ("flexrute", "flexkommune", "flexhandicap"), "egne_vogne": ("own",)}
+#: Cells below this are a handful of trips a week (as in tests/test_baseline.py).
+MATERIAL_DKK = 50_000
+
+
+def worst_cell(figures: dict[tuple[int, str], Any]) -> float:
+    """The largest relative miss of a material 2021 cell (Movia, egne vogne) in the areas with route targets."""
+    areas = {a for a, _ in targets()}
+    worst = 0.0
+    for a in load_areas():
+        if a.id not in areas:
+            continue
+        for seed_channel, channels in SEED_CHANNELS.items():
+            expected = float(a.cost_2021[seed_channel])
+            if expected >= MATERIAL_DKK:
+                model = sum(figures[(a.id, ch)].cost_dkk for ch in channels if (a.id, ch) in figures)
+                worst = max(worst, abs(model / expected - 1.0))
+    return worst
+
+
 def write_factors(path: Path, factors: dict[int, dict[str, float]]) -> None:
     """Replace the ``route_calibration`` block at the end of generator.yaml."""
     text = path.read_text(encoding="utf-8")
@@ -58,7 +83,8 @@ def calibrate(seed: int, rounds: int, days: tuple[str, ...], time_limit: float, 
     """Up to ``rounds`` of generate -> plan as in 2021 -> price -> rescale; ship the best round.
 
     Each round plans the whole generated week, so its plans can be shipped as they are; the round
-    whose worst route cell is closest to its 2021 target becomes the baseline week (with
+    whose worst material 2021 cell (Movia or egne vogne, as tests/test_baseline.py groups them) is
+    closest to the table becomes the baseline week (with
     ``meta.plans``), and its factors stay in generator.yaml so that ``generate --baseline-2021``
     reproduces that week. Stops early once every cell is within ``tolerance``. Returns the factors.
     """
@@ -81,17 +107,16 @@ def calibrate(seed: int, rounds: int, days: tuple[str, ...], time_limit: float, 
             write_scenario(week, data, header)
             result = evaluate(week, days, time_limit, None, replan=True, plans_out=Path(tmp) / PLANS)
             plans = (Path(tmp) / PLANS).read_bytes()
-        worst = 0.0
+        worst = worst_cell(result.figures)
         updated = {a: dict(v) for a, v in factors.items()}
         for (area, channel), target in sorted(goal.items()):
             model = result.figures.get((area, channel))
             current = factors.get(area, {}).get(channel, 1.0)
             if model is None or model.cost_dkk <= 0:
                 continue
-            worst = max(worst, abs(model.cost_dkk / target - 1.0))
-            updated.setdefault(area, {})[channel] = max(0.2, min(5.0, current * target / model.cost_dkk))
+            updated.setdefault(area, {})[channel] = max(0.2, min(5.0, current * (target / model.cost_dkk) ** DAMPING))
             print(f"round {k + 1}: area {area:2d} {channel:8s} model {model.cost_dkk:12,.0f} target {target:12,.0f} ({model.cost_dkk / target - 1:+.1%}) factor {current:.3f} -> {updated[area][channel]:.3f}", flush=True)
-        print(f"round {k + 1}: worst route cell {worst:.1%} off; total {result.total.cost_dkk:,.0f} (2021: 21,978,894)", flush=True)
+        print(f"round {k + 1}: worst 2021 cell (Movia, egne vogne) {worst:.1%} off; total {result.total.cost_dkk:,.0f} (2021: 21,978,894)", flush=True)
         if best is None or worst < best[0]:
             best = (worst, factors, data, plans)
         if worst <= tolerance:
@@ -102,7 +127,7 @@ def calibrate(seed: int, rounds: int, days: tuple[str, ...], time_limit: float, 
     write_factors(cfg_path, factors)
     write_scenario(config_dir / BASELINE, data, header)
     write_atomic_bytes(config_dir / PLANS, plans)
-    print(f"shipped the round with the worst route cell {worst:.1%} off", flush=True)
+    print(f"shipped the round whose worst 2021 cell is {worst:.1%} off", flush=True)
     return factors
 
 
