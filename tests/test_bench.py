@@ -19,7 +19,11 @@ CASES = [
     ("solomon", ["C101", "R101"], 3.0, 2.0),
     ("lilim", ["lc101", "lr101"], 3.0, 3.0),
     ("cordeau", ["a2-16", "b2-16"], 3.0, 2.0),
+    ("homberger", ["c1_2_1", "r2_2_1"], 6.0, 5.0),
 ]
+#: Vehicles-first families: the fleet may exceed the best known by at most this many (r2_2_1: a
+#: distance search alone uses 12 vehicles, the fleet descent 4-5 of the best known 4).
+HIERARCHICAL_FLEET_SLACK = {"lilim": 1, "homberger": 1}
 
 
 @pytest.mark.parametrize(("name", "instances", "seconds", "max_gap"), CASES)
@@ -34,6 +38,8 @@ def test_bench_subset_is_feasible_within_a_loose_gap(tmp_path: Path, name: str, 
     for row in rows:
         assert row["feasible"] == "yes", row
         assert float(row["gap_pct"]) <= max_gap, row
+        if name in HIERARCHICAL_FLEET_SLACK:
+            assert int(row["vehicles"]) <= int(row["bks_vehicles"]) + HIERARCHICAL_FLEET_SLACK[name], row
         sol = (tmp_path / "sol" / f"{row['instance']}.sol").read_text().splitlines()
         assert sol[-1].startswith("Cost ") and sol[0].startswith("Route #1: ")
 
