@@ -154,7 +154,7 @@ class Inserter:
 
     def __init__(self, scenario: Scenario, matrices: MatrixSet, routes: dict[str, list[Step]] | None = None, prices: VehiclePrices | None = None) -> None:
         self.scenario = scenario
-        self.prices = prices or VehiclePrices.distance(scenario)
+        self.prices = prices or VehiclePrices.of(scenario, "distance")  # metres only by default
         self.matrices = matrices
         self.requests = {r.id: r for r in scenario.requests}
         self.limits = ride_limits_s(scenario, matrices)

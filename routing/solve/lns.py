@@ -63,10 +63,6 @@ class RouteCosts:
             cost += self.per_s[vid] * paid
         return cost
 
-    def total(self, routes: dict[str, list[Step]], schedules: dict[str, list[int] | None]) -> float:
-        """Cost of a whole plan (routes with their earliest schedules)."""
-        return sum(self.route(vid, steps, schedules.get(vid)) for vid, steps in routes.items())
-
 
 def _related(requests: list[Request], seed: Request, matrices: MatrixSet, count: int) -> list[str]:
     """The ``count`` requests most related to ``seed`` (close pickups and drop-offs, close windows)."""

@@ -44,8 +44,3 @@ class VehiclePrices:
             else:
                 per_m[v.id], per_s[v.id], fixed[v.id] = 1.0, 0.0, 0.0
         return cls(per_m, per_s, fixed, first_stop)
-
-    @classmethod
-    def distance(cls, scenario: Scenario) -> VehiclePrices:
-        """Metres only (the insertion default)."""
-        return cls.of(scenario, "distance")

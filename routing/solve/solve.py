@@ -126,8 +126,9 @@ def initial_steps(scenario: Scenario, plan: Plan, servable: set[str]) -> dict[st
             steps += [Step(rid, "dropoff") for rid in stop.dropoff if rid in servable]
             steps += [Step(rid, "pickup") for rid in stop.pickup if rid in servable and scenario.request(rid).pickup is not None]
         pickups = {s.request for s in steps if s.kind == "pickup"}
+        drops = {s.request for s in steps if s.kind == "dropoff"}
         # A request counts only with both of its visits on this route (depot deliveries: the drop-off).
-        steps = [s for s in steps if scenario.request(s.request).pickup is None or s.request in pickups and any(t.request == s.request and t.kind == "dropoff" for t in steps)]
+        steps = [s for s in steps if scenario.request(s.request).pickup is None or s.request in pickups and s.request in drops]
         if steps:
             out[route.vehicle] = steps
     return out
