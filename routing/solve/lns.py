@@ -37,7 +37,14 @@ class RouteCosts:
         self.index = matrices.index()
         self.requests = {r.id: r for r in scenario.requests}
         self.duration = {v.id: matrices.duration_s[scenario.vehicle_type(v.type).profile] for v in scenario.vehicles}
-        self.arc = {v.id: matrices.distance_m[scenario.vehicle_type(v.type).profile] * prices.per_m[v.id] for v in scenario.vehicles}
+        # One priced matrix per (profile, price): a day's fleet has hundreds of vehicles but a few types.
+        priced: dict[tuple[str, float], object] = {}
+        self.arc = {}
+        for v in scenario.vehicles:
+            key = (scenario.vehicle_type(v.type).profile, prices.per_m[v.id])
+            if key not in priced:
+                priced[key] = matrices.distance_m[key[0]] * key[1]
+            self.arc[v.id] = priced[key]
         self.fixed, self.per_s, self.first_stop = prices.fixed, prices.per_s, prices.first_stop
         self.service = {r.id: (r.pickup.service_s if r.pickup else 0, r.dropoff.service_s) for r in scenario.requests}
 
