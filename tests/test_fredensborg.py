@@ -151,22 +151,47 @@ def test_shipped_baseline_loads() -> None:
     assert scenario.for_day("wed").requests
 
 
-def test_calibration_judges_rounds_by_the_2021_cells() -> None:
-    """Tests that a round is scored by its worst material Movia / egne vogne cell, as the baseline test groups them."""
-    from routing.costing.plan_cost import Figures
-    from routing.fredensborg.calibrate import MATERIAL_DKK, worst_cell
+def test_route_calibration_of_one_area_leaves_every_other_trip_as_it_was() -> None:
+    """Tests that each area (and each route channel's added passengers) draws from its own random stream."""
+    base = generate_week(seed=7, scale=1.0, route_calibration={5: {"flexrute": 1.0, "own": 1.0}})
+    more = generate_week(seed=7, scale=1.0, route_calibration={5: {"flexrute": 2.0, "own": 1.0}})
 
-    areas = {a.id: a for a in load_areas()}
-    exact = {}
-    for area in (5, 9, 12):
-        exact[(area, "flexkommune")] = Figures(cost_dkk=float(areas[area].cost_2021["movia"]))
-        exact[(area, "own")] = Figures(cost_dkk=float(areas[area].cost_2021["egne_vogne"]))
-    assert areas[12].cost_2021["movia"] >= MATERIAL_DKK
-    assert worst_cell(exact) > 0.99  # areas 8, 10, 11, 13 missing entirely
-    for area in (8, 10, 11, 13):
-        exact[(area, "flexrute")] = Figures(cost_dkk=float(areas[area].cost_2021["movia"]))
-        exact[(area, "own")] = Figures(cost_dkk=float(areas[area].cost_2021["egne_vogne"]))
-    assert worst_cell(exact) == pytest.approx(0.0)
-    off = dict(exact)
-    off[(12, "flexrute")] = Figures(cost_dkk=0.2 * areas[12].cost_2021["movia"])  # Movia = Flexrute + Flexkommune + Flexhandicap
-    assert worst_cell(off) == pytest.approx(0.2)
+    def trips(data: dict, keep) -> list[str]:
+        return [yaml.safe_dump(r) for r in data["requests"] if keep(r)]
+
+    assert trips(more, lambda r: r["area"] != 5) == trips(base, lambda r: r["area"] != 5)
+    assert trips(more, lambda r: r["area"] == 5 and r["channel"] != "flexrute") == trips(base, lambda r: r["area"] == 5 and r["channel"] != "flexrute")
+    record = more["meta"]["per_trip_calibration"]["area_05"]["flexrute_passengers"]
+    added = sum(1 for r in more["requests"] if r["area"] == 5 and r["channel"] == "flexrute" and r["id"].endswith("-am"))
+    assert added == record["passengers"] == round(2.0 * record["apportioned"])
+    assert added > sum(1 for r in base["requests"] if r["area"] == 5 and r["channel"] == "flexrute" and r["id"].endswith("-am"))
+
+
+def test_calibration_fits_the_cells_route_passengers_make() -> None:
+    """Tests that every 2021 cell bought as routes (Movia where an area buys Flexrute, egne vogne) is a calibration target."""
+    from routing.fredensborg.calibrate import cells
+
+    found = {(c.area, c.channel): c for c in cells()}
+    assert set(found) == {(5, "flexrute"), (5, "own"), (8, "flexrute"), (9, "flexrute"), (9, "own"), (10, "flexrute"), (11, "flexrute"), (12, "flexrute"), (13, "flexrute"), (13, "own")}
+    assert found[(12, "flexrute")].target_dkk == SEED_TABLE[12][1] and found[(12, "flexrute")].seed_channel == "movia"
+    assert found[(5, "own")].target_dkk == SEED_TABLE[5][2] and found[(5, "own")].seed_channel == "egne_vogne"
+
+
+def test_calibration_search_finds_the_count_closest_to_the_target() -> None:
+    """Tests the passenger-count search on a lumpy, non-monotone cost: it brackets the target and keeps the closest count."""
+    from routing.fredensborg.calibrate import STOP_WITHIN, Cell, factor_for, fit
+
+    def cost(n: int) -> tuple[float, float]:  # 50 k of per-trip cost, 30 k per passenger, a spare route every 3rd
+        routes = 30_000.0 * n + (40_000.0 if n % 3 == 0 else 0.0)
+        return 50_000.0 + routes, routes
+
+    cell = Cell(5, "flexrute", "movia", 272_714.0, 272_714.0)
+    best, tried = fit(cell, 20, cost, log=lambda _: None)
+    truth = min(range(1, 40), key=lambda n: abs(cost(n)[0] / cell.target_dkk - 1))
+    assert abs(cost(best)[0] / cell.target_dkk - 1) <= max(STOP_WITHIN, abs(cost(truth)[0] / cell.target_dkk - 1))
+    assert len(tried) <= 5
+    # A count that no whole passenger reaches exactly: the nearest bracket wins and the search stops.
+    flat = Cell(9, "own", "egne_vogne", 100_000.0, 100_000.0)
+    best, tried = fit(flat, 2, lambda n: (60_000.0 * ((n + 3) // 4), 60_000.0 * ((n + 3) // 4)), log=lambda _: None)
+    assert 60_000.0 * ((best + 3) // 4) in (60_000.0, 120_000.0) and len(tried) <= 8
+    assert all(round(k * factor_for(n, k)) == n for k in (1, 7, 64, 301) for n in (1, 5, 64, 400))

@@ -2,13 +2,27 @@
 
 The areas' derived passenger counts assume a productivity (passenger trips per paid
 vehicle-hour: 2.5 for special-needs routes, 3 for day centres, 5 for school routes). This
-engine plans the synthetic week at its own productivity, so the generated week is planned
-as in 2021 (``routing.planning`` silo mode: per area, channel and institution), priced with the
-tariff formulas, and the passengers on Flexrute and egne-vogne routes are scaled per area by
-``(2021 spend / modelled spend) ** DAMPING``. The factors are written to ``generator.yaml``
-(``route_calibration``), where every generated week then uses them.
+engine plans the synthetic week at its own productivity, so the number of passengers on each
+area's Flexrute and egne-vogne routes is fitted until the week, planned as in 2021
+(``routing.planning`` silo mode: per area, channel and institution) and priced with the tariff
+formulas, costs what the 2021 table says for that area and channel.
 
-    python -m routing.fredensborg.calibrate --seed 2021 --rounds 4 --time-limit 60
+Why one area at a time works: the generator draws each area, and each route channel's added
+passengers, from random streams of their own, and silo planning never mixes areas or channels,
+so a cell's cost depends on its own passenger count alone. The silos are solved to a solution
+limit (``SOLUTION_LIMIT``, time limit far out of reach), so one count always gives the same cost
+on any machine and the search below is a search over a fixed function, not over noise:
+
+1. price the cell at the current count (generator.yaml ``route_calibration``);
+2. step by the cell's miss over its route cost per passenger, then interpolate between the
+   counts that bracket the target, until the cell is within ``STOP_WITHIN`` or no untried count
+   is left between the brackets (``MAX_TRIES`` at most);
+3. keep the count closest to the target, write the factors to generator.yaml, generate the
+   baseline week and plan it whole with the same settings; that week and its plans are shipped
+   (``baseline_2021.yaml``, ``baseline_2021_plans.json.gz``), and ``tests/test_baseline.py``
+   replays them.
+
+    python -m routing.fredensborg.calibrate --seed 2021
 """
 
 from __future__ import annotations
@@ -17,129 +31,246 @@ import argparse
 import re
 import sys
 import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from routing.compare import evaluate
+from routing.compare import ScenarioResult, evaluate
 from routing.fredensborg.areas import FREDENSBORG_DIR, load_areas
 from routing.fredensborg.generate import generate_week
+from routing.planning import PER_TRIP
 from routing.report.json_out import write_atomic, write_atomic_bytes
 from routing.scenario.write import write_scenario
 
+#: Silo solves bounded by count: 8 solutions (PyVRP warm start 400 iterations, LNS 160); a 74-pupil school silo
+#: takes about 17 s, somewhat more search than the earlier time-limited baseline gave it (60 s a day, shared by size).
+SOLUTION_LIMIT = 8
+#: Per planned day; never reached by the bounded solves, so it does not make them depend on the machine.
+DAY_TIME_LIMIT_S = 36_000.0
+#: Stop the search for a cell once it is this close to its 2021 figure (the test allows 10 %).
+STOP_WITHIN = 0.04
+MAX_TRIES = 8
+#: Counts either side of the best one tried once the target is bracketed by neighbours (cost is not monotone).
+NEIGHBOURS = 2
+WEEK = ("mon", "tue", "wed", "thu", "fri")
+#: The 2021 table's channels as the modelled channels they cover (Movia = Flexrute + Flexkommune + Flexhandicap).
+SEED_CHANNELS = {"movia": ("flexrute", "flexkommune", "flexhandicap"), "egne_vogne": ("own",)}
+BASELINE = "baseline_2021.yaml"
+PLANS = "baseline_2021_plans.json.gz"
 
 
-def targets() -> dict[tuple[int, str], float]:
-    """2021 spend per area on Flexrute (Movia's route share) and egne vogne (kr./year)."""
-    out = {}
-    for a in load_areas():
-        flexrute = a.cost_2021["movia"] * float(a.movia_product_split.get("flexrute", 0.0))
-        if flexrute > 0:
-            out[(a.id, "flexrute")] = flexrute
+@dataclass(frozen=True)
+class Cell:
+    """One 2021 cell fitted by the passenger count of one route channel of one area."""
+
+    area: int
+    channel: str  # flexrute | own
+    seed_channel: str  # movia | egne_vogne (the 2021 table's column)
+    target_dkk: float
+    route_dkk: float  # the part of the target bought as routes in 2021 (the table's split): how long the cell takes to plan
+
+    @property
+    def name(self) -> str:
+        return f"area {self.area:2d} {self.channel}"
+
+
+def cells(config_dir: Path = FREDENSBORG_DIR) -> list[Cell]:
+    """The 2021 cells that route-bought passengers make: Movia where the area buys Flexrute, and egne vogne."""
+    out = []
+    for a in load_areas(config_dir / "areas.yaml"):
+        split = float(a.movia_product_split.get("flexrute", 0.0))
+        if split > 0 and a.cost_2021["movia"] > 0:
+            out.append(Cell(a.id, "flexrute", "movia", float(a.cost_2021["movia"]), split * a.cost_2021["movia"]))
         if a.cost_2021["egne_vogne"] > 0:
-            out[(a.id, "own")] = float(a.cost_2021["egne_vogne"])
+            out.append(Cell(a.id, "own", "egne_vogne", float(a.cost_2021["egne_vogne"]), float(a.cost_2021["egne_vogne"])))
     return out
 
 
-#: Share of the correction applied per round (geometric): plans are lumpy (one route more or less) and
-#: time-limited solves vary, so a full step oscillates (measured: area 8 Flexrute factor 1.24 -> 0.50
-#: over three rounds while its cost went the wrong way).
-DAMPING = 0.5
-#: Seed channels as the 2021 table groups them (Movia = Flexrute + Flexkommune + Flexhandicap).
-SEED_CHANNELS = {"movia": ("flexrute", "flexkommune", "flexhandicap"), "egne_vogne": ("own",)}
-#: Cells below this are a handful of trips a week (as in tests/test_baseline.py).
-MATERIAL_DKK = 50_000
+def solver_settings() -> dict[str, Any]:
+    """The baseline's silo solves: deterministic (bounded by count, one worker, seed 0)."""
+    return {"time_limit_s": DAY_TIME_LIMIT_S, "solution_limit": SOLUTION_LIMIT, "objective": "cost", "seed": 0, "workers": 1}
 
 
-def worst_cell(figures: dict[tuple[int, str], Any]) -> float:
-    """The largest relative miss of a material 2021 cell (Movia, egne vogne) in the areas with route targets."""
-    areas = {a for a, _ in targets()}
-    worst = 0.0
-    for a in load_areas():
-        if a.id not in areas:
-            continue
-        for seed_channel, channels in SEED_CHANNELS.items():
-            expected = float(a.cost_2021[seed_channel])
-            if expected >= MATERIAL_DKK:
-                model = sum(figures[(a.id, ch)].cost_dkk for ch in channels if (a.id, ch) in figures)
-                worst = max(worst, abs(model / expected - 1.0))
-    return worst
+def cell_cost(result: ScenarioResult, cell: Cell) -> tuple[float, float]:
+    """The cell's modelled cost and the part of it its route channel makes (kr./year)."""
+    total = sum(result.figures[(cell.area, ch)].cost_dkk for ch in SEED_CHANNELS[cell.seed_channel] if (cell.area, ch) in result.figures)
+    routes = result.figures[(cell.area, cell.channel)].cost_dkk if (cell.area, cell.channel) in result.figures else 0.0
+    return total, routes
+
+
+def passengers(data: dict[str, Any], cell: Cell) -> tuple[int, int]:
+    """(passengers apportioned to the cell's channel before calibration, passengers generated) from the week's meta."""
+    record = data["meta"]["per_trip_calibration"][f"area_{cell.area:02d}"][f"{cell.channel}_passengers"]
+    return int(record["apportioned"]), int(record["passengers"])
+
+
+def factor_for(count: int, apportioned: int) -> float:
+    """The ``route_calibration`` factor that makes the generator produce ``count`` passengers."""
+    factor = round(count / max(1, apportioned), 4)
+    assert round(max(1, apportioned) * factor) == count, (count, apportioned, factor)
+    return factor
+
+
+def _only(data: dict[str, Any], cell: Cell) -> dict[str, Any]:
+    """The week with only the cell's area: its route channel's trips and its per-trip trips."""
+    keep = [r for r in data["requests"] if r["area"] == cell.area and r["channel"] in (cell.channel, *PER_TRIP)]
+    ids = {r["id"] for r in keep}
+    for r in keep:
+        if "not_with" in r:
+            r["not_with"] = [x for x in r["not_with"] if x in ids]
+            if not r["not_with"]:
+                del r["not_with"]
+    return {**data, "requests": keep, "solver": solver_settings()}
+
+
+def price(seed: int, cell: Cell, factors: dict[int, dict[str, float]], config_dir: Path = FREDENSBORG_DIR) -> tuple[float, float, int]:
+    """Generate the week with ``factors``, plan the cell's area as in 2021, return (cell cost, route cost, passengers)."""
+    data = generate_week(seed, 1.0, baseline_2021=True, config_dir=config_dir, route_calibration=factors)
+    count = passengers(data, cell)[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "cell.yaml"
+        write_scenario(path, _only(data, cell))
+        result = evaluate(path, WEEK, DAY_TIME_LIMIT_S, None, replan=True)
+    return (*cell_cost(result, cell), count)
+
+
+def next_count(tried: dict[int, tuple[float, float]], target: float) -> int | None:
+    """The next passenger count to try, given ``tried`` (count -> (cell cost, route cost)); None when none is left.
+
+    With counts on both sides of the target, interpolate between the nearest two that bracket it;
+    with nothing left between them, try counts beside the best one (``NEIGHBOURS``); with counts on
+    one side only, step from the nearest by its miss over its route cost per passenger.
+    """
+    below = [n for n, (c, _) in tried.items() if c < target]
+    above = [n for n, (c, _) in tried.items() if c >= target]
+    if below and above:
+        lo = max(below, key=lambda n: tried[n][0])
+        hi = min(above, key=lambda n: tried[n][0])
+        if lo < hi:
+            inside = [n for n in range(lo + 1, hi) if n not in tried]
+            if inside:
+                c_lo, c_hi = tried[lo][0], tried[hi][0]
+                guess = lo + (target - c_lo) / max(1e-9, c_hi - c_lo) * (hi - lo)
+                return min(inside, key=lambda n: abs(n - guess))
+        # Adjacent brackets, or none in order: cost is lumpy in whole routes, so look beside the best count.
+        best = min(tried, key=lambda k: abs(tried[k][0] - target))
+        near = [n for n in range(max(1, best - NEIGHBOURS), best + NEIGHBOURS + 1) if n not in tried]
+        return min(near, key=lambda n: (abs(n - best), n)) if near else None
+    n = min(tried, key=lambda k: abs(tried[k][0] - target))
+    cost, routes = tried[n]
+    per_passenger = max(1.0, routes / max(1, n))
+    step = round((target - cost) / per_passenger)
+    candidate = max(1, n + (step if step else (1 if cost < target else -1)))
+    while candidate in tried:  # a non-monotone patch: walk on in the same direction
+        candidate += 1 if cost < target else -1
+        if candidate < 1:
+            return None
+    return candidate
+
+
+def fit(cell: Cell, start: int, cost_at: Callable[[int], tuple[float, float]], log: Callable[[str], None] = print) -> tuple[int, dict[int, tuple[float, float]]]:
+    """Search the passenger count whose cell cost is closest to the target; return it and every count tried."""
+    tried: dict[int, tuple[float, float]] = {}
+    n: int | None = start
+    while n is not None and len(tried) < MAX_TRIES:
+        tried[n] = cost_at(n)
+        miss = tried[n][0] / cell.target_dkk - 1
+        log(f"{cell.name}: {n:4d} passengers -> {tried[n][0]:12,.0f} kr. (2021: {cell.target_dkk:12,.0f}, {miss:+.1%})")
+        if abs(miss) <= STOP_WITHIN:
+            break
+        n = next_count(tried, cell.target_dkk)
+    best = min(tried, key=lambda k: abs(tried[k][0] / cell.target_dkk - 1))
+    return best, tried
+
+
+def _fit_cell(args: tuple[int, Cell, dict[int, dict[str, float]], Path]) -> tuple[Cell, float]:
+    """Fit one cell in a worker process; return it and its factor."""
+    seed, cell, factors, config_dir = args
+    first = generate_week(seed, 1.0, baseline_2021=True, config_dir=config_dir, route_calibration=factors)
+    apportioned, start = passengers(first, cell)
+
+    def cost_at(n: int) -> tuple[float, float]:
+        trial = {a: dict(v) for a, v in factors.items()}
+        trial.setdefault(cell.area, {})[cell.channel] = factor_for(n, apportioned)
+        total, routes, made = price(seed, cell, trial, config_dir)
+        assert made == n, (cell, n, made)
+        return total, routes
+
+    best, _ = fit(cell, start, cost_at, log=lambda line: print(line, flush=True))
+    return cell, factor_for(best, apportioned)
+
+
+def read_factors(path: Path) -> dict[int, dict[str, float]]:
+    cfg = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {int(a): {str(c): float(f) for c, f in v.items()} for a, v in (cfg.get("route_calibration") or {}).items()}
 
 
 def write_factors(path: Path, factors: dict[int, dict[str, float]]) -> None:
     """Replace the ``route_calibration`` block at the end of generator.yaml."""
     text = path.read_text(encoding="utf-8")
     head = re.split(r"(?m)^route_calibration:.*$", text)[0].rstrip() + "\n"
-    block = yaml.safe_dump({"route_calibration": {a: {c: round(f, 3) for c, f in sorted(v.items())} for a, v in sorted(factors.items())}}, default_flow_style=None, sort_keys=False)
+    block = yaml.safe_dump({"route_calibration": {a: dict(sorted(v.items())) for a, v in sorted(factors.items())}}, default_flow_style=None, sort_keys=False)
     write_atomic(path, head + block)
 
 
-BASELINE = "baseline_2021.yaml"
-PLANS = "baseline_2021_plans.json.gz"
-
-
-def calibrate(seed: int, rounds: int, days: tuple[str, ...], time_limit: float, config_dir: Path = FREDENSBORG_DIR, tolerance: float = 0.08) -> dict[int, dict[str, float]]:
-    """Up to ``rounds`` of generate -> plan as in 2021 -> price -> rescale; ship the best round.
-
-    Each round plans the whole generated week, so its plans can be shipped as they are; the round
-    whose worst material 2021 cell (Movia or egne vogne, as tests/test_baseline.py groups them) is
-    closest to the table becomes the baseline week (with
-    ``meta.plans``), and its factors stay in generator.yaml so that ``generate --baseline-2021``
-    reproduces that week. Stops early once every cell is within ``tolerance``. Returns the factors.
-    """
-    cfg_path = config_dir / "generator.yaml"
-    goal = targets()
+def ship(seed: int, config_dir: Path = FREDENSBORG_DIR) -> ScenarioResult:
+    """Generate the baseline week with generator.yaml's factors, plan it whole as in 2021, write it and its plans."""
+    data = generate_week(seed, 1.0, baseline_2021=True, config_dir=config_dir)
+    data["meta"]["plans"] = PLANS
+    data["meta"]["plans_made_with"] = {"command": f"python -m routing.fredensborg.calibrate --seed {seed}", "solver": solver_settings(), "planning": "silo (per area, channel and institution)"}
+    data["meta"]["generator"]["command"] += " (baseline of routing.fredensborg.calibrate)"
     header = (
-        f"Generated by: python -m routing.fredensborg.calibrate --seed {seed} --rounds {rounds} --time-limit {time_limit:g}\n"
+        f"Generated by: python -m routing.fredensborg.calibrate --seed {seed}\n"
         "The 2021 baseline week; its plans as in 2021 (per area, channel and institution) are in " + PLANS + ".\n"
         "Synthetic, calibrated to the 2021 cost table; real geography (DAGI; OSM, (c) OpenStreetMap contributors, ODbL 1.0)."
     )
-    best: tuple[float, dict[int, dict[str, float]], Any, bytes] | None = None
-    for k in range(rounds):
-        cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
-        factors: dict[int, dict[str, float]] = {int(a): dict(v) for a, v in (cfg.get("route_calibration") or {}).items()}
-        data = generate_week(seed, 1.0, baseline_2021=True, config_dir=config_dir)
-        data["meta"]["plans"] = PLANS
-        data["meta"]["generator"]["command"] += " (baseline of routing.fredensborg.calibrate)"
-        with tempfile.TemporaryDirectory() as tmp:
-            week = Path(tmp) / BASELINE
-            write_scenario(week, data, header)
-            result = evaluate(week, days, time_limit, None, replan=True, plans_out=Path(tmp) / PLANS)
-            plans = (Path(tmp) / PLANS).read_bytes()
-        worst = worst_cell(result.figures)
-        updated = {a: dict(v) for a, v in factors.items()}
-        for (area, channel), target in sorted(goal.items()):
-            model = result.figures.get((area, channel))
-            current = factors.get(area, {}).get(channel, 1.0)
-            if model is None or model.cost_dkk <= 0:
-                continue
-            updated.setdefault(area, {})[channel] = max(0.2, min(5.0, current * (target / model.cost_dkk) ** DAMPING))
-            print(f"round {k + 1}: area {area:2d} {channel:8s} model {model.cost_dkk:12,.0f} target {target:12,.0f} ({model.cost_dkk / target - 1:+.1%}) factor {current:.3f} -> {updated[area][channel]:.3f}", flush=True)
-        print(f"round {k + 1}: worst 2021 cell (Movia, egne vogne) {worst:.1%} off; total {result.total.cost_dkk:,.0f} (2021: 21,978,894)", flush=True)
-        if best is None or worst < best[0]:
-            best = (worst, factors, data, plans)
-        if worst <= tolerance:
-            break
-        write_factors(cfg_path, updated)
-    assert best is not None
-    worst, factors, data, plans = best
-    write_factors(cfg_path, factors)
+    with tempfile.TemporaryDirectory() as tmp:
+        week = Path(tmp) / BASELINE
+        write_scenario(week, {**data, "solver": solver_settings()}, header)
+        result = evaluate(week, WEEK, DAY_TIME_LIMIT_S, None, replan=True, plans_out=Path(tmp) / PLANS)
+        plans = (Path(tmp) / PLANS).read_bytes()
     write_scenario(config_dir / BASELINE, data, header)
     write_atomic_bytes(config_dir / PLANS, plans)
-    print(f"shipped the round whose worst 2021 cell is {worst:.1%} off", flush=True)
+    return result
+
+
+def calibrate(seed: int, config_dir: Path = FREDENSBORG_DIR, only: set[int] | None = None, jobs: int = 2) -> dict[int, dict[str, float]]:
+    """Fit every cell (or those of the areas in ``only``), write the factors, ship the baseline; return the factors."""
+    cfg_path = config_dir / "generator.yaml"
+    factors = read_factors(cfg_path)
+    # The largest route cells first, so the small ones fill in beside them.
+    todo = sorted((c for c in cells(config_dir) if only is None or c.area in only), key=lambda c: -c.route_dkk)
+    args = [(seed, c, factors, config_dir) for c in todo]
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for cell, factor in pool.map(_fit_cell, args):
+            factors.setdefault(cell.area, {})[cell.channel] = factor
+    write_factors(cfg_path, factors)
+    result = ship(seed, config_dir)
+    for c in cells(config_dir):
+        cost = cell_cost(result, c)[0]
+        print(f"shipped: {c.name} {c.seed_channel:10s} {cost:12,.0f} kr. (2021: {c.target_dkk:12,.0f}, {cost / c.target_dkk - 1:+.1%})", flush=True)
+    print(f"shipped: total {result.total.cost_dkk:,.0f} kr. (2021: 21,978,894); {result.seconds:.0f} s to plan the week", flush=True)
     return factors
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=2021)
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--days", default="mon,tue,wed,thu,fri", help="weekdays planned in each calibration round")
-    parser.add_argument("--tolerance", type=float, default=0.08, help="stop once every route cell is within this share of its target")
-    parser.add_argument("--time-limit", type=float, default=30.0, help="solver seconds per day")
+    parser.add_argument("--areas", default="", help="comma-separated area numbers to refit (default: every route cell)")
+    parser.add_argument("--jobs", type=int, default=2, help="cells fitted in parallel")
+    parser.add_argument("--ship-only", action="store_true", help="keep generator.yaml's factors; only regenerate and replan the baseline")
     args = parser.parse_args(argv)
-    calibrate(args.seed, args.rounds, tuple(args.days.split(",")), args.time_limit, tolerance=args.tolerance)
+    started = time.monotonic()
+    if args.ship_only:
+        ship(args.seed)
+    else:
+        calibrate(args.seed, only={int(a) for a in args.areas.split(",") if a} or None, jobs=args.jobs)
+    print(f"{time.monotonic() - started:.0f} s", flush=True)
     return 0
 
 

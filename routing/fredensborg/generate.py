@@ -77,7 +77,7 @@ def _clock(seconds: int) -> str:
 class _Week:
     """Builds one week scenario dict."""
 
-    def __init__(self, seed: int, scale: float, baseline_2021: bool, config_dir: Path) -> None:
+    def __init__(self, seed: int, scale: float, baseline_2021: bool, config_dir: Path, route_calibration: dict[int, dict[str, float]] | None = None) -> None:
         if not scale > 0:
             raise ValueError(f"scale must be positive, got {scale!r}")
         self.rng = random.Random(seed)
@@ -85,6 +85,8 @@ class _Week:
         self.areas = {a.id: a for a in load_areas(config_dir / "areas.yaml")}
         self.params = load_parameters(config_dir / "parameters.yaml")
         self.cfg = read_yaml(config_dir / "generator.yaml")
+        if route_calibration is not None:
+            self.cfg["route_calibration"] = route_calibration
         self.places = load_places()
         self.muni = Municipality()
         self.locations: dict[str, dict[str, Any]] = {}
@@ -158,11 +160,22 @@ class _Week:
             self._area(area, spec)
         return self._scenario()
 
+    def _stream(self, area: Area, phase: str) -> None:
+        """Draw what follows from the area's own random stream for ``phase``.
+
+        Each area (and, within it, each route channel's added passengers, the not-together pairs and
+        the per-trip top-up) draws from a stream seeded by the seed and its name alone, so changing
+        one area's volumes or calibration leaves every other area's trips as they were; that is what
+        lets ``routing.fredensborg.calibrate`` fit the areas one at a time.
+        """
+        self.rng = random.Random(f"{self.seed}/area{area.id:02d}/{phase}")
+
     def _area(self, area: Area, spec: dict[str, Any]) -> None:
         d = area.demand
         pattern = spec["pattern"]
         per_day = d.get("pax_trips_per_operating_day") or {}
         note: dict[str, Any] = {"name": area.name, "pattern": pattern}
+        self._stream(area, "base")
         adhoc_day = float(per_day.get("ad_hoc", 0.0))
         share = float(self.cfg["windows"]["adhoc_round_trip_share"])
         bookings = 0
@@ -179,6 +192,7 @@ class _Week:
             note["legs_per_week_expected"] = f"{passengers} x {attendance:g} days x 2 legs = {passengers * attendance * 2:g}"
             self._recurring(area, spec, passengers, attendance)
         if self._targets(area) and any(v > 0 for v in self._targets(area).values()):
+            self._stream(area, "per-trip-top-up")
             extra = self._adhoc(area, spec, max(1, bookings), fill=True)
             if extra:
                 note["adhoc_bookings_added"] = f"{extra} bookings added until the per-trip channels' 2021 spend (priced on this geography) is met"
@@ -202,8 +216,8 @@ class _Week:
         solo = _flags(self.rng, n, float(cfg["solo_share"].get(area.id, 0.0)))
         pending: list[dict[str, Any]] = []
         members: dict[str, list[str]] = {}
-        def make(k: int, inside_k: bool, wheel_k: bool, companion_k: bool, solo_k: bool) -> dict[str, Any]:
-            pid = f"a{area.id:02d}-p{k + 1:03d}"
+        def make(k: int, inside_k: bool, wheel_k: bool, companion_k: bool, solo_k: bool, tag: str = "p") -> dict[str, Any]:
+            pid = f"a{area.id:02d}-{tag}{k + 1:03d}"
             home_id, home, grade, why = self._pupil(pid) if area.id == 11 else (*self._home(pid), self.rng.randint(0, 9), "")
             dest = self._destination(spec, inside_k, home)
             if area.id == 12 and inside_k:
@@ -260,21 +274,24 @@ class _Week:
                 continue
             factor = float(factors.get(ch, 1.0))
             have = [k for k, c in enumerate(channels) if c == ch]
+            self._stream(area, f"{ch}-passengers")
             # A route channel with 2021 spend gets at least one passenger's worth before scaling.
             want = max(1 if spend[ch] > 0 else 0, round(max(1, len(have)) * factor * (self.scale if not have else 1.0)))
             for extra in range(max(0, want - len(have))):
-                k = len(pending)
-                pending.append(make(k, self.rng.random() < float(d.get("inside_municipality_share", 1.0)) if spec["outside"] else True,
+                # Added passengers are numbered per channel, so one channel's count renames nobody in another.
+                pending.append(make(extra, self.rng.random() < float(d.get("inside_municipality_share", 1.0)) if spec["outside"] else True,
                                     self.rng.random() < float(d.get("wheelchair_share", 0.0)),
-                                    self.rng.random() < float(cfg["companion_share"].get(area.id, 0.0)), False))
+                                    self.rng.random() < float(cfg["companion_share"].get(area.id, 0.0)), False, tag=f"{ch}-"))
                 channels.append(ch)
             for k in sorted(have[want:], reverse=True):
                 gone = pending.pop(k)
                 channels.pop(k)
                 self.locations.pop(gone["home_id"], None)
                 members[gone["dest"]].remove(gone["pid"])
-            if want != len(have):
-                self.calibration.setdefault(f"area_{area.id:02d}", {})[f"{ch}_passengers"] = f"{len(have)} x route_calibration {float(factor):g} = {want}"
+            self.calibration.setdefault(f"area_{area.id:02d}", {})[f"{ch}_passengers"] = {
+                "apportioned": len(have), "route_calibration": factor, "passengers": want,
+                "arithmetic": f"{len(have)} apportioned to {ch} x route_calibration {factor:g} = {want}",
+            }
         for item, channel in zip(pending, channels, strict=True):
             ride_kind = "flex" if channel == "flexkommune" and item["pattern"] == "rehab" else "route"
             for leg in item["legs"]:
@@ -285,6 +302,7 @@ class _Week:
                 ordered["max_ride"] = self._ride(ride_kind, item["home"], item["dest"])
                 ordered.update({k: v for k, v in leg.items() if k not in ordered})
                 self.requests.append(ordered)
+        self._stream(area, "not-together")
         self._not_together(area, n, members)
 
     # --- calibration of the per-trip channels ------------------------------------------------
@@ -505,6 +523,12 @@ class _Week:
         }
 
 
-def generate_week(seed: int, scale: float = 1.0, baseline_2021: bool = False, config_dir: Path | None = None) -> dict[str, Any]:
-    """A week scenario as a dict (the YAML structure of ``docs/scenario-format.md``)."""
-    return _Week(seed, scale, baseline_2021, config_dir or FREDENSBORG_DIR).build()
+def generate_week(
+    seed: int, scale: float = 1.0, baseline_2021: bool = False, config_dir: Path | None = None, route_calibration: dict[int, dict[str, float]] | None = None
+) -> dict[str, Any]:
+    """A week scenario as a dict (the YAML structure of ``docs/scenario-format.md``).
+
+    ``route_calibration`` (area -> route channel -> factor) replaces generator.yaml's block of that
+    name; the calibration tries factors this way before it writes them.
+    """
+    return _Week(seed, scale, baseline_2021, config_dir or FREDENSBORG_DIR, route_calibration).build()
