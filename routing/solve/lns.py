@@ -124,9 +124,10 @@ def improve(
         else:
             removed = {r.id for r in rng.sample(served, min(q, len(served)))}
         trial = state.copy()
-        for vid in {owner[rid] for rid in removed}:
+        # Sorted before any random draw: a set of strings iterates in hash order, which differs per process.
+        for vid in sorted({owner[rid] for rid in removed}):
             trial.set_route(vid, [s for s in trial.current[vid] if s.request not in removed])
-        order = sorted(removed, key=lambda _: rng.random())
+        order = sorted(sorted(removed), key=lambda _: rng.random())
         if trial.insert(order, deadline, keep_order=True):
             continue
         changed = [vid for vid in trial.current if trial.current[vid] is not state.current[vid]]

@@ -122,7 +122,7 @@ def _time_dimension(routing: pywrapcp.RoutingModel, manager: pywrapcp.RoutingInd
     loc = np.asarray(nodes.locations)
     service = np.asarray(nodes.service_s, dtype=np.int64)[:, None]
     by_profile: dict[str, int] = {}
-    for profile in {vt.profile for vt in scenario.vehicle_types}:
+    for profile in sorted({vt.profile for vt in scenario.vehicle_types}):
         transit = matrices.duration_s[profile][np.ix_(loc, loc)] + service
         by_profile[profile] = routing.RegisterTransitMatrix(transit.tolist())
     transits = [by_profile[scenario.vehicle_type(v.type).profile] for v in scenario.vehicles]
