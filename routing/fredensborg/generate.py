@@ -57,6 +57,11 @@ def apportion(total: int, shares: dict[str, float]) -> dict[str, int]:
     return out
 
 
+#: Draws in a row that fit no per-trip channel before the top-up stops (a few-trips-a-week area needs
+#: a short trip to land within 10 % of its spend; one long round trip can be a third of it).
+FILL_DRAWS = 30
+
+
 def _flags(rng: random.Random, n: int, share: float) -> list[bool]:
     """``round(n * share)`` True values in random positions."""
     k = apportion(n, {"yes": share, "no": 1.0 - share})["yes"] if 0 < share < 1 else (n if share >= 1 else 0)
@@ -384,7 +389,11 @@ class _Week:
         """Ad hoc bookings (a trip out, 70 % with a return the same day); return how many were made.
 
         Each goes to the per-trip channel (Flexkommune, private) whose 2021 spend is least met, while
-        it fits; otherwise to the area's route channel. ``bookings`` is the derived count; with ``fill``
+        it brings that spend closer to its target; otherwise to the area's route channel. Topping up
+        (``fill``, or no route channel), a booking must fit within what is unmet; one that fits nowhere
+        is drawn again, up to ``FILL_DRAWS`` times in a row, and then the drawn booking that lands
+        nearest the target is made, so a few-trips-a-week area ends near its 2021 spend rather than
+        half of whichever trip came up away from it. ``bookings`` is the derived count; with ``fill``
         bookings are added while a per-trip channel's spend is still unmet (the derived count assumed a
         mean distance; priced on this geography the spend needs more or fewer trips).
         """
@@ -395,7 +404,8 @@ class _Week:
         span = [parse_clock(t) for t in win["adhoc_request_span"]]
         lo, hi = (60 * int(m) for m in win["adhoc_pickup_shift_min"])
         per_year = self._days_per_year(area) / 5
-        made = 0
+        made = misses = 0
+        replay, nearest = False, None  # nearest: (distance to the target, random state) of the best booking that did not fit
         limit = bookings if not fill else max(50, 20 * bookings)
         while made < limit:
             tid = f"a{area.id:02d}-t{self.adhoc_count[area.id] + 1:03d}"
@@ -406,14 +416,27 @@ class _Week:
             home, _ = self._candidate_home()
             dest = self._destination(spec, inside, home)
             legs = 2 if round_trip else 1
-            best: tuple[str, float] | None = None
-            for ch, deficit in deficits.items():
-                cost = self._trip_cost(ch, home, self._where(dest), wheel) * legs * per_year
-                if deficit - cost >= -0.5 * cost and (best is None or deficit > deficits[best[0]]):
-                    best = (ch, cost)
-            if best is None and (fill or fallback is None):
-                self.rng.setstate(rng_state)  # nothing made: leave the random stream as it was
+            priced = [(ch, self._trip_cost(ch, home, self._where(dest), wheel) * legs * per_year, deficit) for ch, deficit in deficits.items()]
+            fits = [p for p in priced if p[1] <= p[2]]  # within what is unmet
+            closer = [p for p in priced if p[1] <= 2 * p[2]]  # leaves the spend closer to its target
+            topping_up = fill or fallback is None
+            pick = fits if topping_up and not replay else closer
+            best = max(pick, key=lambda p: p[2])[:2] if pick else None
+            if best is None and topping_up:
+                for _, cost, deficit in closer:
+                    if nearest is None or abs(deficit - cost) < nearest[0]:
+                        nearest = (abs(deficit - cost), rng_state)
+                misses += 1
+                if misses < FILL_DRAWS:
+                    continue  # a shorter trip may still fit
+                if nearest is not None:
+                    # Nothing fits any more: make the drawn booking that lands nearest the target (drawn again).
+                    self.rng.setstate(nearest[1])
+                    replay, nearest, misses = True, None, 0
+                    continue
+                self.rng.setstate(rng_state)  # the last draw made nothing: leave the stream as it was
                 break
+            replay, nearest, misses = False, None, 0
             channel = best[0] if best else str(fallback)
             if best:
                 deficits[best[0]] -= best[1]
