@@ -195,3 +195,23 @@ def test_calibration_search_finds_the_count_closest_to_the_target() -> None:
     best, tried = fit(flat, 2, lambda n: (60_000.0 * ((n + 3) // 4), 60_000.0 * ((n + 3) // 4)), log=lambda _: None)
     assert 60_000.0 * ((best + 3) // 4) in (60_000.0, 120_000.0) and len(tried) <= 8
     assert all(round(k * factor_for(n, k)) == n for k in (1, 7, 64, 301) for n in (1, 5, 64, 400))
+
+
+def test_per_trip_top_up_lands_near_each_areas_2021_spend(week: dict) -> None:
+    """Tests that the per-trip channels (Flexkommune, private) of every area are filled to their 2021 spend:
+    material cells within 3 %, cells of a few trips a week within 6 000 kr. (about one short round trip a week)."""
+    for area, record in week["meta"]["per_trip_calibration"].items():
+        for key, unmet in record.items():
+            if not key.endswith("_unmet_dkk_per_year"):
+                continue
+            target = record[key.replace("_unmet_", "_target_")]
+            assert abs(unmet) <= (0.03 * target if target >= 50_000 else 6_000), (area, key, unmet, target)
+
+
+def test_areas_that_bought_no_routes_in_2021_get_no_routed_trips(week: dict) -> None:
+    """Tests that recurring passengers of an area without 2021 route spend (e.g. rehab, area 4) stay per trip."""
+    areas = {a.id: a for a in load_areas()}
+    no_routes = {i for i, a in areas.items() if not any(v > 0 for k, v in (a.demand.get("channel_split_by_trips") or {}).items() if k in ("flexrute", "own"))}
+    assert 4 in no_routes
+    routed = [r["id"] for r in week["requests"] if r["area"] in no_routes and r["channel"] in ("flexrute", "own")]
+    assert not routed

@@ -345,6 +345,14 @@ class _Week:
                 deficits[best[0]] -= best[1]
         split = {k: v for k, v in (area.demand.get("channel_split_by_trips") or {}).items() if k in ("flexrute", "own") and v > 0}
         rest = [k for k, ch in enumerate(out) if ch is None]
+        if not split and deficits:
+            # The area bought no routes in 2021 (e.g. rehab series, all Flexkommune): the passengers left stay
+            # per trip, on the channel with most spend unmet; the ad hoc top-up then has that much less to fill.
+            for k in rest:
+                ch = max(deficits, key=lambda c: deficits[c])
+                out[k] = ch
+                deficits[ch] -= self._trip_cost(ch, pending[k]["home"], self._where(pending[k]["dest"]), pending[k]["wheel"]) * pending[k]["per_year"]
+            rest = []
         plan = self._channel_plan(split or {"flexrute": 1.0}, len(rest))
         for k, ch in zip(rest, plan, strict=True):
             out[k] = ch
