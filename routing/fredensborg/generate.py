@@ -328,6 +328,10 @@ class _Week:
         minutes = float(band_durations_s(np.array([km * 1000.0]), DEFAULT_PROFILE)[0]) / 60.0
         return tariffs.trip(self.cost_params, channel, km, minutes, wheelchair).dkk
 
+    def _passenger_cost(self, channel: str, item: dict[str, Any]) -> float:
+        """A recurring passenger's year of legs bought per trip on ``channel`` (kr.)."""
+        return self._trip_cost(channel, item["home"], self._where(item["dest"]), item["wheel"]) * item["per_year"]
+
     def _assign_recurring(self, area: Area, pending: list[dict[str, Any]]) -> list[str]:
         """Channels of recurring passengers: per-trip channels until their 2021 spend is met (priced with the
         tariff formulas on each passenger's own direct distance), the rest on routes by the table's split."""
@@ -336,7 +340,7 @@ class _Week:
         for k, item in enumerate(pending):
             best: tuple[str, float] | None = None
             for ch, deficit in deficits.items():
-                cost = self._trip_cost(ch, item["home"], self._where(item["dest"]), item["wheel"]) * item["per_year"]
+                cost = self._passenger_cost(ch, item)
                 # A whole passenger only where it fits; ad hoc bookings (smaller units) top up the rest.
                 if cost <= deficit and (best is None or deficit > deficits[best[0]]):
                     best = (ch, cost)
@@ -351,7 +355,7 @@ class _Week:
             for k in rest:
                 ch = max(deficits, key=lambda c: deficits[c])
                 out[k] = ch
-                deficits[ch] -= self._trip_cost(ch, pending[k]["home"], self._where(pending[k]["dest"]), pending[k]["wheel"]) * pending[k]["per_year"]
+                deficits[ch] -= self._passenger_cost(ch, pending[k])
             rest = []
         plan = self._channel_plan(split or {"flexrute": 1.0}, len(rest))
         for k, ch in zip(rest, plan, strict=True):
