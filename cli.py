@@ -92,16 +92,21 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     if not args.quiet:
         per_area = Counter(r.area for r in scenario.requests)
         legs = data["meta"]["legs_per_day"]
-        print(f"wrote {args.out}: {len(scenario.requests)} requests ({len(scenario.locations)} locations, {len(scenario.vehicles)} vehicles) in {elapsed:.1f} s")
+        print(
+            f"wrote {args.out}: {len(scenario.requests)} requests ({len(scenario.locations)} locations, {len(scenario.vehicles)} vehicles) in {elapsed:.1f} s"
+        )
         print("legs per day: " + ", ".join(f"{d} {n}" for d, n in legs.items()))
-        print("requests per area: " + ", ".join(f"{a}: {n}" for a, n in sorted(per_area.items(), key=lambda kv: kv[0] or 0)))
+        print(
+            "requests per area: "
+            + ", ".join(f"{a}: {n}" for a, n in sorted(per_area.items(), key=lambda kv: kv[0] or 0))
+        )
     return EXIT_OK
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from routing.compare import evaluate, write_outputs
+    from routing.studies.compare import evaluate, write_outputs
 
     days = tuple(d.strip() for d in args.days.split(",") if d.strip())
     bad = [d for d in days if d not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
@@ -113,10 +118,23 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             bar.set_description(Path(path).stem)
             results.append(
                 evaluate(
-                    path, days, args.time_limit, None if args.no_cache else args.cache_dir, progress=bar.set_postfix_str, day_done=lambda: bar.update(1), replan=args.replan, workers=args.workers
+                    path,
+                    days,
+                    args.time_limit,
+                    None if args.no_cache else args.cache_dir,
+                    progress=bar.set_postfix_str,
+                    day_done=lambda: bar.update(1),
+                    replan=args.replan,
+                    workers=args.workers,
                 )
             )
-    command = "python cli.py compare " + " ".join(args.scenarios) + f" --days {','.join(days)} --time-limit {args.time_limit:g}" + (f" --workers {args.workers}" if args.workers else "") + f" --out {args.out}"
+    command = (
+        "python cli.py compare "
+        + " ".join(args.scenarios)
+        + f" --days {','.join(days)} --time-limit {args.time_limit:g}"
+        + (f" --workers {args.workers}" if args.workers else "")
+        + f" --out {args.out}"
+    )
     written = write_outputs(args.out, results, command)
     if not args.quiet:
         print(Path(args.out, "comparison.md").read_text(encoding="utf-8"))
@@ -136,7 +154,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     result = check_plan(scenario, matrices, plan)
     if result.is_feasible:
         summary = result.summary(plan, scenario)
-        print(f"feasible: {summary['served']} of {summary['requests']} requests served on {summary['vehicles_used']} vehicles, {summary['unserved']} listed as unserved")
+        print(
+            f"feasible: {summary['served']} of {summary['requests']} requests served on {summary['vehicles_used']} vehicles, {summary['unserved']} listed as unserved"
+        )
         return EXIT_OK
     print(f"infeasible: {len(result.violations)} violation(s)")
     for v in result.violations:
@@ -166,9 +186,21 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     def progress(outcome: object) -> None:
         row = outcome.row  # type: ignore[attr-defined]
         note = outcome.note  # type: ignore[attr-defined]
-        print(f"{row['instance']:>10}  vehicles {row['vehicles']!s:>3} (bks {row['bks_vehicles']!s:>3})  distance {row['distance']!s:>11}  gap {row['gap_pct'] or '-':>7} %  feasible {row['feasible']:>3}  {row['seconds']} s  {note}", flush=True)
+        print(
+            f"{row['instance']:>10}  vehicles {row['vehicles']!s:>3} (bks {row['bks_vehicles']!s:>3})  distance {row['distance']!s:>11}  gap {row['gap_pct'] or '-':>7} %  feasible {row['feasible']:>3}  {row['seconds']} s  {note}",
+            flush=True,
+        )
 
-    outcomes = run_family(fam, files, args.time_limit, Path(args.out), Path(args.routes_dir) if args.routes_dir else None, args.solver, args.jobs, progress)
+    outcomes = run_family(
+        fam,
+        files,
+        args.time_limit,
+        Path(args.out),
+        Path(args.routes_dir) if args.routes_dir else None,
+        args.solver,
+        args.jobs,
+        progress,
+    )
     feasible = sum(1 for o in outcomes if o.row["feasible"] == "yes")
     gaps = [float(o.row["gap_pct"]) for o in outcomes if o.row["gap_pct"] != ""]
     mean = f"{sum(gaps) / len(gaps):.3f} %" if gaps else "-"
@@ -177,11 +209,15 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cli.py", description="Routing engine for Danish municipal citizen transport.")
+    parser = argparse.ArgumentParser(
+        prog="cli.py", description="Routing engine for Danish municipal citizen transport."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("solve", help="plan a scenario and write plan.json and stops.csv")
-    p.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO), help="scenario YAML (default: the embedded demo)")
+    p.add_argument(
+        "scenario", nargs="?", default=str(DEFAULT_SCENARIO), help="scenario YAML (default: the embedded demo)"
+    )
     p.add_argument("--out", default="out", help="output folder (default: out)")
     p.add_argument("--time-limit", type=float, help="wall-clock limit in seconds (default: the scenario's)")
     p.add_argument("--seed", type=int, help="seed (default: the scenario's)")
@@ -189,17 +225,32 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--first-solution", help="OR-Tools first-solution strategy")
     p.add_argument("--metaheuristic", help="OR-Tools local-search metaheuristic")
     p.add_argument("--log-search", action="store_true", help="show OR-Tools' search log")
-    p.add_argument("--workers", type=int, default=None, help="parallel searches (processes) in the portfolio; default: the scenario's solver.workers (1)")
-    p.add_argument("--day", choices=["mon", "tue", "wed", "thu", "fri", "sat", "sun"], help="plan one weekday of a week scenario (requests recurring that day)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="parallel searches (processes) in the portfolio; default: the scenario's solver.workers (1)",
+    )
+    p.add_argument(
+        "--day",
+        choices=["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+        help="plan one weekday of a week scenario (requests recurring that day)",
+    )
     p.add_argument("--cache-dir", default=str(DEFAULT_CACHE), help="matrix cache folder")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the matrix cache")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=_cmd_solve)
 
-    c = sub.add_parser("check", help="check a plan against a scenario; exit 0 if feasible, 1 with the violations otherwise")
+    c = sub.add_parser(
+        "check", help="check a plan against a scenario; exit 0 if feasible, 1 with the violations otherwise"
+    )
     c.add_argument("scenario")
     c.add_argument("plan")
-    c.add_argument("--day", choices=["mon", "tue", "wed", "thu", "fri", "sat", "sun"], help="the weekday the plan is for (week scenarios)")
+    c.add_argument(
+        "--day",
+        choices=["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+        help="the weekday the plan is for (week scenarios)",
+    )
     c.add_argument("--cache-dir", default=str(DEFAULT_CACHE))
     c.add_argument("--no-cache", action="store_true")
     c.set_defaults(func=_cmd_check)
@@ -207,32 +258,64 @@ def _parser() -> argparse.ArgumentParser:
     g = sub.add_parser("generate", help="generate a scenario file: 'fredensborg' (a calibrated synthetic school week)")
     g.add_argument("what", choices=["fredensborg"])
     g.add_argument("--seed", type=int, default=1, help="random seed (same seed, same file)")
-    g.add_argument("--scale", type=float, default=1.0, help="demand and fleet factor, e.g. 0.25, 1, 4, 16 (default 1 = Fredensborg)")
-    g.add_argument("--baseline-2021", action="store_true", help="the 2021 baseline: also the 2021-only areas, and the seed's expected costs in meta")
+    g.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="demand and fleet factor, e.g. 0.25, 1, 4, 16 (default 1 = Fredensborg)",
+    )
+    g.add_argument(
+        "--baseline-2021",
+        action="store_true",
+        help="the 2021 baseline: also the 2021-only areas, and the seed's expected costs in meta",
+    )
     g.add_argument("--out", required=True, help="scenario YAML to write")
     g.add_argument("--quiet", action="store_true")
     g.set_defaults(func=_cmd_generate)
 
-    k = sub.add_parser("compare", help="plan and price scenarios side by side per area and channel (cost, CO2, hours, km, service)")
+    k = sub.add_parser(
+        "compare", help="plan and price scenarios side by side per area and channel (cost, CO2, hours, km, service)"
+    )
     k.add_argument("scenarios", nargs="+", help="scenario files; savings are against the first")
     k.add_argument("--out", required=True, help="folder for comparison.csv/.md/.xlsx, parameters.csv and PNG charts")
-    k.add_argument("--days", default="mon,tue,wed,thu,fri", help="weekdays to plan (default the school week); figures are scaled to a year")
+    k.add_argument(
+        "--days",
+        default="mon,tue,wed,thu,fri",
+        help="weekdays to plan (default the school week); figures are scaled to a year",
+    )
     k.add_argument("--time-limit", type=float, default=30.0, help="solver seconds per scenario and day (default 30)")
-    k.add_argument("--workers", type=int, default=None, help="parallel searches per solve (default: each scenario's solver.workers)")
-    k.add_argument("--replan", action="store_true", help="solve every day even where a scenario ships stored plans (meta.plans)")
+    k.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="parallel searches per solve (default: each scenario's solver.workers)",
+    )
+    k.add_argument(
+        "--replan", action="store_true", help="solve every day even where a scenario ships stored plans (meta.plans)"
+    )
     k.add_argument("--cache-dir", default=str(DEFAULT_CACHE))
     k.add_argument("--no-cache", action="store_true")
     k.add_argument("--quiet", action="store_true")
     k.set_defaults(func=_cmd_compare)
 
-    b = sub.add_parser("bench", help="run a benchmark family (solomon, homberger, lilim, cordeau, darp-scale) and write RESULTS.csv and .sol files")
+    b = sub.add_parser(
+        "bench",
+        help="run a benchmark family (solomon, homberger, lilim, cordeau, darp-scale) and write RESULTS.csv and .sol files",
+    )
     b.add_argument("family")
     b.add_argument("instances", nargs="*", help="instance files (default: the family's vendored set)")
     b.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance (default 10)")
-    b.add_argument("--jobs", type=int, default=1, help="instances solved in parallel (default 1; the engine then uses both cores per instance)")
+    b.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="instances solved in parallel (default 1; the engine then uses both cores per instance)",
+    )
     b.add_argument("--out", default="RESULTS.csv", help="results CSV")
     b.add_argument("--routes-dir", default=None, help="folder for <instance>.sol solution files")
-    b.add_argument("--solver", default="engine", help="engine (default), ortools (plain), pyvrp, or vroom (needs the bench extra)")
+    b.add_argument(
+        "--solver", default="engine", help="engine (default), ortools (plain), pyvrp, or vroom (needs the bench extra)"
+    )
     b.add_argument("--sizes", default="100,200,400,800,1600", help="darp-scale: request counts")
     b.add_argument("--checkpoints", default="10,30,60", help="darp-scale: seconds at which distance is reported")
     b.add_argument("--seed", type=int, default=1, help="darp-scale: generator seed")

@@ -24,15 +24,37 @@ from pathlib import Path
 
 from routing.check import check_plan
 from routing.exceptions import SolveError
+from routing.files import write_atomic
 from routing.matrix import build_matrices
-from routing.model import Location, Quantities, Request, RideTimeRule, Scenario, TimeWindow, TravelProfile, Vehicle, VehicleType, Visit
-from routing.report.json_out import write_atomic
+from routing.model import (
+    Location,
+    Quantities,
+    Request,
+    RideTimeRule,
+    Scenario,
+    TimeWindow,
+    TravelProfile,
+    Vehicle,
+    VehicleType,
+    Visit,
+)
 from routing.solve.params import SolveParams
 from routing.solve.solve import solve
 
 SCALE = 1000  # integer units per minute
 LAYOUTS = ("uniform", "institutions")
-COLUMNS = ("instance", "requests", "layout", "solver", "first_plan_s", "checkpoint_s", "distance", "served", "feasible", "seconds")
+COLUMNS = (
+    "instance",
+    "requests",
+    "layout",
+    "solver",
+    "first_plan_s",
+    "checkpoint_s",
+    "distance",
+    "served",
+    "feasible",
+    "seconds",
+)
 
 
 def generate_day(num_requests: int, layout: str, seed: int) -> Scenario:
@@ -65,7 +87,10 @@ def generate_day(num_requests: int, layout: str, seed: int) -> Scenario:
             pickup, dropoff = Visit(other, window, service), Visit(home, None, service)
         requests.append(Request(f"r{k}", pickup, dropoff, Quantities.of(seats=1), RideTimeRule(absolute_s=45 * SCALE)))
     vt = VehicleType("bus", Quantities.of(seats=6), profile="plane", max_duration_s=480 * SCALE)
-    vehicles = tuple(Vehicle(f"v{j + 1}", "bus", "depot", "depot", TimeWindow(0, 24 * 60 * SCALE)) for j in range(max(1, num_requests // 8)))
+    vehicles = tuple(
+        Vehicle(f"v{j + 1}", "bus", "depot", "depot", TimeWindow(0, 24 * 60 * SCALE))
+        for j in range(max(1, num_requests // 8))
+    )
     return Scenario(
         name=f"darp-{layout}-{num_requests}",
         description=f"generated DARP day: {num_requests} requests, layout {layout}, seed {seed}",
@@ -94,7 +119,13 @@ def _measure(scenario: Scenario, solver: str, seconds: float, first_only: bool) 
     try:
         plan = solve(scenario, matrices, _params(solver, seconds, first_only))
     except SolveError:
-        return {"distance": "", "served": 0, "feasible": "no", "seconds": f"{time.monotonic() - started:.2f}", "first_plan_s": ""}
+        return {
+            "distance": "",
+            "served": 0,
+            "feasible": "no",
+            "seconds": f"{time.monotonic() - started:.2f}",
+            "first_plan_s": "",
+        }
     elapsed = time.monotonic() - started
     result = check_plan(scenario, matrices, plan)
     complete = result.is_feasible and not plan.unserved
@@ -120,16 +151,46 @@ def run_darp_scale(args: argparse.Namespace) -> int:
             for solver in solvers:
                 # The first plan: stop at the first solution, within the largest checkpoint.
                 first = _measure(scenario, solver, max(checkpoints), first_only=True)
-                rows.append({"instance": scenario.name, "requests": n, "layout": layout, "solver": solver, "checkpoint_s": "first", **first})
-                print(f"{scenario.name:>24} {solver:>8} first plan: {first['first_plan_s'] or 'none'} s (served {first['served']}/{n})", flush=True)
+                rows.append(
+                    {
+                        "instance": scenario.name,
+                        "requests": n,
+                        "layout": layout,
+                        "solver": solver,
+                        "checkpoint_s": "first",
+                        **first,
+                    }
+                )
+                print(
+                    f"{scenario.name:>24} {solver:>8} first plan: {first['first_plan_s'] or 'none'} s (served {first['served']}/{n})",
+                    flush=True,
+                )
                 for cp in checkpoints:
                     if not first["first_plan_s"]:
                         # No complete plan within the longest checkpoint: none at any checkpoint either.
-                        got = {"distance": "", "served": first["served"], "feasible": "no", "seconds": "", "first_plan_s": ""}
+                        got = {
+                            "distance": "",
+                            "served": first["served"],
+                            "feasible": "no",
+                            "seconds": "",
+                            "first_plan_s": "",
+                        }
                     else:
                         got = _measure(scenario, solver, cp, first_only=False)
-                    rows.append({"instance": scenario.name, "requests": n, "layout": layout, "solver": solver, "checkpoint_s": f"{cp:g}", **got})
-                    print(f"{scenario.name:>24} {solver:>8} after {cp:g} s: distance {got['distance'] or '-'} served {got['served']}/{n} feasible {got['feasible']}", flush=True)
+                    rows.append(
+                        {
+                            "instance": scenario.name,
+                            "requests": n,
+                            "layout": layout,
+                            "solver": solver,
+                            "checkpoint_s": f"{cp:g}",
+                            **got,
+                        }
+                    )
+                    print(
+                        f"{scenario.name:>24} {solver:>8} after {cp:g} s: distance {got['distance'] or '-'} served {got['served']}/{n} feasible {got['feasible']}",
+                        flush=True,
+                    )
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()

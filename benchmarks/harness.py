@@ -19,15 +19,25 @@ from pathlib import Path
 
 from benchmarks.readers import DATA, Family, read_instance
 from routing.check import check_plan
+from routing.files import write_atomic
 from routing.matrix import build_matrices
 from routing.matrix.provider import MatrixSet
 from routing.model import Scenario
-from routing.report.json_out import write_atomic
+from routing.plan import Plan
 from routing.solve.params import SolveParams
-from routing.solve.plan import Plan
 from routing.solve.solve import solve
 
-COLUMNS = ("instance", "family", "vehicles", "distance", "bks_vehicles", "bks_distance", "gap_pct", "feasible", "seconds")
+COLUMNS = (
+    "instance",
+    "family",
+    "vehicles",
+    "distance",
+    "bks_vehicles",
+    "bks_distance",
+    "gap_pct",
+    "feasible",
+    "seconds",
+)
 
 #: Solver configurations the harness can run on the same instances.
 #: ``engine``: the product (auto backend, both cores); ``ortools``: plain OR-Tools
@@ -63,10 +73,18 @@ def instance_distance(scenario: Scenario, matrices: MatrixSet, plan: Plan, fam: 
         profile = scenario.reference_profile
         index = matrices.index()
         dist = matrices.distance_m[profile]
-        total = sum(int(dist[index[a.location], index[b.location]]) for route in plan.routes for a, b in zip(route.stops, route.stops[1:], strict=False))
+        total = sum(
+            int(dist[index[a.location], index[b.location]])
+            for route in plan.routes
+            for a, b in zip(route.stops, route.stops[1:], strict=False)
+        )
         return total / fam.scale
     coords = {loc.id: loc.coords for loc in scenario.locations}
-    return sum(math.dist(coords[a.location], coords[b.location]) for route in plan.routes for a, b in zip(route.stops, route.stops[1:], strict=False))
+    return sum(
+        math.dist(coords[a.location], coords[b.location])
+        for route in plan.routes
+        for a, b in zip(route.stops, route.stops[1:], strict=False)
+    )
 
 
 def solution_text(plan: Plan, distance: float) -> str:
@@ -85,17 +103,36 @@ def engine_params(fam: Family, solver: str, time_limit: float, workers: int = 2)
     """The solve settings of one solver configuration for a family (``workers``: the engine's parallel searches)."""
     base = SolveParams(time_limit_s=time_limit, objective=fam.objective)
     if solver == "engine":
-        return replace(base, backend="auto", workers=workers, first_solution="LOCAL_CHEAPEST_INSERTION" if fam.name == "cordeau" else base.first_solution)
+        return replace(
+            base,
+            backend="auto",
+            workers=workers,
+            first_solution="LOCAL_CHEAPEST_INSERTION" if fam.name == "cordeau" else base.first_solution,
+        )
     if solver == "ortools":
         first = "LOCAL_CHEAPEST_INSERTION" if fam.name == "cordeau" else "PARALLEL_CHEAPEST_INSERTION"
-        return replace(base, backend="ortools", workers=1, first_solution=first, metaheuristic="GUIDED_LOCAL_SEARCH", implied_windows=False)
+        return replace(
+            base,
+            backend="ortools",
+            workers=1,
+            first_solution=first,
+            metaheuristic="GUIDED_LOCAL_SEARCH",
+            implied_windows=False,
+        )
     if solver == "pyvrp":
         # PyVRP alone as its users run it: one search on the objective's costs, no extra stages.
         return replace(base, backend="pyvrp", workers=1)
     raise ValueError(f"no engine settings for solver {solver!r}")
 
 
-def run_instance(fam: Family, path: Path, solver: str, time_limit: float, bks: dict[str, tuple[int | None, float | None]], workers: int = 2) -> Outcome:
+def run_instance(
+    fam: Family,
+    path: Path,
+    solver: str,
+    time_limit: float,
+    bks: dict[str, tuple[int | None, float | None]],
+    workers: int = 2,
+) -> Outcome:
     """Solve one instance with one solver configuration; always returns a row."""
     scenario = read_instance(fam, path)
     matrices = build_matrices(scenario)

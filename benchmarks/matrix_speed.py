@@ -42,13 +42,23 @@ def measure(n: int) -> dict[str, float]:
         t0 = time.perf_counter()
         d, _ = profile_matrices(locations, PROFILE, MatrixCache(tmp, verify=False))
         load_mmap = time.perf_counter() - t0
-    return {"n": n, "build_s": build, "build_and_store_s": build_store, "load_verified_s": load_verified, "load_mmap_s": load_mmap}
+    return {
+        "n": n,
+        "build_s": build,
+        "build_and_store_s": build_store,
+        "load_verified_s": load_verified,
+        "load_mmap_s": load_mmap,
+    }
 
 
 if __name__ == "__main__":
     sizes = [int(x) for x in sys.argv[1:]] or [1000, 5000]
-    print("| locations | build (s) | build + store (s) | cached load, digest verified (s) | cached load, mmap only (s) |")
+    print(
+        "| locations | build (s) | build + store (s) | cached load, digest verified (s) | cached load, mmap only (s) |"
+    )
     print("|---|---|---|---|---|")
     for n in sizes:
         r = measure(n)
-        print(f"| {n} | {r['build_s']:.3f} | {r['build_and_store_s']:.3f} | {r['load_verified_s']:.3f} | {r['load_mmap_s']:.4f} |")
+        print(
+            f"| {n} | {r['build_s']:.3f} | {r['build_and_store_s']:.3f} | {r['load_verified_s']:.3f} | {r['load_mmap_s']:.4f} |"
+        )

@@ -19,7 +19,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from routing.model import Location, Quantities, Request, RideTimeRule, Scenario, TimeWindow, TravelProfile, Vehicle, VehicleType, Visit
+from routing.model import (
+    Location,
+    Quantities,
+    Request,
+    RideTimeRule,
+    Scenario,
+    TimeWindow,
+    TravelProfile,
+    Vehicle,
+    VehicleType,
+    Visit,
+)
 from routing.solve.params import SolveParams
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -53,7 +64,13 @@ FAMILIES = {
     "lilim": Family("lilim", "li_lim", "vehicles_then_distance", None, 1000),
     "cordeau": Family("cordeau", "cordeau_darp", "distance", None, 1000),
 }
-ALIASES = {"gehring_homberger": "homberger", "gh": "homberger", "li_lim": "lilim", "cordeau_darp": "cordeau", "darp": "cordeau"}
+ALIASES = {
+    "gehring_homberger": "homberger",
+    "gh": "homberger",
+    "li_lim": "lilim",
+    "cordeau_darp": "cordeau",
+    "darp": "cordeau",
+}
 
 
 def family(name: str) -> Family:
@@ -69,7 +86,9 @@ def _rows(path: Path) -> list[list[str]]:
 
 
 def _profile(fam: Family) -> TravelProfile:
-    return TravelProfile("euclid", kind="euclidean", circuity=1.0, scale=fam.scale, truncate_decimals=fam.truncate_decimals)
+    return TravelProfile(
+        "euclid", kind="euclidean", circuity=1.0, scale=fam.scale, truncate_decimals=fam.truncate_decimals
+    )
 
 
 def _scaled(value: str | float, scale: int) -> int:
@@ -102,7 +121,9 @@ def read_solomon(path: str | Path, fam: Family | None = None) -> Scenario:
     )
     depot = nodes[0]
     description = f"{fam.name} VRPTW instance {path.stem}: {len(requests)} customers, capacity {capacity}, up to {num_vehicles} vehicles"
-    return _fleet_scenario(path, fam, description, locations, requests, capacity, num_vehicles, depot[0], (depot[4], depot[5]))
+    return _fleet_scenario(
+        path, fam, description, locations, requests, capacity, num_vehicles, depot[0], (depot[4], depot[5])
+    )
 
 
 def _fleet_scenario(
@@ -157,7 +178,9 @@ def read_li_lim(path: str | Path, fam: Family | None = None) -> Scenario:
     )
     depot = nodes[0]
     description = f"Li & Lim PDPTW instance {path.stem}: {len(requests)} requests, capacity {capacity}, up to {num_vehicles} vehicles"
-    return _fleet_scenario(path, fam, description, locations, requests, capacity, num_vehicles, "0", (depot[4], depot[5]))
+    return _fleet_scenario(
+        path, fam, description, locations, requests, capacity, num_vehicles, "0", (depot[4], depot[5])
+    )
 
 
 def read_cordeau(path: str | Path, fam: Family | None = None) -> Scenario:
@@ -191,7 +214,10 @@ def read_cordeau(path: str | Path, fam: Family | None = None) -> Scenario:
     )
     depot, end = nodes[0], nodes[-1]
     vt = VehicleType("vehicle", Quantities.of(seats=int(q)), profile="euclid", max_duration_s=_scaled(t_max, s))
-    vehicles = tuple(Vehicle(f"v{j + 1}", vt.id, depot[0], end[0], TimeWindow(_scaled(depot[5], s), _scaled(depot[6], s))) for j in range(num_vehicles))
+    vehicles = tuple(
+        Vehicle(f"v{j + 1}", vt.id, depot[0], end[0], TimeWindow(_scaled(depot[5], s), _scaled(depot[6], s)))
+        for j in range(num_vehicles)
+    )
     return Scenario(
         name=path.stem,
         description=f"Cordeau DARP instance {path.stem}: {num_vehicles} vehicles, {num_requests} requests, Q={int(q)}, L={l_max:g}, T={t_max:g}",

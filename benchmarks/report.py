@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.harness import run_family  # noqa: E402
 from benchmarks.readers import family  # noqa: E402
-from routing.report.json_out import write_atomic  # noqa: E402
+from routing.files import write_atomic  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 LIMITS = {"solomon": 10.0, "lilim": 10.0, "cordeau": 30.0, "homberger": 60.0}
@@ -60,8 +60,13 @@ def run(families: list[str], time_scale: float, solvers: list[str] | None = None
                 continue
             jobs = 1 if solver == "engine" else 2
             limit = LIMITS[fam.name] * time_scale
-            print(f"== {fam.name} / {solver}: {len(fam.instances)} instances, {limit:g} s each, {jobs} at a time", flush=True)
-            run_family(fam, fam.instances, limit, _csv(fam.name, solver), RESULTS / "routes" / fam.name / solver, solver, jobs)
+            print(
+                f"== {fam.name} / {solver}: {len(fam.instances)} instances, {limit:g} s each, {jobs} at a time",
+                flush=True,
+            )
+            run_family(
+                fam, fam.instances, limit, _csv(fam.name, solver), RESULTS / "routes" / fam.name / solver, solver, jobs
+            )
 
 
 def _rows(fam: str, solver: str) -> list[dict[str, str]]:
@@ -126,7 +131,11 @@ def versus(fam: str, solver: str, reference: str, min_requests: int = 0) -> str:
         return f"- {LABELS[solver]} vs {LABELS[reference]}: no common feasible instances"
     scope = f" (instances with ≥ {min_requests} requests)" if min_requests else ""
     rule = "fewer vehicles, then distance" if hierarchical else "distance"
-    mean = f"mean distance difference {statistics.fmean(diffs):+.2f} % (best {min(diffs):+.2f} %, worst {max(diffs):+.2f} %)" if diffs else "no instance with equal fleets"
+    mean = (
+        f"mean distance difference {statistics.fmean(diffs):+.2f} % (best {min(diffs):+.2f} %, worst {max(diffs):+.2f} %)"
+        if diffs
+        else "no instance with equal fleets"
+    )
     fleets = f" over the {len(diffs)} instances with equal fleets" if hierarchical else ""
     return f"- {LABELS[solver]} vs {LABELS[reference]}{scope}: {mean}{fleets}; by {rule}: better on {better}, worse on {worse}, equal on {total - better - worse} of {total}"
 
@@ -147,7 +156,13 @@ def darp_scale_table() -> list[str]:
         else:
             if r["checkpoint_s"] not in checkpoints:
                 checkpoints.append(r["checkpoint_s"])
-            value = r["distance"] if r["feasible"] == "yes" else f"none ({r['served']} served)" if r["distance"] == "" else f"incomplete ({r['served']} served)"
+            value = (
+                r["distance"]
+                if r["feasible"] == "yes"
+                else f"none ({r['served']} served)"
+                if r["distance"] == ""
+                else f"incomplete ({r['served']} served)"
+            )
             cell[f"{r['solver']}:{r['checkpoint_s']}"] = value
     head = ["requests", "layout", "first complete plan: engine", "plain OR-Tools"]
     for cp in checkpoints:
@@ -185,12 +200,16 @@ def _machine() -> str:
                 break
     except OSError:
         pass
-    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {platform.system()} {platform.machine()}"
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {platform.system()} {platform.machine()}"
+    )
 
 
 def _commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
@@ -203,7 +222,7 @@ def write_markdown(families: list[str], command: str, note: str = "") -> Path:
         f"Generated {dt.date.today().isoformat()} at commit {_commit()} on {_machine()}.",
         "",
         f"Command: `{command}`. Per-instance rows: `benchmarks/results/<family>_<solver>.csv`;",
-        *( [note] if note else []),
+        *([note] if note else []),
         "solutions (CVRPLIB format, checker-verified): `benchmarks/results/routes/`.",
         "Every solution of every solver was replayed by the engine's independent checker; a solution it",
         "rejects, or one that leaves a request unserved, counts as not feasible.",
@@ -215,7 +234,12 @@ def write_markdown(families: list[str], command: str, note: str = "") -> Path:
         "instances only, so the comparison is to plain OR-Tools in the same run.",
         "",
     ]
-    titles = {"solomon": "Solomon VRPTW (36, 10 s)", "lilim": "Li & Lim PDPTW (36, 10 s)", "cordeau": "Cordeau DARP (32, 30 s)", "homberger": "Gehring & Homberger 200 (42, 60 s)"}
+    titles = {
+        "solomon": "Solomon VRPTW (36, 10 s)",
+        "lilim": "Li & Lim PDPTW (36, 10 s)",
+        "cordeau": "Cordeau DARP (32, 30 s)",
+        "homberger": "Gehring & Homberger 200 (42, 60 s)",
+    }
     for name in families:
         fam = family(name).name
         if not any(_rows(fam, s) for s in SOLVERS_BY_FAMILY[fam]):
@@ -237,13 +261,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run", action="store_true", help="run the solvers (otherwise only rebuild the Markdown)")
     parser.add_argument("--families", nargs="*", default=["solomon", "lilim", "cordeau", "homberger"])
-    parser.add_argument("--time-scale", type=float, default=1.0, help="multiply every time limit (e.g. 0.5 for a quick run)")
-    parser.add_argument("--solvers", nargs="*", default=None, help="run only these solvers (the Markdown still shows every CSV present)")
-    parser.add_argument("--note", default="", help="a sentence added under the command line (e.g. how partial runs were combined)")
+    parser.add_argument(
+        "--time-scale", type=float, default=1.0, help="multiply every time limit (e.g. 0.5 for a quick run)"
+    )
+    parser.add_argument(
+        "--solvers", nargs="*", default=None, help="run only these solvers (the Markdown still shows every CSV present)"
+    )
+    parser.add_argument(
+        "--note", default="", help="a sentence added under the command line (e.g. how partial runs were combined)"
+    )
     args = parser.parse_args(argv)
     if args.run:
         run(args.families, args.time_scale, args.solvers)
-    command = "python -m benchmarks.report --run" + (f" --families {' '.join(args.families)}" if args.families != ["solomon", "lilim", "cordeau", "homberger"] else "")
+    command = "python -m benchmarks.report --run" + (
+        f" --families {' '.join(args.families)}"
+        if args.families != ["solomon", "lilim", "cordeau", "homberger"]
+        else ""
+    )
     command += f" --time-scale {args.time_scale:g}" if args.time_scale != 1.0 else ""
     print(f"wrote {write_markdown(args.families, command, args.note)}")
     return 0

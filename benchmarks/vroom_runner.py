@@ -13,8 +13,8 @@ import numpy as np
 
 from routing.matrix.provider import MatrixSet
 from routing.model import Scenario
-from routing.solve.plan import Plan, SolveStats, Unserved
-from routing.solve.raw import Visit
+from routing.plan import Plan, SolveStats, Unserved
+from routing.solve.backends.base import TimedStep
 from routing.solve.solve import route_from_visits
 
 
@@ -51,12 +51,30 @@ def solve_vroom(scenario: Scenario, matrices: MatrixSet, time_limit: float, expl
         amount = [r.load.get(d) for d in dims]
         w = r.dropoff.effective_window
         if r.pickup is None:
-            problem.add_job(vroom.Job(k + 1, location=index[r.dropoff.location], delivery=amount, default_service=r.dropoff.service_s, time_windows=[vroom.TimeWindow(w.start_s, w.end_s)]))
+            problem.add_job(
+                vroom.Job(
+                    k + 1,
+                    location=index[r.dropoff.location],
+                    delivery=amount,
+                    default_service=r.dropoff.service_s,
+                    time_windows=[vroom.TimeWindow(w.start_s, w.end_s)],
+                )
+            )
         else:
             pw = r.pickup.effective_window
             problem.add_shipment(
-                vroom.ShipmentStep(k + 1, location=index[r.pickup.location], default_service=r.pickup.service_s, time_windows=[vroom.TimeWindow(pw.start_s, pw.end_s)]),
-                vroom.ShipmentStep(k + 1, location=index[r.dropoff.location], default_service=r.dropoff.service_s, time_windows=[vroom.TimeWindow(w.start_s, w.end_s)]),
+                vroom.ShipmentStep(
+                    k + 1,
+                    location=index[r.pickup.location],
+                    default_service=r.pickup.service_s,
+                    time_windows=[vroom.TimeWindow(pw.start_s, pw.end_s)],
+                ),
+                vroom.ShipmentStep(
+                    k + 1,
+                    location=index[r.dropoff.location],
+                    default_service=r.dropoff.service_s,
+                    time_windows=[vroom.TimeWindow(w.start_s, w.end_s)],
+                ),
                 amount=vroom.Amount(amount),
             )
     solution = problem.solve(exploration_level=exploration_level, nb_threads=1, timeout=timedelta(seconds=time_limit))
@@ -65,18 +83,20 @@ def solve_vroom(scenario: Scenario, matrices: MatrixSet, time_limit: float, expl
     served: set[str] = set()
     for vehicle_id, group in steps.groupby("vehicle_id", sort=True):
         vehicle = scenario.vehicles[int(vehicle_id) - 1]
-        visits: list[Visit] = []
+        visits: list[TimedStep] = []
         for step in group.itertuples():
             start = int(step.arrival) + int(step.waiting_time)
             if step.type == "start":
-                visits.append(Visit("start", vehicle.start, int(step.arrival)))
+                visits.append(TimedStep("start", vehicle.start, int(step.arrival)))
             elif step.type == "end":
-                visits.append(Visit("end", vehicle.end, int(step.arrival)))
+                visits.append(TimedStep("end", vehicle.end, int(step.arrival)))
             else:
                 request = scenario.requests[int(step.id) - 1]
                 kind = "pickup" if step.type == "pickup" else "dropoff"
                 served.add(request.id)
-                visits.append(Visit(kind, getattr(request, kind).location, start, request.id))
+                visits.append(TimedStep(kind, getattr(request, kind).location, start, request.id))
         routes.append(route_from_visits(scenario, matrices, vehicle.id, visits))
-    unserved = tuple(Unserved(r.id, "not assigned by VROOM", "not_placed") for r in scenario.requests if r.id not in served)
+    unserved = tuple(
+        Unserved(r.id, "not assigned by VROOM", "not_placed") for r in scenario.requests if r.id not in served
+    )
     return Plan(tuple(routes), unserved, SolveStats(backend="vroom", status="SUCCESS"))

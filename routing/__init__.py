@@ -6,10 +6,21 @@ Flow: ``load_scenario`` → ``build_matrices`` → ``solve`` → ``check_plan`` 
 from routing.check import CheckResult, Violation, check_plan
 from routing.exceptions import MatrixError, ScenarioError, SolveError
 from routing.matrix import MatrixSet, build_matrices
-from routing.model import Location, Quantities, Request, RideTimeRule, Scenario, TimeWindow, TravelProfile, Vehicle, VehicleType, Visit
+from routing.model import (
+    Location,
+    Quantities,
+    Request,
+    RideTimeRule,
+    Scenario,
+    TimeWindow,
+    TravelProfile,
+    Vehicle,
+    VehicleType,
+    Visit,
+)
+from routing.plan import Plan, Route, Stop, Unserved
 from routing.scenario import build_scenario, load_scenario
 from routing.solve.params import SolveParams
-from routing.solve.plan import Plan, Route, Stop, Unserved
 from routing.solve.solve import solve
 
 __version__ = "0.1.0"

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from routing.limits import max_duration_s, ride_limits_s
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario, Vehicle, Visit
-from routing.solve.plan import Plan, Route
+from routing.plan import Plan, Route
 from routing.units import METRES_PER_KM, SECONDS_PER_HOUR, format_clock
 
 #: Violation causes (VROOM's vocabulary where it has one).
@@ -63,7 +63,11 @@ class Violation:
     amount: int = 0
 
     def __str__(self) -> str:
-        where = " ".join(x for x in (f"route {self.route}" if self.route else "", f"request {self.request}" if self.request else "") if x)
+        where = " ".join(
+            x
+            for x in (f"route {self.route}" if self.route else "", f"request {self.request}" if self.request else "")
+            if x
+        )
         return f"[{self.cause}] {where}: {self.message}"
 
 
@@ -116,14 +120,18 @@ class CheckResult:
 class _RouteReplay:
     """Replays one route and collects its violations."""
 
-    def __init__(self, scenario: Scenario, matrices: MatrixSet, limits: dict[str, int | None], route: Route, vehicle: Vehicle) -> None:
+    def __init__(
+        self, scenario: Scenario, matrices: MatrixSet, limits: dict[str, int | None], route: Route, vehicle: Vehicle
+    ) -> None:
         self.s, self.m, self.limits, self.route, self.v = scenario, matrices, limits, route, vehicle
         self.vt = scenario.vehicle_type(vehicle.type)
         self.found: list[Violation] = []
 
     def flag(self, cause: str, message: str, request: str | None = None, amount: int = 0) -> None:
         # A state that persists over several stops is reported once, where it starts.
-        if cause in ("load", "solo", "not_together") and any(f.cause == cause and f.request == request for f in self.found):
+        if cause in ("load", "solo", "not_together") and any(
+            f.cause == cause and f.request == request for f in self.found
+        ):
             return
         self.found.append(Violation(cause, self.route.vehicle, request, message, amount))
 
@@ -144,9 +152,13 @@ class _RouteReplay:
             for rid in stop.pickup:
                 request = requests.get(rid)
                 if request is not None and request.pickup is None and k != 0:
-                    self.flag("structure", f"depot delivery {rid} must board at the start depot (stop 0), not stop {k}", rid)
+                    self.flag(
+                        "structure", f"depot delivery {rid} must board at the start depot (stop 0), not stop {k}", rid
+                    )
                 if request is not None and request.pickup is not None and k == 0:
-                    self.flag("structure", f"{rid} is picked up at {request.pickup.location!r}, not at the start depot", rid)
+                    self.flag(
+                        "structure", f"{rid} is picked up at {request.pickup.location!r}, not at the start depot", rid
+                    )
         for stop in stops:
             if stop.location not in index:
                 self.flag("unknown", f"unknown location {stop.location!r}")
@@ -154,7 +166,11 @@ class _RouteReplay:
             return RouteMetrics(route.vehicle, 0, 0, 0.0, 0, {}, 0)
 
         if stops[0].departure_s < v.shift.start_s:
-            self.flag("shift", f"leaves the depot at {format_clock(stops[0].departure_s)}, before the shift starts ({format_clock(v.shift.start_s)})", amount=v.shift.start_s - stops[0].departure_s)
+            self.flag(
+                "shift",
+                f"leaves the depot at {format_clock(stops[0].departure_s)}, before the shift starts ({format_clock(v.shift.start_s)})",
+                amount=v.shift.start_s - stops[0].departure_s,
+            )
         distance = 0
         onboard: dict[str, None] = {}  # insertion-ordered set
         picked_at: dict[str, int] = {}
@@ -163,17 +179,27 @@ class _RouteReplay:
         wait_onboard = 0
         for k, stop in enumerate(stops):
             if stop.departure_s < stop.arrival_s:
-                self.flag("time_order", f"stop {k} at {stop.location!r} departs ({format_clock(stop.departure_s)}) before it arrives ({format_clock(stop.arrival_s)})")
+                self.flag(
+                    "time_order",
+                    f"stop {k} at {stop.location!r} departs ({format_clock(stop.departure_s)}) before it arrives ({format_clock(stop.arrival_s)})",
+                )
             if k > 0:
                 prev = stops[k - 1]
                 i, j = index[prev.location], index[stop.location]
                 distance += int(dist_matrix[i, j])
                 need = prev.departure_s + int(dur_matrix[i, j])
                 if stop.arrival_s < need:
-                    self.flag("travel", f"stop {k} at {stop.location!r}: arrives {format_clock(stop.arrival_s)}, but the trip from {prev.location!r} ends {format_clock(need)} at the earliest", amount=need - stop.arrival_s)
+                    self.flag(
+                        "travel",
+                        f"stop {k} at {stop.location!r}: arrives {format_clock(stop.arrival_s)}, but the trip from {prev.location!r} ends {format_clock(need)} at the earliest",
+                        amount=need - stop.arrival_s,
+                    )
             t = stop.arrival_s if stop.service_start_s is None else stop.service_start_s
             if t < stop.arrival_s:
-                self.flag("time_order", f"stop {k}: service starts ({format_clock(t)}) before the vehicle arrives ({format_clock(stop.arrival_s)})")
+                self.flag(
+                    "time_order",
+                    f"stop {k}: service starts ({format_clock(t)}) before the vehicle arrives ({format_clock(stop.arrival_s)})",
+                )
             first_start: int | None = None
             had_riders = bool(onboard)
             for kind, rid in [("dropoff", r) for r in stop.dropoff] + [("pickup", r) for r in stop.pickup]:
@@ -183,18 +209,31 @@ class _RouteReplay:
                     continue
                 visit = (request.pickup or Visit(v.start)) if kind == "pickup" else request.dropoff
                 if visit.location != stop.location:
-                    self.flag("structure", f"{kind} of {rid} belongs at {visit.location!r}, not at stop {k} ({stop.location!r})", rid)
+                    self.flag(
+                        "structure",
+                        f"{kind} of {rid} belongs at {visit.location!r}, not at stop {k} ({stop.location!r})",
+                        rid,
+                    )
                 window = visit.effective_window
                 start = max(t, window.start_s)
                 first_start = start if first_start is None else first_start
                 if start > window.end_s:
-                    self.flag("delay", f"{kind} starts {format_clock(start)}, after its window closes ({format_clock(window.end_s)})", rid, start - window.end_s)
+                    self.flag(
+                        "delay",
+                        f"{kind} starts {format_clock(start)}, after its window closes ({format_clock(window.end_s)})",
+                        rid,
+                        start - window.end_s,
+                    )
                 t = start + visit.service_s
                 if kind == "pickup":
                     if rid in picked_at or rid in done:
                         self.flag("coverage", "picked up more than once", rid)
                     if not request.skills <= vt.skills:
-                        self.flag("skills", f"needs {sorted(request.skills - vt.skills)}, which vehicle type {vt.id!r} lacks", rid)
+                        self.flag(
+                            "skills",
+                            f"needs {sorted(request.skills - vt.skills)}, which vehicle type {vt.id!r} lacks",
+                            rid,
+                        )
                     picked_at[rid] = k
                     onboard[rid] = None
                 else:
@@ -206,23 +245,48 @@ class _RouteReplay:
                         rides[rid] = stop.arrival_s - stops[picked_at[rid]].departure_s
                         limit = self.limits.get(rid)
                         if limit is not None and rides[rid] > limit:
-                            self.flag("max_ride_time", f"rides {rides[rid] / 60:.1f} min, above its limit of {limit / 60:.1f} min", rid, rides[rid] - limit)
+                            self.flag(
+                                "max_ride_time",
+                                f"rides {rides[rid] / 60:.1f} min, above its limit of {limit / 60:.1f} min",
+                                rid,
+                                rides[rid] - limit,
+                            )
                 self._occupancy(onboard, requests, k, rid)
             if stop.departure_s < t:
-                self.flag("time_order", f"stop {k} at {stop.location!r}: leaves {format_clock(stop.departure_s)}, before service ends ({format_clock(t)})", amount=t - stop.departure_s)
+                self.flag(
+                    "time_order",
+                    f"stop {k} at {stop.location!r}: leaves {format_clock(stop.departure_s)}, before service ends ({format_clock(t)})",
+                    amount=t - stop.departure_s,
+                )
             if first_start is not None and had_riders:
                 wait_onboard += max(0, first_start - stop.arrival_s)
         for rid in onboard:
             self.flag("pairing", "picked up but never dropped off on this route", rid)
         last = stops[-1]
         if last.arrival_s > v.shift.end_s:
-            self.flag("shift", f"returns at {format_clock(last.arrival_s)}, after the shift ends ({format_clock(v.shift.end_s)})", amount=last.arrival_s - v.shift.end_s)
+            self.flag(
+                "shift",
+                f"returns at {format_clock(last.arrival_s)}, after the shift ends ({format_clock(v.shift.end_s)})",
+                amount=last.arrival_s - v.shift.end_s,
+            )
         duration = last.arrival_s - stops[0].departure_s
         longest = max_duration_s(self.s, v)
         if longest is not None and duration > longest:
-            self.flag("duration", f"lasts {duration / 60:.1f} min, above the maximum of {longest / 60:.1f} min", amount=duration - longest)
+            self.flag(
+                "duration",
+                f"lasts {duration / 60:.1f} min, above the maximum of {longest / 60:.1f} min",
+                amount=duration - longest,
+            )
         served = len(picked_at)
-        cost = (vt.fixed_cost_dkk + vt.cost_per_km_dkk * distance / METRES_PER_KM + vt.cost_per_hour_dkk * duration / SECONDS_PER_HOUR) if served else 0.0
+        cost = (
+            (
+                vt.fixed_cost_dkk
+                + vt.cost_per_km_dkk * distance / METRES_PER_KM
+                + vt.cost_per_hour_dkk * duration / SECONDS_PER_HOUR
+            )
+            if served
+            else 0.0
+        )
         return RouteMetrics(route.vehicle, distance, duration, round(cost, 2), served, rides, wait_onboard)
 
     def _occupancy(self, onboard: dict[str, None], requests: dict[str, Request], k: int, rid: str) -> None:
@@ -236,7 +300,11 @@ class _RouteReplay:
         if len(riders) > 1:
             for r in riders:
                 if r.solo:
-                    self.flag("solo", f"stop {k}: must ride alone (enekørsel) but shares the vehicle with {len(riders) - 1} other(s)", r.id)
+                    self.flag(
+                        "solo",
+                        f"stop {k}: must ride alone (enekørsel) but shares the vehicle with {len(riders) - 1} other(s)",
+                        r.id,
+                    )
             ids = set(onboard)
             for r in riders:
                 for other in sorted(r.not_with & ids):
@@ -287,7 +355,9 @@ def check_plan(scenario: Scenario, matrices: MatrixSet, plan: Plan) -> CheckResu
     for u in plan.unserved:
         unserved[u.request] = unserved.get(u.request, 0) + 1
         if u.request not in requests:
-            violations.append(Violation("unknown", None, u.request, "listed as unserved but not a request of the scenario"))
+            violations.append(
+                Violation("unknown", None, u.request, "listed as unserved but not a request of the scenario")
+            )
     for rid in requests:
         count = served.get(rid, 0) + unserved.get(rid, 0)
         if count == 0:

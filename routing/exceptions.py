@@ -55,10 +55,7 @@ class ScenarioError(ValueError):
         return {
             "error": "input",
             "file": self.source,
-            "problems": [
-                {"code": p.code, "path": p.path, "cause": p.cause, "fix": p.fix}
-                for p in self.problems
-            ],
+            "problems": [{"code": p.code, "path": p.path, "cause": p.cause, "fix": p.fix} for p in self.problems],
         }
 
 

@@ -18,7 +18,6 @@ from routing.exceptions import Problem, ScenarioError
 from routing.solve.params import SolveParams
 from routing.units import MAX_CLOCK_S, format_clock
 
-
 #: Largest time value the model accepts (planar benchmark instances use scaled time units).
 MAX_TIME = 2**31 - 1
 
@@ -102,17 +101,39 @@ class Location:
         geo = self.lat is not None or self.lon is not None
         planar = self.x is not None or self.y is not None
         if geo == planar:
-            problems.append(Problem("E102", where, "has " + ("both lat/lon and x/y" if geo else "neither lat/lon nor x/y"), "Give either lat and lon, or x and y."))
+            problems.append(
+                Problem(
+                    "E102",
+                    where,
+                    "has " + ("both lat/lon and x/y" if geo else "neither lat/lon nor x/y"),
+                    "Give either lat and lon, or x and y.",
+                )
+            )
         elif geo:
             if self.lat is None or not -90 <= self.lat <= 90 or not math.isfinite(self.lat):
-                problems.append(Problem("E103", f"{where}.lat", f"{self.lat!r} is not a latitude", "Give degrees between -90 and 90."))
+                problems.append(
+                    Problem(
+                        "E103", f"{where}.lat", f"{self.lat!r} is not a latitude", "Give degrees between -90 and 90."
+                    )
+                )
             if self.lon is None or not -180 <= self.lon <= 180 or not math.isfinite(self.lon):
-                problems.append(Problem("E103", f"{where}.lon", f"{self.lon!r} is not a longitude", "Give degrees between -180 and 180."))
+                problems.append(
+                    Problem(
+                        "E103", f"{where}.lon", f"{self.lon!r} is not a longitude", "Give degrees between -180 and 180."
+                    )
+                )
         else:
             for axis in ("x", "y"):
                 value = getattr(self, axis)
                 if value is None or not math.isfinite(value):
-                    problems.append(Problem("E104", f"{where}.{axis}", f"{value!r} is not a finite number", "Give both x and y as numbers."))
+                    problems.append(
+                        Problem(
+                            "E104",
+                            f"{where}.{axis}",
+                            f"{value!r} is not a finite number",
+                            "Give both x and y as numbers.",
+                        )
+                    )
         _raise(problems)
 
     @property
@@ -140,10 +161,22 @@ class TimeWindow:
         for name in ("start_s", "end_s"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_TIME:
-                problems.append(Problem("E301", f"TimeWindow.{name}", f"{value!r} is not a time of 0 or more", "Give whole seconds since midnight."))
+                problems.append(
+                    Problem(
+                        "E301",
+                        f"TimeWindow.{name}",
+                        f"{value!r} is not a time of 0 or more",
+                        "Give whole seconds since midnight.",
+                    )
+                )
         if not problems and self.end_s < self.start_s:
             problems.append(
-                Problem("E302", "TimeWindow", f"window closes ({format_clock(self.end_s)}) before it opens ({format_clock(self.start_s)})", "Swap the times or widen the window.")
+                Problem(
+                    "E302",
+                    "TimeWindow",
+                    f"window closes ({format_clock(self.end_s)}) before it opens ({format_clock(self.start_s)})",
+                    "Swap the times or widen the window.",
+                )
             )
         _raise(problems)
 
@@ -187,11 +220,29 @@ class RideTimeRule:
     def __post_init__(self) -> None:
         problems: list[Problem] = []
         if self.absolute_s is not None and self.absolute_s <= 0:
-            problems.append(Problem("E310", "RideTimeRule.absolute_s", f"{self.absolute_s!r} is not positive", "Give a maximum ride time above 0, or none."))
+            problems.append(
+                Problem(
+                    "E310",
+                    "RideTimeRule.absolute_s",
+                    f"{self.absolute_s!r} is not positive",
+                    "Give a maximum ride time above 0, or none.",
+                )
+            )
         if self.relative is not None and (self.relative < 0 or not math.isfinite(self.relative)):
-            problems.append(Problem("E311", "RideTimeRule.relative", f"{self.relative!r} is negative", "Give the allowed detour as a fraction of 0 or more (1.0 = +100 %)."))
+            problems.append(
+                Problem(
+                    "E311",
+                    "RideTimeRule.relative",
+                    f"{self.relative!r} is negative",
+                    "Give the allowed detour as a fraction of 0 or more (1.0 = +100 %).",
+                )
+            )
         if self.min_extra_s < 0:
-            problems.append(Problem("E312", "RideTimeRule.min_extra_s", f"{self.min_extra_s!r} is negative", "Give 0 or more seconds."))
+            problems.append(
+                Problem(
+                    "E312", "RideTimeRule.min_extra_s", f"{self.min_extra_s!r} is negative", "Give 0 or more seconds."
+                )
+            )
         _raise(problems)
 
     @property
@@ -219,7 +270,16 @@ class Visit:
 
     def __post_init__(self) -> None:
         if self.service_s < 0:
-            _raise([Problem("E303", "Visit.service_s", f"{self.service_s!r} is negative", "Give a service time of 0 or more seconds.")])
+            _raise(
+                [
+                    Problem(
+                        "E303",
+                        "Visit.service_s",
+                        f"{self.service_s!r} is negative",
+                        "Give a service time of 0 or more seconds.",
+                    )
+                ]
+            )
 
     @property
     def effective_window(self) -> TimeWindow:
@@ -281,24 +341,77 @@ class Request:
         if not self.id:
             problems.append(Problem("E304", "Request.id", "the id is empty", "Give every request a non-empty id."))
         if self.pickup is not None and self.pickup.location == self.dropoff.location:
-            problems.append(Problem("E305", f"{where}.dropoff.location", f"drop-off is the pickup location {self.pickup.location!r}", "A trip must go somewhere else."))
-        if not any(amount > 0 for _, amount in self.load):
-            problems.append(Problem("E306", f"{where}.load", f"{self.load.as_dict()!r} takes no space", "A passenger takes at least one seat or wheelchair place."))
-        if self.id in self.not_with:
-            problems.append(Problem("E307", f"{where}.not_with", "names the request itself", "List only other requests."))
-        if self.area is not None and not 1 <= self.area <= 15:
-            problems.append(Problem("E308", f"{where}.area", f"{self.area!r} is not a befordringsområde", "Give a number from 1 to 15."))
-        for day in sorted(self.days - set(WEEKDAYS)):
-            problems.append(Problem("E318", f"{where}.days", f"{day!r} is not a weekday code", f"Use {', '.join(WEEKDAYS)}."))
-        if self.channel is not None and self.channel not in CHANNELS:
-            problems.append(Problem("E319", f"{where}.channel", f"{self.channel!r} is not a channel", f"Use one of {', '.join(CHANNELS)}."))
-        if self.pickup is None and self.ride.is_limited:
-            problems.append(Problem("E316", f"{where}.max_ride", "a depot delivery (no pickup) cannot have a ride limit", "Give the request a pickup visit, or drop the limit."))
-        if self.pickup is None and (self.solo or self.not_with):
-            problems.append(Problem("E317", f"{where}", "a depot delivery (no pickup) cannot be solo or have not_with", "Give the request a pickup visit."))
-        if self.pickup and self.pickup.window and self.dropoff.window and self.dropoff.window.end_s < self.pickup.window.start_s:
             problems.append(
-                Problem("E309", f"{where}.dropoff.window", f"closes ({format_clock(self.dropoff.window.end_s)}) before the pickup window opens ({format_clock(self.pickup.window.start_s)})", "Check the two windows.")
+                Problem(
+                    "E305",
+                    f"{where}.dropoff.location",
+                    f"drop-off is the pickup location {self.pickup.location!r}",
+                    "A trip must go somewhere else.",
+                )
+            )
+        if not any(amount > 0 for _, amount in self.load):
+            problems.append(
+                Problem(
+                    "E306",
+                    f"{where}.load",
+                    f"{self.load.as_dict()!r} takes no space",
+                    "A passenger takes at least one seat or wheelchair place.",
+                )
+            )
+        if self.id in self.not_with:
+            problems.append(
+                Problem("E307", f"{where}.not_with", "names the request itself", "List only other requests.")
+            )
+        if self.area is not None and not 1 <= self.area <= 15:
+            problems.append(
+                Problem(
+                    "E308", f"{where}.area", f"{self.area!r} is not a befordringsområde", "Give a number from 1 to 15."
+                )
+            )
+        for day in sorted(self.days - set(WEEKDAYS)):
+            problems.append(
+                Problem("E318", f"{where}.days", f"{day!r} is not a weekday code", f"Use {', '.join(WEEKDAYS)}.")
+            )
+        if self.channel is not None and self.channel not in CHANNELS:
+            problems.append(
+                Problem(
+                    "E319",
+                    f"{where}.channel",
+                    f"{self.channel!r} is not a channel",
+                    f"Use one of {', '.join(CHANNELS)}.",
+                )
+            )
+        if self.pickup is None and self.ride.is_limited:
+            problems.append(
+                Problem(
+                    "E316",
+                    f"{where}.max_ride",
+                    "a depot delivery (no pickup) cannot have a ride limit",
+                    "Give the request a pickup visit, or drop the limit.",
+                )
+            )
+        if self.pickup is None and (self.solo or self.not_with):
+            problems.append(
+                Problem(
+                    "E317",
+                    f"{where}",
+                    "a depot delivery (no pickup) cannot be solo or have not_with",
+                    "Give the request a pickup visit.",
+                )
+            )
+        if (
+            self.pickup
+            and self.pickup.window
+            and self.dropoff.window
+            and self.dropoff.window.end_s < self.pickup.window.start_s
+        ):
+            problems.append(
+                Problem(
+                    "E309",
+                    f"{where}.dropoff.window",
+                    f"closes ({format_clock(self.dropoff.window.end_s)}) before the pickup window opens ({format_clock(self.pickup.window.start_s)})",
+                    "Check the two windows.",
+                )
             )
         _raise(problems)
 
@@ -360,21 +473,55 @@ class VehicleType:
         where = f"VehicleType {self.id!r}"
         problems: list[Problem] = []
         if not self.id:
-            problems.append(Problem("E210", "VehicleType.id", "the id is empty", "Give every vehicle type a non-empty id."))
+            problems.append(
+                Problem("E210", "VehicleType.id", "the id is empty", "Give every vehicle type a non-empty id.")
+            )
         if not any(amount > 0 for _, amount in self.capacity):
-            problems.append(Problem("E211", f"{where}.capacity", f"{self.capacity.as_dict()!r} has no room", "Give at least one positive capacity, e.g. seats: 4."))
+            problems.append(
+                Problem(
+                    "E211",
+                    f"{where}.capacity",
+                    f"{self.capacity.as_dict()!r} has no room",
+                    "Give at least one positive capacity, e.g. seats: 4.",
+                )
+            )
         if self.fuel not in self.FUELS:
-            problems.append(Problem("E212", f"{where}.fuel", f"unknown fuel {self.fuel!r}", f"Use one of {', '.join(self.FUELS)}."))
+            problems.append(
+                Problem("E212", f"{where}.fuel", f"unknown fuel {self.fuel!r}", f"Use one of {', '.join(self.FUELS)}.")
+            )
         for name in ("fixed_cost_dkk", "cost_per_hour_dkk", "cost_per_km_dkk"):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
-                problems.append(Problem("E213", f"{where}.{name}", f"{value!r} is negative", "Give a cost of 0 or more DKK."))
+                problems.append(
+                    Problem("E213", f"{where}.{name}", f"{value!r} is negative", "Give a cost of 0 or more DKK.")
+                )
         if self.channel is not None and self.channel not in CHANNELS:
-            problems.append(Problem("E217", f"{where}.channel", f"{self.channel!r} is not a channel", f"Use one of {', '.join(CHANNELS)}."))
+            problems.append(
+                Problem(
+                    "E217",
+                    f"{where}.channel",
+                    f"{self.channel!r} is not a channel",
+                    f"Use one of {', '.join(CHANNELS)}.",
+                )
+            )
         if self.hours_from not in self.HOURS_FROM:
-            problems.append(Problem("E218", f"{where}.hours_from", f"{self.hours_from!r} is not understood", f"Use one of {', '.join(self.HOURS_FROM)}."))
+            problems.append(
+                Problem(
+                    "E218",
+                    f"{where}.hours_from",
+                    f"{self.hours_from!r} is not understood",
+                    f"Use one of {', '.join(self.HOURS_FROM)}.",
+                )
+            )
         if self.max_duration_s is not None and self.max_duration_s <= 0:
-            problems.append(Problem("E214", f"{where}.max_duration_s", f"{self.max_duration_s!r} is not positive", "Give a maximum route duration above 0, or none."))
+            problems.append(
+                Problem(
+                    "E214",
+                    f"{where}.max_duration_s",
+                    f"{self.max_duration_s!r} is not positive",
+                    "Give a maximum route duration above 0, or none.",
+                )
+            )
         _raise(problems)
 
 
@@ -393,7 +540,16 @@ class Vehicle:
         if not self.id:
             _raise([Problem("E220", "Vehicle.id", "the id is empty", "Give every vehicle a non-empty id.")])
         if self.max_duration_s is not None and self.max_duration_s <= 0:
-            _raise([Problem("E214", f"Vehicle {self.id!r}.max_duration_s", f"{self.max_duration_s!r} is not positive", "Give a maximum route duration above 0, or none.")])
+            _raise(
+                [
+                    Problem(
+                        "E214",
+                        f"Vehicle {self.id!r}.max_duration_s",
+                        f"{self.max_duration_s!r} is not positive",
+                        "Give a maximum route duration above 0, or none.",
+                    )
+                ]
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,25 +579,66 @@ class TravelProfile:
         where = f"TravelProfile {self.name!r}"
         problems: list[Problem] = []
         if self.kind not in self.KINDS:
-            problems.append(Problem("E510", f"{where}.kind", f"unknown kind {self.kind!r}", f"Use one of {', '.join(self.KINDS)}."))
+            problems.append(
+                Problem("E510", f"{where}.kind", f"unknown kind {self.kind!r}", f"Use one of {', '.join(self.KINDS)}.")
+            )
         if not (math.isfinite(self.circuity) and self.circuity >= 1.0):
-            problems.append(Problem("E511", f"{where}.circuity", f"{self.circuity!r} is below 1", "Road distance is at least the straight line: give 1.0 or more."))
+            problems.append(
+                Problem(
+                    "E511",
+                    f"{where}.circuity",
+                    f"{self.circuity!r} is below 1",
+                    "Road distance is at least the straight line: give 1.0 or more.",
+                )
+            )
         if not self.speed_bands:
-            problems.append(Problem("E512", f"{where}.speed_bands", "is empty", "Give at least one band, e.g. [[null, 40]]."))
+            problems.append(
+                Problem("E512", f"{where}.speed_bands", "is empty", "Give at least one band, e.g. [[null, 40]].")
+            )
         previous = 0
         for i, (up_to_m, speed) in enumerate(self.speed_bands):
             last = i == len(self.speed_bands) - 1
             if not speed > 0:
-                problems.append(Problem("E513", f"{where}.speed_bands[{i}]", f"speed {speed!r} is not positive", "Give a speed in km/h above 0."))
+                problems.append(
+                    Problem(
+                        "E513",
+                        f"{where}.speed_bands[{i}]",
+                        f"speed {speed!r} is not positive",
+                        "Give a speed in km/h above 0.",
+                    )
+                )
             if last and up_to_m is not None:
-                problems.append(Problem("E514", f"{where}.speed_bands[{i}]", f"last band ends at {up_to_m!r} m", "The last band has no end: write null."))
+                problems.append(
+                    Problem(
+                        "E514",
+                        f"{where}.speed_bands[{i}]",
+                        f"last band ends at {up_to_m!r} m",
+                        "The last band has no end: write null.",
+                    )
+                )
             if not last and (up_to_m is None or up_to_m <= previous):
-                problems.append(Problem("E514", f"{where}.speed_bands[{i}]", f"band end {up_to_m!r} does not grow", "Band ends must increase; only the last is null."))
+                problems.append(
+                    Problem(
+                        "E514",
+                        f"{where}.speed_bands[{i}]",
+                        f"band end {up_to_m!r} does not grow",
+                        "Band ends must increase; only the last is null.",
+                    )
+                )
             previous = up_to_m or previous
         if self.scale < 1:
-            problems.append(Problem("E515", f"{where}.scale", f"{self.scale!r} is below 1", "Give a whole number of 1 or more."))
+            problems.append(
+                Problem("E515", f"{where}.scale", f"{self.scale!r} is below 1", "Give a whole number of 1 or more.")
+            )
         if self.truncate_decimals is not None and self.truncate_decimals < 0:
-            problems.append(Problem("E516", f"{where}.truncate_decimals", f"{self.truncate_decimals!r} is negative", "Give 0 or more decimals, or none."))
+            problems.append(
+                Problem(
+                    "E516",
+                    f"{where}.truncate_decimals",
+                    f"{self.truncate_decimals!r} is negative",
+                    "Give 0 or more decimals, or none.",
+                )
+            )
         _raise(problems)
 
 
@@ -516,7 +713,9 @@ class Scenario:
         """
         if day not in WEEKDAYS:
             _raise([Problem("E320", "day", f"{day!r} is not a weekday code", f"Use one of {', '.join(WEEKDAYS)}.")])
-        return replace(self.restricted(r for r in self.requests if not r.days or day in r.days), name=f"{self.name} ({day})")
+        return replace(
+            self.restricted(r for r in self.requests if not r.days or day in r.days), name=f"{self.name} ({day})"
+        )
 
     def restricted(self, requests: Iterable[Request], vehicles: Iterable[Vehicle] | None = None) -> Scenario:
         """The scenario with only ``requests`` (and ``vehicles``, if given); ``not_with`` keeps partners inside."""
@@ -557,37 +756,84 @@ def _duplicates(ids: Iterable[str]) -> list[str]:
 
 
 def _scenario_problems(s: Scenario) -> Iterator[Problem]:
-    for kind, items in (("Location", s.locations), ("Request", s.requests), ("VehicleType", s.vehicle_types), ("Vehicle", s.vehicles)):
+    for kind, items in (
+        ("Location", s.locations),
+        ("Request", s.requests),
+        ("VehicleType", s.vehicle_types),
+        ("Vehicle", s.vehicles),
+    ):
         for dup in _duplicates(item.id for item in items):
             yield Problem("E001", f"{kind} {dup!r}", "the id is used more than once", "Ids must be unique.")
     profile_names = [p.name for p in s.profiles]
     for dup in _duplicates(profile_names):
-        yield Problem("E517", f"TravelProfile {dup!r}", "the name is used more than once", "Profile names must be unique.")
+        yield Problem(
+            "E517", f"TravelProfile {dup!r}", "the name is used more than once", "Profile names must be unique."
+        )
     if s.reference_profile not in profile_names:
-        yield Problem("E518", "Scenario.reference_profile", f"unknown profile {s.reference_profile!r}", f"Use one of {', '.join(profile_names)}.")
+        yield Problem(
+            "E518",
+            "Scenario.reference_profile",
+            f"unknown profile {s.reference_profile!r}",
+            f"Use one of {', '.join(profile_names)}.",
+        )
     if s.locations and len({loc.is_planar for loc in s.locations}) > 1:
-        yield Problem("E105", "Scenario.locations", "mixes lat/lon and x/y locations", "Use one kind of coordinates in a scenario.")
+        yield Problem(
+            "E105",
+            "Scenario.locations",
+            "mixes lat/lon and x/y locations",
+            "Use one kind of coordinates in a scenario.",
+        )
     location_ids = {loc.id for loc in s.locations}
     type_ids = {vt.id for vt in s.vehicle_types}
     dims = set(s.dimensions)
     for vt in s.vehicle_types:
         if vt.profile not in profile_names:
-            yield Problem("E215", f"VehicleType {vt.id!r}.profile", f"unknown profile {vt.profile!r}", f"Use one of {', '.join(profile_names)}.")
+            yield Problem(
+                "E215",
+                f"VehicleType {vt.id!r}.profile",
+                f"unknown profile {vt.profile!r}",
+                f"Use one of {', '.join(profile_names)}.",
+            )
     for v in s.vehicles:
         if v.type not in type_ids:
-            yield Problem("E221", f"Vehicle {v.id!r}.type", f"unknown vehicle type {v.type!r}", f"Use one of {', '.join(sorted(type_ids)) or '(none defined)'}.")
+            yield Problem(
+                "E221",
+                f"Vehicle {v.id!r}.type",
+                f"unknown vehicle type {v.type!r}",
+                f"Use one of {', '.join(sorted(type_ids)) or '(none defined)'}.",
+            )
         for end in ("start", "end"):
             if getattr(v, end) not in location_ids:
-                yield Problem("E222", f"Vehicle {v.id!r}.{end}", f"unknown location {getattr(v, end)!r}", "Name a location defined under locations.")
+                yield Problem(
+                    "E222",
+                    f"Vehicle {v.id!r}.{end}",
+                    f"unknown location {getattr(v, end)!r}",
+                    "Name a location defined under locations.",
+                )
     request_ids = {r.id for r in s.requests}
     for r in s.requests:
         for end in ("pickup", "dropoff"):
             visit = getattr(r, end)
             loc = visit.location if visit else None
             if visit and loc not in location_ids:
-                yield Problem("E313", f"Request {r.id!r}.{end}.location", f"unknown location {loc!r}", "Name a location defined under locations.")
+                yield Problem(
+                    "E313",
+                    f"Request {r.id!r}.{end}.location",
+                    f"unknown location {loc!r}",
+                    "Name a location defined under locations.",
+                )
         for other in sorted(r.not_with - request_ids):
-            yield Problem("E314", f"Request {r.id!r}.not_with", f"unknown request {other!r}", "Name requests defined under requests.")
+            yield Problem(
+                "E314",
+                f"Request {r.id!r}.not_with",
+                f"unknown request {other!r}",
+                "Name requests defined under requests.",
+            )
         for dim in r.load.dimensions:
             if dim not in dims and r.load.get(dim) > 0:
-                yield Problem("E315", f"Request {r.id!r}.load.{dim}", f"no vehicle type has the dimension {dim!r}", f"Use one of {', '.join(sorted(dims))}, or add it to a vehicle type's capacity.")
+                yield Problem(
+                    "E315",
+                    f"Request {r.id!r}.load.{dim}",
+                    f"no vehicle type has the dimension {dim!r}",
+                    f"Use one of {', '.join(sorted(dims))}, or add it to a vehicle type's capacity.",
+                )

@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from conftest import at, planar, req
 
-from routing import Plan, Quantities, Route, Stop, TimeWindow, Unserved, Vehicle, VehicleType, build_matrices, check_plan
+from routing import (
+    Plan,
+    Quantities,
+    Route,
+    Stop,
+    TimeWindow,
+    Unserved,
+    Vehicle,
+    VehicleType,
+    build_matrices,
+    check_plan,
+)
+from tests.helpers import at, planar, req
 
 # depot (0,0) -- a (10,0) -- b (20,0) -- s (30,0); 1 unit = 1 minute.
 POINTS = {"depot": (0, 0), "a": (10, 0), "b": (20, 0), "s": (30, 0)}
@@ -21,16 +32,30 @@ VEHICLES = [
 
 def scenario(**changes: object):  # type: ignore[no-untyped-def]
     """Two passengers a→s and b→s, windows at s 35-45, ride limit 30 min."""
-    requests = [req("r1", "a", "s", dw=(35, 45), ride=30, **changes.get("r1", {})), req("r2", "b", "s", dw=(35, 45), ride=30, **changes.get("r2", {}))]  # type: ignore[arg-type]
+    requests = [
+        req("r1", "a", "s", dw=(35, 45), ride=30, **changes.get("r1", {})),
+        req("r2", "b", "s", dw=(35, 45), ride=30, **changes.get("r2", {})),
+    ]  # type: ignore[arg-type]
     return planar(POINTS, requests, TYPES, VEHICLES)
 
 
-def stop(loc: str, arr: float, dep: float, pick: tuple[str, ...] = (), drop: tuple[str, ...] = (), start: float | None = None) -> Stop:
+def stop(
+    loc: str, arr: float, dep: float, pick: tuple[str, ...] = (), drop: tuple[str, ...] = (), start: float | None = None
+) -> Stop:
     return Stop(loc, at(arr), at(dep), None if start is None else at(start), pick, drop)
 
 
 def good_route() -> Route:
-    return Route("v1", (stop("depot", 0, 0), stop("a", 10, 10, ("r1",)), stop("b", 20, 20, ("r2",)), stop("s", 30, 35, (), ("r1", "r2"), start=35), stop("depot", 65, 65)))
+    return Route(
+        "v1",
+        (
+            stop("depot", 0, 0),
+            stop("a", 10, 10, ("r1",)),
+            stop("b", 20, 20, ("r2",)),
+            stop("s", 30, 35, (), ("r1", "r2"), start=35),
+            stop("depot", 65, 65),
+        ),
+    )
 
 
 def causes(plan: Plan, **changes: object) -> set[str]:
@@ -54,9 +79,45 @@ def test_checker_accepts_a_valid_hand_made_plan() -> None:
 @pytest.mark.parametrize(
     ("route", "unserved", "expected"),
     [
-        (Route("v1", (stop("depot", 0, 0), stop("a", 5, 5, ("r1",)), stop("s", 25, 35, (), ("r1",), start=35), stop("depot", 65, 65))), ("r2",), "travel"),
-        (Route("v1", (stop("depot", 0, 0), stop("a", 10, 10, ("r1",)), stop("s", 50, 50, (), ("r1",)), stop("depot", 80, 80))), ("r2",), "delay"),
-        (Route("v1", (stop("depot", 0, 0), stop("a", 10, 10, ("r1",)), stop("s", 30, 36, (), ("r1",), start=35), stop("depot", 66, 60))), ("r2",), "time_order"),
+        (
+            Route(
+                "v1",
+                (
+                    stop("depot", 0, 0),
+                    stop("a", 5, 5, ("r1",)),
+                    stop("s", 25, 35, (), ("r1",), start=35),
+                    stop("depot", 65, 65),
+                ),
+            ),
+            ("r2",),
+            "travel",
+        ),
+        (
+            Route(
+                "v1",
+                (
+                    stop("depot", 0, 0),
+                    stop("a", 10, 10, ("r1",)),
+                    stop("s", 50, 50, (), ("r1",)),
+                    stop("depot", 80, 80),
+                ),
+            ),
+            ("r2",),
+            "delay",
+        ),
+        (
+            Route(
+                "v1",
+                (
+                    stop("depot", 0, 0),
+                    stop("a", 10, 10, ("r1",)),
+                    stop("s", 30, 36, (), ("r1",), start=35),
+                    stop("depot", 66, 60),
+                ),
+            ),
+            ("r2",),
+            "time_order",
+        ),
     ],
 )
 def test_checker_reports_timing_violations(route: Route, unserved: tuple[str, ...], expected: str) -> None:
@@ -67,12 +128,28 @@ def test_checker_reports_timing_violations(route: Route, unserved: tuple[str, ..
 
 def test_checker_reports_shift_and_duration_violations() -> None:
     """Tests that leaving before the shift, returning after it and overlong duties are reported."""
-    early = Route("v1", (stop("depot", -0.0, 0), stop("a", 10, 10, ("r1",)), stop("s", 30, 35, (), ("r1",), start=35), stop("depot", 65, 65)))
+    early = Route(
+        "v1",
+        (
+            stop("depot", -0.0, 0),
+            stop("a", 10, 10, ("r1",)),
+            stop("s", 30, 35, (), ("r1",), start=35),
+            stop("depot", 65, 65),
+        ),
+    )
     s = scenario()
     shifted = _with_shift(s, TimeWindow(at(5), at(60)))
     result = check_plan(shifted, build_matrices(shifted), Plan((early,), (Unserved("r2", "test"),)))
     assert {"shift"} <= {v.cause for v in result.violations}
-    long_route = Route("v1", (stop("depot", 0, 0), stop("a", 10, 10, ("r1",)), stop("s", 30, 35, (), ("r1",), start=35), stop("depot", 160, 160)))
+    long_route = Route(
+        "v1",
+        (
+            stop("depot", 0, 0),
+            stop("a", 10, 10, ("r1",)),
+            stop("s", 30, 35, (), ("r1",), start=35),
+            stop("depot", 160, 160),
+        ),
+    )
     assert "duration" in causes(Plan((long_route,), (Unserved("r2", "test"),)))
 
 
@@ -90,18 +167,44 @@ def test_checker_reports_capacity_violation() -> None:
 
 def test_checker_reports_precedence_and_pairing() -> None:
     """Tests that a drop-off before its pickup and a passenger never dropped off are reported."""
-    backwards = Route("v1", (stop("depot", 0, 0), stop("s", 30, 35, (), ("r1",), start=35), stop("a", 55, 55, ("r1",)), stop("depot", 65, 65)))
+    backwards = Route(
+        "v1",
+        (
+            stop("depot", 0, 0),
+            stop("s", 30, 35, (), ("r1",), start=35),
+            stop("a", 55, 55, ("r1",)),
+            stop("depot", 65, 65),
+        ),
+    )
     found = causes(Plan((backwards,), (Unserved("r2", "test"),)))
     assert {"precedence", "pairing"} <= found
 
 
 def test_checker_reports_max_ride_time() -> None:
     """Tests that a ride above the limit is reported with the excess."""
-    slow = Route("v1", (stop("depot", 0, 0), stop("a", 10, 10, ("r1",)), stop("b", 20, 30, ("r2",)), stop("s", 40, 41, (), ("r1", "r2"), start=40), stop("depot", 71, 71)))
+    slow = Route(
+        "v1",
+        (
+            stop("depot", 0, 0),
+            stop("a", 10, 10, ("r1",)),
+            stop("b", 20, 30, ("r2",)),
+            stop("s", 40, 41, (), ("r1", "r2"), start=40),
+            stop("depot", 71, 71),
+        ),
+    )
     s = scenario()
     result = check_plan(s, build_matrices(s), Plan((slow,)))
     assert result.is_feasible, result.violations  # exactly 30 min is allowed
-    slower = Route("v1", (stop("depot", 0, 0), stop("a", 10, 10, ("r1",)), stop("b", 20, 31, ("r2",)), stop("s", 41, 41, (), ("r1", "r2")), stop("depot", 71, 71)))
+    slower = Route(
+        "v1",
+        (
+            stop("depot", 0, 0),
+            stop("a", 10, 10, ("r1",)),
+            stop("b", 20, 31, ("r2",)),
+            stop("s", 41, 41, (), ("r1", "r2")),
+            stop("depot", 71, 71),
+        ),
+    )
     result = check_plan(s, build_matrices(s), Plan((slower,)))
     assert [(v.cause, v.request, v.amount) for v in result.violations] == [("max_ride_time", "r1", at(1))]
 
@@ -119,7 +222,15 @@ def test_checker_reports_enekoersel_and_not_together() -> None:
 
 def test_checker_reports_coverage_problems() -> None:
     """Tests that a forgotten request, a request served and unserved, and an unknown unserved id are reported."""
-    only_r1 = Route("v1", (stop("depot", 0, 0), stop("a", 10, 10, ("r1",)), stop("s", 30, 35, (), ("r1",), start=35), stop("depot", 65, 65)))
+    only_r1 = Route(
+        "v1",
+        (
+            stop("depot", 0, 0),
+            stop("a", 10, 10, ("r1",)),
+            stop("s", 30, 35, (), ("r1",), start=35),
+            stop("depot", 65, 65),
+        ),
+    )
     assert "coverage" in causes(Plan((only_r1,)))
     assert "coverage" in causes(Plan((good_route(),), (Unserved("r1", "test"),)))
     assert "unknown" in causes(Plan((only_r1,), (Unserved("r2", "x"), Unserved("ghost", "x"))))
@@ -127,7 +238,10 @@ def test_checker_reports_coverage_problems() -> None:
 
 def test_checker_reports_structure_and_unknown_ids() -> None:
     """Tests wrong depots, unknown vehicles and a vehicle used twice."""
-    wrong_depot = Route("v1", (stop("a", 0, 0), stop("a", 0, 0, ("r1",)), stop("s", 20, 35, (), ("r1",), start=35), stop("depot", 65, 65)))
+    wrong_depot = Route(
+        "v1",
+        (stop("a", 0, 0), stop("a", 0, 0, ("r1",)), stop("s", 20, 35, (), ("r1",), start=35), stop("depot", 65, 65)),
+    )
     assert "structure" in causes(Plan((wrong_depot,), (Unserved("r2", "x"),)))
     ghost = Route("v9", good_route().stops)
     assert "unknown" in causes(Plan((ghost,)))

@@ -91,11 +91,20 @@ class Parameters:
             for key, value in patch.items():
                 path = f"{prefix}.{key}" if prefix else str(key)
                 if key not in target:
-                    problems.append(Problem("E401", f"costing.{path}", "unknown parameter", f"Use a key path of {self.origin}."))
+                    problems.append(
+                        Problem("E401", f"costing.{path}", "unknown parameter", f"Use a key path of {self.origin}.")
+                    )
                 elif isinstance(target[key], dict) and isinstance(value, dict):
                     lay(target[key], value, path)
                 elif isinstance(target[key], dict) != isinstance(value, dict):
-                    problems.append(Problem("E402", f"costing.{path}", f"{value!r} does not match the table's structure", "Give a value of the same shape as the default."))
+                    problems.append(
+                        Problem(
+                            "E402",
+                            f"costing.{path}",
+                            f"{value!r} does not match the table's structure",
+                            "Give a value of the same shape as the default.",
+                        )
+                    )
                 else:
                     target[key] = value
                     sources[path] = f"scenario {origin}"
@@ -111,15 +120,27 @@ class Parameters:
         for part in path.split("."):
             key: Any = int(part) if isinstance(node, dict) and part not in node and part.isdigit() else part
             if not isinstance(node, dict) or key not in node:
-                raise ScenarioError([Problem("E403", f"costing.{path}", "missing in the parameter table", f"Add it to {self.origin}.")], self.origin)
+                raise ScenarioError(
+                    [Problem("E403", f"costing.{path}", "missing in the parameter table", f"Add it to {self.origin}.")],
+                    self.origin,
+                )
             node = node[key]
         parts = path.split(".")
-        source = next((self.sources[".".join(parts[:k])] for k in range(len(parts), 0, -1) if ".".join(parts[:k]) in self.sources), "unstated (treat as assumption)")
+        source = next(
+            (
+                self.sources[".".join(parts[:k])]
+                for k in range(len(parts), 0, -1)
+                if ".".join(parts[:k]) in self.sources
+            ),
+            "unstated (treat as assumption)",
+        )
         return Param(path, node, source)
 
     def number(self, path: str) -> Param:
         """Like ``get``, for a numeric value (clear error otherwise)."""
         p = self.get(path)
         if isinstance(p.value, bool) or not isinstance(p.value, (int, float)):
-            raise ScenarioError([Problem("E404", f"costing.{path}", f"{p.value!r} is not a number", "Give a number.")], self.origin)
+            raise ScenarioError(
+                [Problem("E404", f"costing.{path}", f"{p.value!r} is not a number", "Give a number.")], self.origin
+            )
         return p

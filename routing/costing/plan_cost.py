@@ -20,11 +20,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
 from routing.costing import tariffs as t
+from routing.costing.emissions import driving_co2
 from routing.costing.params import Param, Parameters
-from routing.emissions import driving_co2
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario, VehicleType
-from routing.solve.plan import Plan, Route
+from routing.plan import Plan, Route
 
 SPLITS = ("direct", "equal")
 
@@ -99,7 +99,14 @@ class PlanCost:
 class PlanCoster:
     """Prices plans and trips of one scenario under one parameter set."""
 
-    def __init__(self, scenario: Scenario, matrices: MatrixSet, params: Parameters, policy: str = "vehicle", split: str = "direct") -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        matrices: MatrixSet,
+        params: Parameters,
+        policy: str = "vehicle",
+        split: str = "direct",
+    ) -> None:
         if policy not in ("vehicle", "cheapest"):
             raise ValueError(f"policy must be 'vehicle' or 'cheapest', got {policy!r}")
         if split not in SPLITS:
@@ -131,7 +138,11 @@ class PlanCoster:
         km = self.direct_km(r)
         price = t.trip(self.params, channel, km, self.direct_minutes(r), self.wheelchair(r))
         vclass = "liftbil" if self.wheelchair(r) else "taxi"
-        co2 = driving_co2(self.params, vclass, "diesel", km) if channel != "refusion" else driving_co2(self.params, "taxi", "petrol", km)
+        co2 = (
+            driving_co2(self.params, vclass, "diesel", km)
+            if channel != "refusion"
+            else driving_co2(self.params, "taxi", "petrol", km)
+        )
         return t.Price(price.dkk, price.params + co2.params), co2.kg
 
     # --- per route ----------------------------------------------------------------------------
@@ -161,7 +172,14 @@ class PlanCoster:
             trips = [self.trip_price(r, "flexkommune")[0] for r in passengers]
             prices["flexkommune"] = t.Price(sum(p.dkk for p in trips), trips[0].params if trips else ())
             special = any("special_supplier" in r.skills for r in passengers)
-            prices["private"] = t.private_route(self.params, paid_km, paid_hours, large=vt.capacity.get("seats") > 4, wheelchair=wheel, special_supplier=special)
+            prices["private"] = t.private_route(
+                self.params,
+                paid_km,
+                paid_hours,
+                large=vt.capacity.get("seats") > 4,
+                wheelchair=wheel,
+                special_supplier=special,
+            )
         if self.policy == "vehicle" or len(prices) == 1:
             channel = vt.channel if vt.channel in prices else next(iter(prices))
         else:
@@ -176,8 +194,16 @@ class PlanCoster:
         weights = {r.id: (self.direct_km(r, vehicle.start) if self.split == "direct" else 1.0) for r in passengers}
         total_w = sum(weights.values())
         shares = {rid: (w / total_w if total_w > 0 else 1.0 / len(weights)) for rid, w in weights.items()}
-        figures = Figures(cost_dkk=prices[channel].dkk, co2_kg=co2.kg, km=km, vehicle_hours=paid_hours if channel == "flexrute" else hours, trips=len(passengers))
-        rc = RouteCost(route.vehicle, channel, figures, {c: p.dkk for c, p in prices.items()}, runner_up, paid_hours, shares)
+        figures = Figures(
+            cost_dkk=prices[channel].dkk,
+            co2_kg=co2.kg,
+            km=km,
+            vehicle_hours=paid_hours if channel == "flexrute" else hours,
+            trips=len(passengers),
+        )
+        rc = RouteCost(
+            route.vehicle, channel, figures, {c: p.dkk for c, p in prices.items()}, runner_up, paid_hours, shares
+        )
         return rc, tuple(used)
 
     # --- whole plan ---------------------------------------------------------------------------
@@ -223,11 +249,19 @@ def invoice_objective(scenario: Scenario, params: Parameters) -> Scenario:
     for vt in scenario.vehicle_types:
         if vt.channel == "flexrute":
             above_minimum = float(params.number("channels.flexrute.min_paid_hours_per_duty").value) + 1.0
-            hourly = t.flexrute_route(params, tariff_class(vt), above_minimum + 1.0).dkk - t.flexrute_route(params, tariff_class(vt), above_minimum).dkk
+            hourly = (
+                t.flexrute_route(params, tariff_class(vt), above_minimum + 1.0).dkk
+                - t.flexrute_route(params, tariff_class(vt), above_minimum).dkk
+            )
             hours_from = "depot" if params.get("channels.flexrute.deadhead_paid").value else "first_stop"
             vt = replace(vt, cost_per_hour_dkk=hourly, cost_per_km_dkk=0.0, fixed_cost_dkk=0.0, hours_from=hours_from)
         elif vt.channel == "own":
             zero_km = t.own_route(params, 0.0, 0.0).dkk
-            vt = replace(vt, cost_per_hour_dkk=t.own_route(params, 0.0, 1.0).dkk - zero_km, cost_per_km_dkk=t.own_route(params, 1.0, 0.0).dkk - zero_km, fixed_cost_dkk=zero_km)
+            vt = replace(
+                vt,
+                cost_per_hour_dkk=t.own_route(params, 0.0, 1.0).dkk - zero_km,
+                cost_per_km_dkk=t.own_route(params, 1.0, 0.0).dkk - zero_km,
+                fixed_cost_dkk=zero_km,
+            )
         types.append(vt)
     return replace(scenario, vehicle_types=tuple(types))

@@ -89,7 +89,9 @@ def private_meter(p: Parameters, km: float, minutes: float, large: bool, wheelch
     return Price(dkk, tuple(used))
 
 
-def private_route(p: Parameters, km: float, paid_hours: float, large: bool, wheelchair: bool, special_supplier: bool = False) -> Price:
+def private_route(
+    p: Parameters, km: float, paid_hours: float, large: bool, wheelchair: bool, special_supplier: bool = False
+) -> Price:
     """A private vognmand driving a whole route: the meter over the route, capped per paid hour when a cap is set.
 
     The cap (``price_cap_per_hour_lever``) does not apply when a passenger needs a special supplier.

@@ -55,11 +55,22 @@ def load_areas(path: str | Path | None = None) -> tuple[Area, ...]:
         cost = spec.get("cost_2021") or {}
         unknown = sorted(set(cost) - set(COST_CHANNELS))
         if unknown:
-            problems.append(Problem("E610", f"{where}.cost_2021", f"unknown channel(s) {unknown}", f"Use {', '.join(COST_CHANNELS)}."))
+            problems.append(
+                Problem(
+                    "E610", f"{where}.cost_2021", f"unknown channel(s) {unknown}", f"Use {', '.join(COST_CHANNELS)}."
+                )
+            )
         for ch in COST_CHANNELS:
             v = cost.get(ch)
             if v is not None and (not isinstance(v, (int, float)) or v < 0):
-                problems.append(Problem("E611", f"{where}.cost_2021.{ch}", f"{v!r} is not a cost", "Give kr. (0 or more), or null for 'not estimated'."))
+                problems.append(
+                    Problem(
+                        "E611",
+                        f"{where}.cost_2021.{ch}",
+                        f"{v!r} is not a cost",
+                        "Give kr. (0 or more), or null for 'not estimated'.",
+                    )
+                )
         areas.append(
             Area(
                 id=int(spec.get("id", 0)),
@@ -79,15 +90,36 @@ def load_areas(path: str | Path | None = None) -> tuple[Area, ...]:
         problems.append(Problem("E612", "areas", f"ids are {ids}", "List the 15 befordringsområder 1 to 15, in order."))
     for a in areas:
         if not a.name or not a.description:
-            problems.append(Problem("E613", f"areas[{a.id - 1}]", "name or description missing", "Give the area's Danish name and the seed's description."))
+            problems.append(
+                Problem(
+                    "E613",
+                    f"areas[{a.id - 1}]",
+                    "name or description missing",
+                    "Give the area's Danish name and the seed's description.",
+                )
+            )
     totals = data.get("total_cost_2021") or {}
     for ch in COST_CHANNELS:
         column = sum(a.cost_2021[ch] for a in areas)
         if totals.get(ch) != column:
-            problems.append(Problem("E614", f"total_cost_2021.{ch}", f"the areas add up to {column}, the total row says {totals.get(ch)!r}", "Keep the seed's table consistent."))
+            problems.append(
+                Problem(
+                    "E614",
+                    f"total_cost_2021.{ch}",
+                    f"the areas add up to {column}, the total row says {totals.get(ch)!r}",
+                    "Keep the seed's table consistent.",
+                )
+            )
     grand = sum(a.total_2021 for a in areas)
     if grand != SEED_TOTAL_2021_DKK or totals.get("total") != SEED_TOTAL_2021_DKK:
-        problems.append(Problem("E615", "total_cost_2021.total", f"areas add up to {grand}, total row {totals.get('total')!r}", f"The seed's 2021 total is {SEED_TOTAL_2021_DKK} kr."))
+        problems.append(
+            Problem(
+                "E615",
+                "total_cost_2021.total",
+                f"areas add up to {grand}, total row {totals.get('total')!r}",
+                f"The seed's 2021 total is {SEED_TOTAL_2021_DKK} kr.",
+            )
+        )
     if problems:
         raise ScenarioError(problems, str(path))
     return tuple(areas)

@@ -4,7 +4,7 @@ The areas' derived passenger counts assume a productivity (passenger trips per p
 vehicle-hour: 2.5 for special-needs routes, 3 for day centres, 5 for school routes). This
 engine plans the synthetic week at its own productivity, so the number of passengers on each
 area's Flexrute and egne-vogne routes is fitted until the week, planned as in 2021
-(``routing.planning`` silo mode: per area, channel and institution) and priced with the tariff
+(``routing.studies.planning`` silo mode: per area, channel and institution) and priced with the tariff
 formulas, costs what the 2021 table says for that area and channel.
 
 Why one area at a time works: the generator draws each area, and each route channel's added
@@ -19,7 +19,7 @@ on any machine and the search below is a search over a fixed function, not over 
    is left between the brackets (``MAX_TRIES`` at most);
 3. keep the count closest to the target, write the factors to generator.yaml, generate the
    baseline week and plan it whole with the same settings; that week and its plans are shipped
-   (``baseline_2021.yaml``, ``baseline_2021_plans.json.gz``), and ``tests/test_baseline.py``
+   (``baseline_2021.yaml``, ``baseline_2021_plans.json.gz``), and ``tests/fredensborg/test_baseline.py``
    replays them.
 
     python -m routing.fredensborg.calibrate --seed 2021
@@ -40,12 +40,12 @@ from typing import Any
 
 import yaml
 
-from routing.compare import ScenarioResult, evaluate
+from routing.files import write_atomic, write_atomic_bytes
 from routing.fredensborg.areas import FREDENSBORG_DIR, load_areas
 from routing.fredensborg.generate import generate_week
-from routing.planning import PER_TRIP
-from routing.report.json_out import write_atomic, write_atomic_bytes
 from routing.scenario.write import write_scenario
+from routing.studies.compare import ScenarioResult, evaluate
+from routing.studies.planning import PER_TRIP
 
 #: Silo solves bounded by count: 8 solutions (PyVRP warm start 400 iterations, LNS 160); a 74-pupil school silo
 #: takes about 17 s, somewhat more search than the earlier time-limited baseline gave it (60 s a day, shared by size).
@@ -72,7 +72,9 @@ class Cell:
     channel: str  # flexrute | own
     seed_channel: str  # movia | egne_vogne (the 2021 table's column)
     target_dkk: float
-    route_dkk: float  # the part of the target bought as routes in 2021 (the table's split): how long the cell takes to plan
+    route_dkk: (
+        float  # the part of the target bought as routes in 2021 (the table's split): how long the cell takes to plan
+    )
 
     @property
     def name(self) -> str:
@@ -87,18 +89,30 @@ def cells(config_dir: Path = FREDENSBORG_DIR) -> list[Cell]:
         if split > 0 and a.cost_2021["movia"] > 0:
             out.append(Cell(a.id, "flexrute", "movia", float(a.cost_2021["movia"]), split * a.cost_2021["movia"]))
         if a.cost_2021["egne_vogne"] > 0:
-            out.append(Cell(a.id, "own", "egne_vogne", float(a.cost_2021["egne_vogne"]), float(a.cost_2021["egne_vogne"])))
+            out.append(
+                Cell(a.id, "own", "egne_vogne", float(a.cost_2021["egne_vogne"]), float(a.cost_2021["egne_vogne"]))
+            )
     return out
 
 
 def solver_settings() -> dict[str, Any]:
     """The baseline's silo solves: deterministic (bounded by count, one worker, seed 0)."""
-    return {"time_limit_s": DAY_TIME_LIMIT_S, "solution_limit": SOLUTION_LIMIT, "objective": "cost", "seed": 0, "workers": 1}
+    return {
+        "time_limit_s": DAY_TIME_LIMIT_S,
+        "solution_limit": SOLUTION_LIMIT,
+        "objective": "cost",
+        "seed": 0,
+        "workers": 1,
+    }
 
 
 def cell_cost(result: ScenarioResult, cell: Cell) -> tuple[float, float]:
     """The cell's modelled cost and the part of it its route channel makes (kr./year)."""
-    total = sum(result.figures[(cell.area, ch)].cost_dkk for ch in SEED_CHANNELS[cell.seed_channel] if (cell.area, ch) in result.figures)
+    total = sum(
+        result.figures[(cell.area, ch)].cost_dkk
+        for ch in SEED_CHANNELS[cell.seed_channel]
+        if (cell.area, ch) in result.figures
+    )
     routes = result.figures[(cell.area, cell.channel)].cost_dkk if (cell.area, cell.channel) in result.figures else 0.0
     return total, routes
 
@@ -128,7 +142,9 @@ def _only(data: dict[str, Any], cell: Cell) -> dict[str, Any]:
     return {**data, "requests": keep, "solver": solver_settings()}
 
 
-def price(seed: int, cell: Cell, factors: dict[int, dict[str, float]], config_dir: Path = FREDENSBORG_DIR) -> tuple[float, float, int]:
+def price(
+    seed: int, cell: Cell, factors: dict[int, dict[str, float]], config_dir: Path = FREDENSBORG_DIR
+) -> tuple[float, float, int]:
     """Generate the week with ``factors``, plan the cell's area as in 2021, return (cell cost, route cost, passengers)."""
     data = generate_week(seed, 1.0, baseline_2021=True, config_dir=config_dir, route_calibration=factors)
     count = passengers(data, cell)[1]
@@ -173,7 +189,9 @@ def next_count(tried: dict[int, tuple[float, float]], target: float) -> int | No
     return candidate
 
 
-def fit(cell: Cell, start: int, cost_at: Callable[[int], tuple[float, float]], log: Callable[[str], None] = print) -> tuple[int, dict[int, tuple[float, float]]]:
+def fit(
+    cell: Cell, start: int, cost_at: Callable[[int], tuple[float, float]], log: Callable[[str], None] = print
+) -> tuple[int, dict[int, tuple[float, float]]]:
     """Search the passenger count whose cell cost is closest to the target; return it and every count tried."""
     tried: dict[int, tuple[float, float]] = {}
     n: int | None = start
@@ -214,7 +232,11 @@ def write_factors(path: Path, factors: dict[int, dict[str, float]]) -> None:
     """Replace the ``route_calibration`` block at the end of generator.yaml."""
     text = path.read_text(encoding="utf-8")
     head = re.split(r"(?m)^route_calibration:.*$", text)[0].rstrip() + "\n"
-    block = yaml.safe_dump({"route_calibration": {a: dict(sorted(v.items())) for a, v in sorted(factors.items())}}, default_flow_style=None, sort_keys=False)
+    block = yaml.safe_dump(
+        {"route_calibration": {a: dict(sorted(v.items())) for a, v in sorted(factors.items())}},
+        default_flow_style=None,
+        sort_keys=False,
+    )
     write_atomic(path, head + block)
 
 
@@ -222,7 +244,11 @@ def ship(seed: int, config_dir: Path = FREDENSBORG_DIR) -> ScenarioResult:
     """Generate the baseline week with generator.yaml's factors, plan it whole as in 2021, write it and its plans."""
     data = generate_week(seed, 1.0, baseline_2021=True, config_dir=config_dir)
     data["meta"]["plans"] = PLANS
-    data["meta"]["plans_made_with"] = {"command": f"python -m routing.fredensborg.calibrate --seed {seed}", "solver": solver_settings(), "planning": "silo (per area, channel and institution)"}
+    data["meta"]["plans_made_with"] = {
+        "command": f"python -m routing.fredensborg.calibrate --seed {seed}",
+        "solver": solver_settings(),
+        "planning": "silo (per area, channel and institution)",
+    }
     data["meta"]["generator"]["command"] += " (baseline of routing.fredensborg.calibrate)"
     header = (
         f"Generated by: python -m routing.fredensborg.calibrate --seed {seed}\n"
@@ -239,7 +265,9 @@ def ship(seed: int, config_dir: Path = FREDENSBORG_DIR) -> ScenarioResult:
     return result
 
 
-def calibrate(seed: int, config_dir: Path = FREDENSBORG_DIR, only: set[int] | None = None, jobs: int = 2) -> dict[int, dict[str, float]]:
+def calibrate(
+    seed: int, config_dir: Path = FREDENSBORG_DIR, only: set[int] | None = None, jobs: int = 2
+) -> dict[int, dict[str, float]]:
     """Fit every cell (or those of the areas in ``only``), write the factors, ship the baseline; return the factors."""
     cfg_path = config_dir / "generator.yaml"
     factors = read_factors(cfg_path)
@@ -253,8 +281,14 @@ def calibrate(seed: int, config_dir: Path = FREDENSBORG_DIR, only: set[int] | No
     result = ship(seed, config_dir)
     for c in cells(config_dir):
         cost = cell_cost(result, c)[0]
-        print(f"shipped: {c.name} {c.seed_channel:10s} {cost:12,.0f} kr. (2021: {c.target_dkk:12,.0f}, {cost / c.target_dkk - 1:+.1%})", flush=True)
-    print(f"shipped: total {result.total.cost_dkk:,.0f} kr. (2021: 21,978,894); {result.seconds:.0f} s to plan the week", flush=True)
+        print(
+            f"shipped: {c.name} {c.seed_channel:10s} {cost:12,.0f} kr. (2021: {c.target_dkk:12,.0f}, {cost / c.target_dkk - 1:+.1%})",
+            flush=True,
+        )
+    print(
+        f"shipped: total {result.total.cost_dkk:,.0f} kr. (2021: 21,978,894); {result.seconds:.0f} s to plan the week",
+        flush=True,
+    )
     return factors
 
 
@@ -263,7 +297,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--areas", default="", help="comma-separated area numbers to refit (default: every route cell)")
     parser.add_argument("--jobs", type=int, default=2, help="cells fitted in parallel")
-    parser.add_argument("--ship-only", action="store_true", help="keep generator.yaml's factors; only regenerate and replan the baseline")
+    parser.add_argument(
+        "--ship-only",
+        action="store_true",
+        help="keep generator.yaml's factors; only regenerate and replan the baseline",
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     if args.ship_only:

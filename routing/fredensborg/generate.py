@@ -34,11 +34,11 @@ import numpy as np
 from routing.costing import tariffs
 from routing.costing.params import Parameters
 from routing.fredensborg.areas import FREDENSBORG_DIR, Area, load_areas, load_parameters
-from routing.matrix.compute import band_durations_s
-from routing.scenario.build import DEFAULT_PROFILE
 from routing.fredensborg.geography import Municipality, Place, load_places, straight_km
+from routing.fredensborg.rules import school_transport_eligibility
+from routing.matrix.compute import band_durations_s
 from routing.model import WEEKDAYS
-from routing.rules import school_transport_eligibility
+from routing.scenario.build import DEFAULT_PROFILE
 from routing.scenario.load import read_yaml
 from routing.units import format_clock, parse_clock
 
@@ -82,7 +82,14 @@ def _clock(seconds: int) -> str:
 class _Week:
     """Builds one week scenario dict."""
 
-    def __init__(self, seed: int, scale: float, baseline_2021: bool, config_dir: Path, route_calibration: dict[int, dict[str, float]] | None = None) -> None:
+    def __init__(
+        self,
+        seed: int,
+        scale: float,
+        baseline_2021: bool,
+        config_dir: Path,
+        route_calibration: dict[int, dict[str, float]] | None = None,
+    ) -> None:
         if not scale > 0:
             raise ValueError(f"scale must be positive, got {scale!r}")
         self.rng = random.Random(seed)
@@ -113,7 +120,13 @@ class _Week:
     # --- places -------------------------------------------------------------------------
     def _add_place(self, loc_id: str, osm: str, name: str, kind: str, placement: str) -> None:
         p = self.places[str(osm)]
-        self.locations[loc_id] = {"id": loc_id, "name": f"{name} [osm {p.osm_id}, {placement}]", "kind": kind, "lat": round(p.lat, 6), "lon": round(p.lon, 6)}
+        self.locations[loc_id] = {
+            "id": loc_id,
+            "name": f"{name} [osm {p.osm_id}, {placement}]",
+            "kind": kind,
+            "lat": round(p.lat, 6),
+            "lon": round(p.lon, 6),
+        }
 
     def _home(self, tag: str) -> tuple[str, tuple[float, float]]:
         where, town = self._candidate_home()
@@ -160,7 +173,9 @@ class _Week:
         for area_id, spec in sorted(self.cfg["areas"].items(), key=lambda kv: int(kv[0])):
             area = self.areas[int(area_id)]
             if spec.get("only_2021") and not self.baseline:
-                self.derivation[f"area_{area.id:02d}"] = "2021 only (covid vaccination): no trips in the steady-state week"
+                self.derivation[f"area_{area.id:02d}"] = (
+                    "2021 only (covid vaccination): no trips in the steady-state week"
+                )
                 continue
             self._area(area, spec)
         return self._scenario()
@@ -188,20 +203,30 @@ class _Week:
             legs = adhoc_day * len(SCHOOL_WEEK) * self.scale
             bookings = max(1, round(legs / (1 + share)))
             made = self._adhoc(area, spec, bookings)
-            note["adhoc_bookings"] = f"{adhoc_day:g} ad hoc legs/day (areas.yaml, derived) x 5 days x scale {self.scale:g} = {legs:.1f} legs; / (1 + {share:g} round trips) = {bookings} bookings derived, {made} made"
+            note["adhoc_bookings"] = (
+                f"{adhoc_day:g} ad hoc legs/day (areas.yaml, derived) x 5 days x scale {self.scale:g} = {legs:.1f} legs; / (1 + {share:g} round trips) = {bookings} bookings derived, {made} made"
+            )
         if pattern in ("day", "school", "rehab") and d.get("distinct_recurring_passengers"):
             base = int(d["distinct_recurring_passengers"])
             passengers = max(1, round(base * self.scale))
             attendance = float(d.get("attendance_days_per_week", 5))
-            note["recurring_passengers"] = f"{base} (areas.yaml distinct_recurring_passengers, derived) x scale {self.scale:g} = {passengers}"
-            note["legs_per_week_expected"] = f"{passengers} x {attendance:g} days x 2 legs = {passengers * attendance * 2:g}"
+            note["recurring_passengers"] = (
+                f"{base} (areas.yaml distinct_recurring_passengers, derived) x scale {self.scale:g} = {passengers}"
+            )
+            note["legs_per_week_expected"] = (
+                f"{passengers} x {attendance:g} days x 2 legs = {passengers * attendance * 2:g}"
+            )
             self._recurring(area, spec, passengers, attendance)
         if self._targets(area) and any(v > 0 for v in self._targets(area).values()):
             self._stream(area, "per-trip-top-up")
             extra = self._adhoc(area, spec, max(1, bookings), fill=True)
             if extra:
-                note["adhoc_bookings_added"] = f"{extra} bookings added until the per-trip channels' 2021 spend (priced on this geography) is met"
-        self.calibration.setdefault(f"area_{area.id:02d}", {}).update({f"{k}_unmet_dkk_per_year": round(v) for k, v in self._targets(area).items()})
+                note["adhoc_bookings_added"] = (
+                    f"{extra} bookings added until the per-trip channels' 2021 spend (priced on this geography) is met"
+                )
+        self.calibration.setdefault(f"area_{area.id:02d}", {}).update(
+            {f"{k}_unmet_dkk_per_year": round(v) for k, v in self._targets(area).items()}
+        )
         note["legs_generated"] = sum(len(r.get("days") or SCHOOL_WEEK) for r in self.requests if r["area"] == area.id)
         self.derivation[f"area_{area.id:02d}"] = note
 
@@ -221,16 +246,25 @@ class _Week:
         solo = _flags(self.rng, n, float(cfg["solo_share"].get(area.id, 0.0)))
         pending: list[dict[str, Any]] = []
         members: dict[str, list[str]] = {}
-        def make(k: int, inside_k: bool, wheel_k: bool, companion_k: bool, solo_k: bool, tag: str = "p") -> dict[str, Any]:
+
+        def make(
+            k: int, inside_k: bool, wheel_k: bool, companion_k: bool, solo_k: bool, tag: str = "p"
+        ) -> dict[str, Any]:
             pid = f"a{area.id:02d}-{tag}{k + 1:03d}"
-            home_id, home, grade, why = self._pupil(pid) if area.id == 11 else (*self._home(pid), self.rng.randint(0, 9), "")
+            home_id, home, grade, why = (
+                self._pupil(pid) if area.id == 11 else (*self._home(pid), self.rng.randint(0, 9), "")
+            )
             dest = self._destination(spec, inside_k, home)
             if area.id == 12 and inside_k:
                 dest = min((s for s in spec["inside"]), key=lambda s: straight_km(home, self._where(s)))
             pattern = spec["pattern"]
             if pattern == "school":
                 arrive = [parse_clock(t) for t in win["school_arrive"]]
-                end = next(parse_clock(t) for top, t in sorted(win["school_leave_by_grade"].items(), key=lambda kv: int(kv[0])) if grade <= int(top))
+                end = next(
+                    parse_clock(t)
+                    for top, t in sorted(win["school_leave_by_grade"].items(), key=lambda kv: int(kv[0]))
+                    if grade <= int(top)
+                )
                 leave = [end, end + 60 * int(win["school_leave_window_min"])]
                 what = f"grade {grade}"
             elif pattern == "rehab":
@@ -258,22 +292,50 @@ class _Week:
                 common["skills"] = ["lift"]
             label = f"{area.name}: {what}{', ' + why if why else ''}"
             legs = [
-                {"id": f"{pid}-am", "label": f"{label}, to {dest}", **common,
-                 "pickup": {"location": home_id, "service_min": service},
-                 "dropoff": {"location": dest, "window": [_clock(arrive[0]), _clock(arrive[1])], "service_min": service}},
-                {"id": f"{pid}-pm", "label": f"{label}, home from {dest}", **common,
-                 "pickup": {"location": dest, "window": [_clock(leave[0]), _clock(leave[1])], "service_min": service},
-                 "dropoff": {"location": home_id, "service_min": service}},
+                {
+                    "id": f"{pid}-am",
+                    "label": f"{label}, to {dest}",
+                    **common,
+                    "pickup": {"location": home_id, "service_min": service},
+                    "dropoff": {
+                        "location": dest,
+                        "window": [_clock(arrive[0]), _clock(arrive[1])],
+                        "service_min": service,
+                    },
+                },
+                {
+                    "id": f"{pid}-pm",
+                    "label": f"{label}, home from {dest}",
+                    **common,
+                    "pickup": {
+                        "location": dest,
+                        "window": [_clock(leave[0]), _clock(leave[1])],
+                        "service_min": service,
+                    },
+                    "dropoff": {"location": home_id, "service_min": service},
+                },
             ]
             legs_per_year = len(days) * 2 * self._days_per_year(area) / 5
             members.setdefault(dest, []).append(pid)
-            return {"pid": pid, "legs": legs, "home": home, "home_id": home_id, "dest": dest, "wheel": wheel_k, "per_year": legs_per_year, "pattern": pattern}
+            return {
+                "pid": pid,
+                "legs": legs,
+                "home": home,
+                "home_id": home_id,
+                "dest": dest,
+                "wheel": wheel_k,
+                "per_year": legs_per_year,
+                "pattern": pattern,
+            }
 
         pending = [make(k, inside_flags[k], wheel[k], companion[k], solo[k]) for k in range(n)]
         channels = self._assign_recurring(area, pending)
         # Route channels: passengers scaled by the calibration factor (generator.yaml route_calibration).
         factors = (self.cfg.get("route_calibration") or {}).get(area.id) or {}
-        spend = {"flexrute": area.cost_2021["movia"] * float(area.movia_product_split.get("flexrute", 0.0)), "own": area.cost_2021["egne_vogne"]}
+        spend = {
+            "flexrute": area.cost_2021["movia"] * float(area.movia_product_split.get("flexrute", 0.0)),
+            "own": area.cost_2021["egne_vogne"],
+        }
         for ch in ("flexrute", "own"):
             if spend[ch] <= 0 and ch not in factors:
                 continue
@@ -284,9 +346,16 @@ class _Week:
             want = max(1 if spend[ch] > 0 else 0, round(max(1, len(have)) * factor * (self.scale if not have else 1.0)))
             for extra in range(max(0, want - len(have))):
                 # Added passengers are numbered per channel, so one channel's count renames nobody in another.
-                pending.append(make(extra, self.rng.random() < float(d.get("inside_municipality_share", 1.0)) if spec["outside"] else True,
-                                    self.rng.random() < float(d.get("wheelchair_share", 0.0)),
-                                    self.rng.random() < float(cfg["companion_share"].get(area.id, 0.0)), False, tag=f"{ch}-"))
+                pending.append(
+                    make(
+                        extra,
+                        self.rng.random() < float(d.get("inside_municipality_share", 1.0)) if spec["outside"] else True,
+                        self.rng.random() < float(d.get("wheelchair_share", 0.0)),
+                        self.rng.random() < float(cfg["companion_share"].get(area.id, 0.0)),
+                        False,
+                        tag=f"{ch}-",
+                    )
+                )
                 channels.append(ch)
             for k in sorted(have[want:], reverse=True):
                 gone = pending.pop(k)
@@ -294,7 +363,9 @@ class _Week:
                 self.locations.pop(gone["home_id"], None)
                 members[gone["dest"]].remove(gone["pid"])
             self.calibration.setdefault(f"area_{area.id:02d}", {})[f"{ch}_passengers"] = {
-                "apportioned": len(have), "route_calibration": factor, "passengers": want,
+                "apportioned": len(have),
+                "route_calibration": factor,
+                "passengers": want,
                 "arithmetic": f"{len(have)} apportioned to {ch} x route_calibration {factor:g} = {want}",
             }
         for item, channel in zip(pending, channels, strict=True):
@@ -320,7 +391,9 @@ class _Week:
             movia = area.cost_2021["movia"] * float(area.movia_product_split.get("flexkommune", 0.0))
             targets = {"flexkommune": movia * self.scale, "private": area.cost_2021["private_vognmaend"] * self.scale}
             self.deficits[area.id] = {k: v for k, v in targets.items() if v > 0}
-            self.calibration[f"area_{area.id:02d}"] = {f"{k}_target_dkk_per_year": round(v) for k, v in targets.items() if v > 0}
+            self.calibration[f"area_{area.id:02d}"] = {
+                f"{k}_target_dkk_per_year": round(v) for k, v in targets.items() if v > 0
+            }
         return self.deficits[area.id]
 
     def _trip_cost(self, channel: str, a: tuple[float, float], b: tuple[float, float], wheelchair: bool) -> float:
@@ -334,7 +407,8 @@ class _Week:
 
     def _assign_recurring(self, area: Area, pending: list[dict[str, Any]]) -> list[str]:
         """Channels of recurring passengers: per-trip channels until their 2021 spend is met (priced with the
-        tariff formulas on each passenger's own direct distance), the rest on routes by the table's split."""
+        tariff formulas on each passenger's own direct distance), the rest on routes by the table's split.
+        """
         deficits = self._targets(area)
         out: list[str | None] = [None] * len(pending)
         for k, item in enumerate(pending):
@@ -347,7 +421,11 @@ class _Week:
             if best:
                 out[k] = best[0]
                 deficits[best[0]] -= best[1]
-        split = {k: v for k, v in (area.demand.get("channel_split_by_trips") or {}).items() if k in ("flexrute", "own") and v > 0}
+        split = {
+            k: v
+            for k, v in (area.demand.get("channel_split_by_trips") or {}).items()
+            if k in ("flexrute", "own") and v > 0
+        }
         rest = [k for k, ch in enumerate(out) if ch is None]
         if not split and deficits:
             # The area bought no routes in 2021 (e.g. rehab series, all Flexkommune): the passengers left stay
@@ -378,7 +456,14 @@ class _Week:
             if result.eligible:
                 self.school_rule[f"eligible_{result.reason}"] += 1
                 loc_id = self._add_home(f"home-{pid}", lat_lon, "synthetic home (pupil)")
-                return loc_id, lat_lon, grade, f"§26 {result.reason}, way {way:.1f} km > {result.threshold_km:g} km" if result.reason == "distance" else f"§26 {result.reason}, way {way:.1f} km"
+                return (
+                    loc_id,
+                    lat_lon,
+                    grade,
+                    f"§26 {result.reason}, way {way:.1f} km > {result.threshold_km:g} km"
+                    if result.reason == "distance"
+                    else f"§26 {result.reason}, way {way:.1f} km",
+                )
         raise RuntimeError("no § 26-eligible pupil found; check generator.yaml school_rule")
 
     def _not_together(self, area: Area, n: int, members: dict[str, list[str]]) -> None:
@@ -417,7 +502,10 @@ class _Week:
         lo, hi = (60 * int(m) for m in win["adhoc_pickup_shift_min"])
         per_year = self._days_per_year(area) / 5
         made = misses = 0
-        replay, nearest = False, None  # nearest: (distance to the target, random state) of the best booking that did not fit
+        replay, nearest = (
+            False,
+            None,
+        )  # nearest: (distance to the target, random state) of the best booking that did not fit
         limit = bookings if not fill else max(50, 20 * bookings)
         while made < limit:
             tid = f"a{area.id:02d}-t{self.adhoc_count[area.id] + 1:03d}"
@@ -428,7 +516,10 @@ class _Week:
             home, _ = self._candidate_home()
             dest = self._destination(spec, inside, home)
             legs = 2 if round_trip else 1
-            priced = [(ch, self._trip_cost(ch, home, self._where(dest), wheel) * legs * per_year, deficit) for ch, deficit in deficits.items()]
+            priced = [
+                (ch, self._trip_cost(ch, home, self._where(dest), wheel) * legs * per_year, deficit)
+                for ch, deficit in deficits.items()
+            ]
             fits = [p for p in priced if p[1] <= p[2]]  # within what is unmet
             closer = [p for p in priced if p[1] <= 2 * p[2]]  # leaves the spend closer to its target
             topping_up = fill or fallback is None
@@ -458,17 +549,42 @@ class _Week:
             day = self.rng.choice(SCHOOL_WEEK)
             t = span[0] + 300 * self.rng.randint(0, (span[1] - span[0]) // 300)
             service = self._service(wheel)
-            common = {"area": area.id, "passenger": tid, "channel": channel, "load": self._load(wheel, False), "max_ride": self._ride("flex", home, dest), "days": [day]}
+            common = {
+                "area": area.id,
+                "passenger": tid,
+                "channel": channel,
+                "load": self._load(wheel, False),
+                "max_ride": self._ride("flex", home, dest),
+                "days": [day],
+            }
             if wheel:
                 common["skills"] = ["lift"]
-            self.requests.append({"id": f"{tid}-out", "label": f"{area.name}: ad hoc, requested pickup {_clock(t)}", **common,
-                                  "pickup": {"location": loc_id, "window": [_clock(t + lo), _clock(t + hi)], "service_min": service},
-                                  "dropoff": {"location": dest, "service_min": service}})
+            self.requests.append(
+                {
+                    "id": f"{tid}-out",
+                    "label": f"{area.name}: ad hoc, requested pickup {_clock(t)}",
+                    **common,
+                    "pickup": {"location": loc_id, "window": [_clock(t + lo), _clock(t + hi)], "service_min": service},
+                    "dropoff": {"location": dest, "service_min": service},
+                }
+            )
             if round_trip:
-                r = t + 60 * self.rng.randrange(int(win["adhoc_return_after_min"][0]), int(win["adhoc_return_after_min"][1]) + 1, 5)
-                self.requests.append({"id": f"{tid}-back", "label": f"{area.name}: ad hoc return, requested pickup {_clock(r)}", **common,
-                                      "pickup": {"location": dest, "window": [_clock(r + lo), _clock(r + hi)], "service_min": service},
-                                      "dropoff": {"location": loc_id, "service_min": service}})
+                r = t + 60 * self.rng.randrange(
+                    int(win["adhoc_return_after_min"][0]), int(win["adhoc_return_after_min"][1]) + 1, 5
+                )
+                self.requests.append(
+                    {
+                        "id": f"{tid}-back",
+                        "label": f"{area.name}: ad hoc return, requested pickup {_clock(r)}",
+                        **common,
+                        "pickup": {
+                            "location": dest,
+                            "window": [_clock(r + lo), _clock(r + hi)],
+                            "service_min": service,
+                        },
+                        "dropoff": {"location": loc_id, "service_min": service},
+                    }
+                )
         return made
 
     def _channel_plan(self, split: dict[str, float], n: int) -> list[str]:
@@ -487,20 +603,74 @@ class _Week:
         rate = p["channels"]["flexrute"]["price_per_vehicle_hour"]
         own = p["channels"]["own_vehicles"]
         types = [
-            {"id": "taxi", "label": "Personbil (taxi), Flexrute", "capacity": {"seats": vt["taxi"]["seats"], "wheelchairs": 0}, "profile": "car", "fuel": "diesel", "cost_per_hour_dkk": rate["taxi"], "channel": "flexrute"},
-            {"id": "storvogn", "label": "Storvogn / 8-seat minibus, Flexrute", "capacity": {"seats": vt["storvogn"]["seats"], "wheelchairs": 0}, "profile": "car", "fuel": "diesel", "cost_per_hour_dkk": rate["storvogn"], "channel": "flexrute"},
-            {"id": "liftbil", "label": "Liftbil, Flexrute", "capacity": {"seats": vt["liftbil"]["seats"], "wheelchairs": vt["liftbil"]["wheelchairs"]}, "skills": ["lift"], "profile": "minibus", "fuel": "diesel", "cost_per_hour_dkk": rate["liftbil"], "channel": "flexrute"},
-            {"id": "midibus", "label": "Midibus, egne vogne", "capacity": {"seats": vt["midibus"]["seats"], "wheelchairs": 0}, "profile": "minibus", "fuel": "diesel", "cost_per_hour_dkk": own["driver_cost_per_hour"], "cost_per_km_dkk": own["vehicle_cost_per_km"], "channel": "own"},
-            {"id": "own_liftbil", "label": "Liftbil, egne vogne", "capacity": {"seats": vt["liftbil"]["seats"], "wheelchairs": vt["liftbil"]["wheelchairs"]}, "skills": ["lift"], "profile": "minibus", "fuel": "diesel", "cost_per_hour_dkk": own["driver_cost_per_hour"], "cost_per_km_dkk": own["vehicle_cost_per_km"], "channel": "own"},
+            {
+                "id": "taxi",
+                "label": "Personbil (taxi), Flexrute",
+                "capacity": {"seats": vt["taxi"]["seats"], "wheelchairs": 0},
+                "profile": "car",
+                "fuel": "diesel",
+                "cost_per_hour_dkk": rate["taxi"],
+                "channel": "flexrute",
+            },
+            {
+                "id": "storvogn",
+                "label": "Storvogn / 8-seat minibus, Flexrute",
+                "capacity": {"seats": vt["storvogn"]["seats"], "wheelchairs": 0},
+                "profile": "car",
+                "fuel": "diesel",
+                "cost_per_hour_dkk": rate["storvogn"],
+                "channel": "flexrute",
+            },
+            {
+                "id": "liftbil",
+                "label": "Liftbil, Flexrute",
+                "capacity": {"seats": vt["liftbil"]["seats"], "wheelchairs": vt["liftbil"]["wheelchairs"]},
+                "skills": ["lift"],
+                "profile": "minibus",
+                "fuel": "diesel",
+                "cost_per_hour_dkk": rate["liftbil"],
+                "channel": "flexrute",
+            },
+            {
+                "id": "midibus",
+                "label": "Midibus, egne vogne",
+                "capacity": {"seats": vt["midibus"]["seats"], "wheelchairs": 0},
+                "profile": "minibus",
+                "fuel": "diesel",
+                "cost_per_hour_dkk": own["driver_cost_per_hour"],
+                "cost_per_km_dkk": own["vehicle_cost_per_km"],
+                "channel": "own",
+            },
+            {
+                "id": "own_liftbil",
+                "label": "Liftbil, egne vogne",
+                "capacity": {"seats": vt["liftbil"]["seats"], "wheelchairs": vt["liftbil"]["wheelchairs"]},
+                "skills": ["lift"],
+                "profile": "minibus",
+                "fuel": "diesel",
+                "cost_per_hour_dkk": own["driver_cost_per_hour"],
+                "cost_per_km_dkk": own["vehicle_cost_per_km"],
+                "channel": "own",
+            },
         ]
         peak = max(self._legs_per_day().values(), default=0)
-        depot = {"taxi": "depot_kokkedal", "storvogn": "depot_fredensborg", "liftbil": "depot_kokkedal", "midibus": "depot_egelunden", "own_liftbil": "depot_egelunden"}
+        depot = {
+            "taxi": "depot_kokkedal",
+            "storvogn": "depot_fredensborg",
+            "liftbil": "depot_kokkedal",
+            "midibus": "depot_egelunden",
+            "own_liftbil": "depot_egelunden",
+        }
         vehicles = []
         counts: dict[str, dict[str, int]] = {}
         for duty, spec in self.cfg["duties"].items():
-            counts[duty] = {t: max(1, math.ceil(peak / 100 * float(k))) for t, k in spec["per_100_legs"].items() if float(k) > 0}
+            counts[duty] = {
+                t: max(1, math.ceil(peak / 100 * float(k))) for t, k in spec["per_100_legs"].items() if float(k) > 0
+            }
             for t, c in counts[duty].items():
-                vehicles.append({"id": f"{t}-{duty}", "type": t, "start": depot[t], "shift": list(spec["shift"]), "count": c})
+                vehicles.append(
+                    {"id": f"{t}-{duty}", "type": t, "start": depot[t], "shift": list(spec["shift"]), "count": c}
+                )
         why = f"busiest day {peak} legs; duties and vehicles per 100 legs in generator.yaml (assumption): {counts}"
         return types, vehicles, why
 
@@ -519,7 +689,11 @@ class _Week:
                     "arithmetic": f"units/yr (areas.yaml derived_units_per_year) / {days:g} operating days x {week_days} days x scale {self.scale:g}",
                 }
         meta: dict[str, Any] = {
-            "generator": {"command": f"python cli.py generate fredensborg --seed {self.seed} --scale {self.scale:g}{' --baseline-2021' if self.baseline else ''}", "seed": self.seed, "scale": self.scale},
+            "generator": {
+                "command": f"python cli.py generate fredensborg --seed {self.seed} --scale {self.scale:g}{' --baseline-2021' if self.baseline else ''}",
+                "seed": self.seed,
+                "scale": self.scale,
+            },
             "sources": {
                 "areas_and_costs": "scenarios/fredensborg/areas.yaml (seed: Fredensborg Visiteret Borgerbefordringsanalyse 2022, 2021 cost table)",
                 "tariffs_and_rules": "scenarios/fredensborg/parameters.yaml (each value tagged sourced/derived/assumption)",
@@ -533,12 +707,18 @@ class _Week:
             "per_trip_calibration": self.calibration,
             "fleet": fleet_note,
             "unrouted_demand": unrouted,
-            "operating_days_per_year": {f"area_{a.id:02d}": a.demand.get("operating_days_per_year") for a in self.areas.values()},
+            "operating_days_per_year": {
+                f"area_{a.id:02d}": a.demand.get("operating_days_per_year") for a in self.areas.values()
+            },
             "planning": "silo",
         }
         if self.baseline:
-            meta["expected_cost_2021_dkk"] = {f"area_{a.id:02d}": {**a.cost_2021, "not_estimated": list(a.not_estimated)} for a in self.areas.values()}
-            meta["baseline"] = "2021 channel assignment: each request's channel is how that kind of trip was bought in 2021 (areas.yaml channel_split_by_trips, apportioned)"
+            meta["expected_cost_2021_dkk"] = {
+                f"area_{a.id:02d}": {**a.cost_2021, "not_estimated": list(a.not_estimated)} for a in self.areas.values()
+            }
+            meta["baseline"] = (
+                "2021 channel assignment: each request's channel is how that kind of trip was bought in 2021 (areas.yaml channel_split_by_trips, apportioned)"
+            )
         name = f"fredensborg-week-x{self.scale:g}" + ("-baseline-2021" if self.baseline else "")
         return {
             "schema": "routing.scenario/1",
@@ -559,7 +739,11 @@ class _Week:
 
 
 def generate_week(
-    seed: int, scale: float = 1.0, baseline_2021: bool = False, config_dir: Path | None = None, route_calibration: dict[int, dict[str, float]] | None = None
+    seed: int,
+    scale: float = 1.0,
+    baseline_2021: bool = False,
+    config_dir: Path | None = None,
+    route_calibration: dict[int, dict[str, float]] | None = None,
 ) -> dict[str, Any]:
     """A week scenario as a dict (the YAML structure of ``docs/scenario-format.md``).
 

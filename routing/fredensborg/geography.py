@@ -75,7 +75,9 @@ class Municipality:
         """True if the point lies inside the municipality."""
         return bool(self._prepared.contains(Point(lon, lat)))
 
-    def sample_near(self, rng: random.Random, lat: float, lon: float, spread_km: float = TOWN_SPREAD_KM) -> tuple[float, float]:
+    def sample_near(
+        self, rng: random.Random, lat: float, lon: float, spread_km: float = TOWN_SPREAD_KM
+    ) -> tuple[float, float]:
         """A point inside the municipality, normally scattered around ``(lat, lon)``."""
         km_per_deg_lon = KM_PER_DEG_LAT * math.cos(math.radians(lat))
         for _ in range(10_000):

@@ -40,7 +40,9 @@ def profile_matrices(
         i, j = bad[0]
         raise MatrixError(f"no route from {locations[i].id!r} to {locations[j].id!r} on profile {profile.name!r}")
     if cache:
-        cache.store(key, distance, duration, {"provider": provider.name, "profile": profile.name, "locations": len(locations)})
+        cache.store(
+            key, distance, duration, {"provider": provider.name, "profile": profile.name, "locations": len(locations)}
+        )
     return distance, duration
 
 

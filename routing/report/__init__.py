@@ -1,6 +1,6 @@
 """Reports: plan.json, stops.csv and console summaries."""
 
-from routing.report.json_out import plan_to_dict, read_plan_json, write_atomic, write_plan_json
+from routing.report.plan_json import plan_to_dict, read_plan_json, write_plan_json
 from routing.report.tables import stops_csv, summary_table, write_stops_csv
 
-__all__ = ["plan_to_dict", "read_plan_json", "stops_csv", "summary_table", "write_atomic", "write_plan_json", "write_stops_csv"]
+__all__ = ["plan_to_dict", "read_plan_json", "stops_csv", "summary_table", "write_plan_json", "write_stops_csv"]

@@ -7,9 +7,9 @@ import io
 from pathlib import Path
 
 from routing.check import CheckResult
+from routing.files import write_atomic
 from routing.model import Scenario
-from routing.report.json_out import write_atomic
-from routing.solve.plan import Plan
+from routing.plan import Plan
 from routing.units import format_clock
 
 STOP_COLUMNS = (

@@ -19,6 +19,7 @@ from routing.model import (
     VehicleType,
     Visit,
 )
+from routing.scenario.extends import resolve_extends
 from routing.scenario.load import read_yaml
 from routing.scenario.validate import validate_scenario_dict
 from routing.solve.params import SolveParams
@@ -52,52 +53,6 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     data = resolve_extends(read_yaml(path), Path(path))
     return build_scenario(data, source=str(path), default_name=Path(path).stem)
-
-
-def resolve_extends(data: dict[str, Any], path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Resolve ``extends: BASE.yaml`` and ``transforms: [...]`` (see ``routing.transforms``) into one scenario dict.
-
-    Top-level keys of the file replace the base's, except ``meta`` and ``costing``, which are merged.
-    """
-    from routing import transforms
-
-    extends, names = data.get("extends"), data.get("transforms") or []
-    if extends is None and not names:
-        return data
-    problems: list[Problem] = []
-    if not isinstance(names, list):
-        problems.append(Problem("E016", "transforms", f"{names!r} is not a list", "Give a list of transform names."))
-        names = []
-    for i, name in enumerate(names):
-        if name not in transforms.TRANSFORMS:
-            problems.append(Problem("E016", f"transforms[{i}]", f"unknown transform {name!r}", f"Use one of {', '.join(transforms.TRANSFORMS)}."))
-    base: dict[str, Any] = {}
-    if extends is not None:
-        base_path = (path.parent / str(extends)).resolve()
-        if base_path in seen or base_path == path.resolve():
-            problems.append(Problem("E017", "extends", f"{extends!r} extends itself (directly or through other files)", "Point extends at a base scenario."))
-        elif not base_path.exists():
-            problems.append(Problem("E017", "extends", f"{extends!r} does not exist (looked for {base_path})", "Give a path relative to this file."))
-        else:
-            base = resolve_extends(read_yaml(base_path), base_path, (*seen, path.resolve()))
-    if problems:
-        raise ScenarioError(problems, str(path))
-    merged = transforms.apply(base, names) if base else transforms.apply({k: v for k, v in data.items() if k not in ("extends", "transforms")}, names)
-    for key, value in data.items():
-        if key in ("extends", "transforms"):
-            continue
-        if key in ("meta", "costing") and isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)
-        elif base:
-            merged[key] = value
-    return merged
-
-
-def _deep_merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    out = dict(a)
-    for k, v in b.items():
-        out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
 
 
 def build_scenario(data: dict[str, Any], source: str | None = None, default_name: str = "scenario") -> Scenario:
@@ -176,7 +131,10 @@ class _Builder:
     def build(self, default_name: str) -> Scenario | None:
         d = self.data
         profiles_spec = d.get("profiles") or {}
-        profiles = [self._make(f"profiles.{n}", "TravelProfile", n, lambda n=n, s=s: _profile(n, s)) for n, s in profiles_spec.items()]
+        profiles = [
+            self._make(f"profiles.{n}", "TravelProfile", n, lambda n=n, s=s: _profile(n, s))
+            for n, s in profiles_spec.items()
+        ]
         if not profiles_spec:
             profiles = [DEFAULT_PROFILE]
         locations = [
@@ -184,19 +142,37 @@ class _Builder:
                 f"locations[{i}]",
                 "Location",
                 str(spec["id"]),
-                lambda spec=spec: Location(str(spec["id"]), spec.get("lat"), spec.get("lon"), spec.get("x"), spec.get("y"), spec.get("name", ""), spec.get("kind", "")),
+                lambda spec=spec: Location(
+                    str(spec["id"]),
+                    spec.get("lat"),
+                    spec.get("lon"),
+                    spec.get("x"),
+                    spec.get("y"),
+                    spec.get("name", ""),
+                    spec.get("kind", ""),
+                ),
             )
             for i, spec in enumerate(d["locations"])
         ]
-        types = [self._make(f"vehicle_types[{i}]", "VehicleType", str(spec["id"]), lambda spec=spec: self._vehicle_type(spec)) for i, spec in enumerate(d["vehicle_types"])]
+        types = [
+            self._make(
+                f"vehicle_types[{i}]", "VehicleType", str(spec["id"]), lambda spec=spec: self._vehicle_type(spec)
+            )
+            for i, spec in enumerate(d["vehicle_types"])
+        ]
         vehicles: list[Vehicle | None] = []
         for i, spec in enumerate(d["vehicles"]):
             count = spec.get("count", 1)
             for k in range(count):
                 vid = str(spec["id"]) if count == 1 else f"{spec['id']}-{k + 1}"
-                vehicles.append(self._make(f"vehicles[{i}]", "Vehicle", vid, lambda spec=spec, vid=vid: self._vehicle(spec, vid)))
+                vehicles.append(
+                    self._make(f"vehicles[{i}]", "Vehicle", vid, lambda spec=spec, vid=vid: self._vehicle(spec, vid))
+                )
         defaults = d.get("defaults") or {}
-        requests = [self._make(f"requests[{i}]", "Request", str(spec["id"]), lambda spec=spec: self._request(spec, defaults)) for i, spec in enumerate(d["requests"])]
+        requests = [
+            self._make(f"requests[{i}]", "Request", str(spec["id"]), lambda spec=spec: self._request(spec, defaults))
+            for i, spec in enumerate(d["requests"])
+        ]
         solver_spec = d.get("solver") or {}
         solver = self._make("solver", "SolveParams", "", lambda: SolveParams(**solver_spec))
         if self.problems:

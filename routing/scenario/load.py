@@ -34,15 +34,40 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise ScenarioError([Problem("E001", "(file)", "the file does not exist", "Check the path.")], source) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem("E001", "(file)", f"cannot be read: {exc}", "Give a readable UTF-8 YAML file.")], source) from None
+        raise ScenarioError(
+            [Problem("E001", "(file)", f"cannot be read: {exc}", "Give a readable UTF-8 YAML file.")], source
+        ) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
-        raise ScenarioError([Problem("E002", where, f"is not valid YAML: {getattr(exc, 'problem', exc)}", "Fix the YAML syntax.")], source) from None
+        raise ScenarioError(
+            [Problem("E002", where, f"is not valid YAML: {getattr(exc, 'problem', exc)}", "Fix the YAML syntax.")],
+            source,
+        ) from None
     if data is None:
-        raise ScenarioError([Problem("E003", "(file)", "the file is empty", "A scenario needs at least locations, vehicle_types, vehicles and requests.")], source)
+        raise ScenarioError(
+            [
+                Problem(
+                    "E003",
+                    "(file)",
+                    "the file is empty",
+                    "A scenario needs at least locations, vehicle_types, vehicles and requests.",
+                )
+            ],
+            source,
+        )
     if not isinstance(data, dict):
-        raise ScenarioError([Problem("E004", "(top level)", f"is a {type(data).__name__}, not a mapping", "Start the file with keys such as 'name:' and 'locations:'.")], source)
+        raise ScenarioError(
+            [
+                Problem(
+                    "E004",
+                    "(top level)",
+                    f"is a {type(data).__name__}, not a mapping",
+                    "Start the file with keys such as 'name:' and 'locations:'.",
+                )
+            ],
+            source,
+        )
     return data

@@ -35,7 +35,11 @@ def mapping(schema: dict[str, Key], code: str = "E010") -> Check:
 
     def check(value: Any, path: str, problems: list[Problem]) -> None:
         if not isinstance(value, dict):
-            problems.append(Problem(code, path, f"{_describe(value)} is not a mapping", f"Give a mapping with keys {', '.join(schema)}."))
+            problems.append(
+                Problem(
+                    code, path, f"{_describe(value)} is not a mapping", f"Give a mapping with keys {', '.join(schema)}."
+                )
+            )
             return
         for key in value:
             if key not in schema:
@@ -59,7 +63,11 @@ def list_of(item: Check, min_items: int = 0) -> Check:
 
     def check(value: Any, path: str, problems: list[Problem]) -> None:
         if not isinstance(value, list):
-            problems.append(Problem("E013", path, f"{_describe(value)} is not a list", "Give a YAML list (lines starting with '- ')."))
+            problems.append(
+                Problem(
+                    "E013", path, f"{_describe(value)} is not a list", "Give a YAML list (lines starting with '- ')."
+                )
+            )
             return
         if len(value) < min_items:
             problems.append(Problem("E014", path, f"has {len(value)} items", f"Give at least {min_items}."))
@@ -74,11 +82,15 @@ def dict_of(item: Check) -> Check:
 
     def check(value: Any, path: str, problems: list[Problem]) -> None:
         if not isinstance(value, dict):
-            problems.append(Problem("E010", path, f"{_describe(value)} is not a mapping", "Give a mapping of names to values."))
+            problems.append(
+                Problem("E010", path, f"{_describe(value)} is not a mapping", "Give a mapping of names to values.")
+            )
             return
         for key, element in value.items():
             if not isinstance(key, str) or not key:
-                problems.append(Problem("E015", f"{path}.{key}", "the name is not a non-empty text", "Use names such as 'seats'."))
+                problems.append(
+                    Problem("E015", f"{path}.{key}", "the name is not a non-empty text", "Use names such as 'seats'.")
+                )
             item(element, f"{path}.{key}", problems)
 
     return check
@@ -121,7 +133,7 @@ def identifier(value: Any, path: str, problems: list[Problem]) -> None:
 
 
 def boolean(value: Any, path: str, problems: list[Problem]) -> None:
-    """true or false."""
+    """True or false."""
     if not isinstance(value, bool):
         problems.append(Problem("E023", path, f"{_describe(value)} is not true/false", "Write true or false."))
 
@@ -129,7 +141,11 @@ def boolean(value: Any, path: str, problems: list[Problem]) -> None:
 def clock(value: Any, path: str, problems: list[Problem]) -> None:
     """A time of day ``"HH:MM"``."""
     if not isinstance(value, str):
-        problems.append(Problem("E024", path, f"{_describe(value)} is not a time of day", "Write it in quotes as 'HH:MM', e.g. '07:45'."))
+        problems.append(
+            Problem(
+                "E024", path, f"{_describe(value)} is not a time of day", "Write it in quotes as 'HH:MM', e.g. '07:45'."
+            )
+        )
         return
     try:
         parse_clock(value)
@@ -140,13 +156,22 @@ def clock(value: Any, path: str, problems: list[Problem]) -> None:
 def window(value: Any, path: str, problems: list[Problem]) -> None:
     """A time window ``["HH:MM", "HH:MM"]`` that does not close before it opens."""
     if not isinstance(value, list) or len(value) != 2:
-        problems.append(Problem("E025", path, f"{_describe(value)} is not a window", "Give two times: ['07:30', '08:00']."))
+        problems.append(
+            Problem("E025", path, f"{_describe(value)} is not a window", "Give two times: ['07:30', '08:00'].")
+        )
         return
     before = len(problems)
     clock(value[0], f"{path}[0]", problems)
     clock(value[1], f"{path}[1]", problems)
     if len(problems) == before and parse_clock(value[1]) < parse_clock(value[0]):
-        problems.append(Problem("E302", path, f"window closes ({value[1]}) before it opens ({value[0]})", "Swap the times or widen the window."))
+        problems.append(
+            Problem(
+                "E302",
+                path,
+                f"window closes ({value[1]}) before it opens ({value[0]})",
+                "Swap the times or widen the window.",
+            )
+        )
 
 
 def string_list(value: Any, path: str, problems: list[Problem]) -> None:
@@ -157,7 +182,11 @@ def string_list(value: Any, path: str, problems: list[Problem]) -> None:
 def _free_mapping(value: Any, path: str, problems: list[Problem]) -> None:
     """Any mapping (free-form facts such as sources and calibration targets)."""
     if not isinstance(value, dict):
-        problems.append(Problem("E010", path, f"{_describe(value)} is not a mapping", "Give key: value pairs, or leave the key out."))
+        problems.append(
+            Problem(
+                "E010", path, f"{_describe(value)} is not a mapping", "Give key: value pairs, or leave the key out."
+            )
+        )
 
 
 # --- The scenario schema ----------------------------------------------------------
@@ -166,7 +195,11 @@ PROFILE = mapping(
     {
         "kind": Key(text(("geodesic", "euclidean"))),
         "circuity": Key(number(1.0)),
-        "speed_kph": Key(lambda v, p, pr: (number(0, exclusive=True) if not isinstance(v, list) else list_of(_speed_band, 1))(v, p, pr)),
+        "speed_kph": Key(
+            lambda v, p, pr: (number(0, exclusive=True) if not isinstance(v, list) else list_of(_speed_band, 1))(
+                v, p, pr
+            )
+        ),
         "scale": Key(number(1, integer=True)),
         "truncate_decimals": Key(number(0, integer=True)),
     }
@@ -175,7 +208,14 @@ PROFILE = mapping(
 
 def _speed_band(value: Any, path: str, problems: list[Problem]) -> None:
     if not isinstance(value, list) or len(value) != 2:
-        problems.append(Problem("E512", path, f"{_describe(value)} is not a band", "Give [up_to_km, speed_kph]; the last band's up_to_km is null."))
+        problems.append(
+            Problem(
+                "E512",
+                path,
+                f"{_describe(value)} is not a band",
+                "Give [up_to_km, speed_kph]; the last band's up_to_km is null.",
+            )
+        )
         return
     if value[0] is not None:
         number(0, exclusive=True)(value[0], f"{path}[0]", problems)

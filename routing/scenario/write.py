@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from routing.report.json_out import write_atomic
+from routing.files import write_atomic
 
 
 class _Dumper(yaml.SafeDumper):
@@ -18,7 +18,10 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _represent_dict(dumper: yaml.SafeDumper, data: dict[str, Any]) -> yaml.Node:
-    leaf = all(not isinstance(v, (dict, list)) or (isinstance(v, list) and all(not isinstance(x, (dict, list)) for x in v)) for v in data.values())
+    leaf = all(
+        not isinstance(v, (dict, list)) or (isinstance(v, list) and all(not isinstance(x, (dict, list)) for x in v))
+        for v in data.values()
+    )
     flow = leaf and len(data) <= 8
     return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=flow)
 

@@ -23,15 +23,15 @@ from dataclasses import replace
 from routing.limits import ride_limits_s
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, RideTimeRule, Scenario
-from routing.solve.ortools_backend import solve_ortools
+from routing.solve.backends.base import RawSolution, TimedStep
+from routing.solve.backends.ortools import solve_ortools
+from routing.solve.backends.pyvrp import solve_pyvrp
+from routing.solve.objective import VehiclePrices
 from routing.solve.params import SolveParams
-from routing.solve.pyvrp_backend import solve_pyvrp
-from routing.solve.prices import VehiclePrices
-from routing.solve.raw import RawSolution, Visit
-from routing.solve.insertion import insert_requests
-from routing.solve.lns import RouteCosts, improve
-from routing.solve.schedule import Step, earliest_schedule, occupancy_problem
-from routing.solve.tighten import tightened_windows
+from routing.solve.search.insertion import insert_requests
+from routing.solve.search.lns import RouteCosts, improve
+from routing.solve.search.schedule import Step, earliest_schedule, occupancy_problem
+from routing.solve.search.tighten import tightened_windows
 
 #: Share of the time limit given to the relaxed PyVRP search.
 RELAXATION_SHARE = 0.1
@@ -71,11 +71,13 @@ def relax(scenario: Scenario, matrices: MatrixSet, requests: Sequence[Request]) 
     return replace(scenario, requests=tuple(relaxed + stripped)), relaxed
 
 
-def _steps(visits: list[Visit]) -> list[Step]:
+def _steps(visits: list[TimedStep]) -> list[Step]:
     return [Step(v.request, v.kind) for v in visits if v.request is not None]
 
 
-def repair(scenario: Scenario, matrices: MatrixSet, routes: dict[str, list[Step]]) -> tuple[dict[str, list[Step]], list[str]]:
+def repair(
+    scenario: Scenario, matrices: MatrixSet, routes: dict[str, list[Step]]
+) -> tuple[dict[str, list[Step]], list[str]]:
     """Make every route feasible by taking requests out; return the routes and the ids taken out."""
     requests = {r.id: r for r in scenario.requests}
     limits = ride_limits_s(scenario, matrices)
@@ -98,7 +100,14 @@ def repair(scenario: Scenario, matrices: MatrixSet, routes: dict[str, list[Step]
     return fixed, removed
 
 
-def _worst_ride(scenario: Scenario, matrices: MatrixSet, vehicle: object, steps: list[Step], requests: dict[str, Request], limits: dict[str, int | None]) -> str:
+def _worst_ride(
+    scenario: Scenario,
+    matrices: MatrixSet,
+    vehicle: object,
+    steps: list[Step],
+    requests: dict[str, Request],
+    limits: dict[str, int | None],
+) -> str:
     """The request whose ride most exceeds its limit in the earliest ride-free schedule (else the last one)."""
     times = earliest_schedule(scenario, matrices, vehicle, steps, requests, limits, enforce_ride=False)  # type: ignore[arg-type]
     if times is None:
@@ -115,7 +124,14 @@ def _worst_ride(scenario: Scenario, matrices: MatrixSet, vehicle: object, steps:
     return worst
 
 
-def _raw_from_routes(scenario: Scenario, matrices: MatrixSet, routes: dict[str, list[Step]], requests: Sequence[Request], prices: VehiclePrices, source: str) -> RawSolution:
+def _raw_from_routes(
+    scenario: Scenario,
+    matrices: MatrixSet,
+    routes: dict[str, list[Step]],
+    requests: Sequence[Request],
+    prices: VehiclePrices,
+    source: str,
+) -> RawSolution:
     """Exact routes as a backend result: earliest service starts, leaving each depot just in time.
 
     ``objective`` is the routes' cost under ``prices`` (as the LNS counts it), so portfolio
@@ -124,7 +140,12 @@ def _raw_from_routes(scenario: Scenario, matrices: MatrixSet, routes: dict[str, 
     by_id = {r.id: r for r in scenario.requests}
     limits = ride_limits_s(scenario, matrices)
     costs = RouteCosts(scenario, matrices, prices)
-    raw = RawSolution(status=f"SUCCESS (warm start: {source}; LNS plan, no OR-Tools polish)", found=True, warm_started=True, objective=0)
+    raw = RawSolution(
+        status=f"SUCCESS (warm start: {source}; LNS plan, no OR-Tools polish)",
+        found=True,
+        warm_started=True,
+        objective=0,
+    )
     index = matrices.index()
     for vid, steps in routes.items():
         if not steps:
@@ -139,13 +160,13 @@ def _raw_from_routes(scenario: Scenario, matrices: MatrixSet, routes: dict[str, 
         assert first_visit is not None
         dur = matrices.duration_s[scenario.vehicle_type(vehicle.type).profile]
         leave = max(times[0], times[1] - int(dur[index[vehicle.start], index[first_visit.location]]))
-        visits = [Visit("start", vehicle.start, leave)]
+        visits = [TimedStep("start", vehicle.start, leave)]
         for k, step in enumerate(steps, start=1):
             r = by_id[step.request]
             visit = r.pickup if step.kind == "pickup" else r.dropoff
             assert visit is not None
-            visits.append(Visit(step.kind, visit.location, times[k], step.request))
-        visits.append(Visit("end", vehicle.end, times[-1]))
+            visits.append(TimedStep(step.kind, visit.location, times[k], step.request))
+        visits.append(TimedStep("end", vehicle.end, times[-1]))
         raw.routes[vid] = visits
     served = {s.request for steps in routes.values() for s in steps}
     raw.dropped = [r.id for r in requests if r.id not in served]
@@ -153,7 +174,12 @@ def _raw_from_routes(scenario: Scenario, matrices: MatrixSet, routes: dict[str, 
 
 
 def solve_hybrid(
-    scenario: Scenario, matrices: MatrixSet, requests: Sequence[Request], params: SolveParams, deadline: float, initial: dict[str, list[Step]] | None = None
+    scenario: Scenario,
+    matrices: MatrixSet,
+    requests: Sequence[Request],
+    params: SolveParams,
+    deadline: float,
+    initial: dict[str, list[Step]] | None = None,
 ) -> RawSolution:
     """Relax with PyVRP, repair, then polish with OR-Tools from that warm start (see the module doc).
 
@@ -192,7 +218,14 @@ def solve_hybrid(
             initial, iterations = improve(scenario, matrices, initial, params, started + share * budget)
         elif not left and exact_only:
             # Bounded by count (deterministic): the LNS stands in for the OR-Tools polish's solution limit.
-            initial, iterations = improve(scenario, matrices, initial, params, deadline, max_iterations=params.solution_limit * LNS_ITERATIONS_PER_SOLUTION)
+            initial, iterations = improve(
+                scenario,
+                matrices,
+                initial,
+                params,
+                deadline,
+                max_iterations=params.solution_limit * LNS_ITERATIONS_PER_SOLUTION,
+            )
         if exact_only:
             # Exact as it stands; requests insertion could not place by its deadline are dropped
             # (the solve stage offers them idle vehicles, then lists them as not placed).

@@ -93,19 +93,63 @@ class SolveParams:
         problems = []
         where = "SolveParams"
         if not self.time_limit_s > 0:
-            problems.append(Problem("E501", f"{where}.time_limit_s", f"{self.time_limit_s!r} is not positive", "Give a time limit in seconds above 0."))
+            problems.append(
+                Problem(
+                    "E501",
+                    f"{where}.time_limit_s",
+                    f"{self.time_limit_s!r} is not positive",
+                    "Give a time limit in seconds above 0.",
+                )
+            )
         if self.solution_limit is not None and self.solution_limit < 1:
-            problems.append(Problem("E502", f"{where}.solution_limit", f"{self.solution_limit!r} is below 1", "Give a whole number from 1, or leave it out."))
+            problems.append(
+                Problem(
+                    "E502",
+                    f"{where}.solution_limit",
+                    f"{self.solution_limit!r} is below 1",
+                    "Give a whole number from 1, or leave it out.",
+                )
+            )
         if self.first_solution not in FIRST_SOLUTION_STRATEGIES:
-            problems.append(Problem("E503", f"{where}.first_solution", f"unknown strategy {self.first_solution!r}", f"Use one of {', '.join(FIRST_SOLUTION_STRATEGIES)}."))
+            problems.append(
+                Problem(
+                    "E503",
+                    f"{where}.first_solution",
+                    f"unknown strategy {self.first_solution!r}",
+                    f"Use one of {', '.join(FIRST_SOLUTION_STRATEGIES)}.",
+                )
+            )
         if self.metaheuristic not in METAHEURISTICS:
-            problems.append(Problem("E504", f"{where}.metaheuristic", f"unknown metaheuristic {self.metaheuristic!r}", f"Use one of {', '.join(METAHEURISTICS)}."))
+            problems.append(
+                Problem(
+                    "E504",
+                    f"{where}.metaheuristic",
+                    f"unknown metaheuristic {self.metaheuristic!r}",
+                    f"Use one of {', '.join(METAHEURISTICS)}.",
+                )
+            )
         if self.objective not in OBJECTIVES:
-            problems.append(Problem("E505", f"{where}.objective", f"unknown objective {self.objective!r}", f"Use one of {', '.join(OBJECTIVES)}."))
+            problems.append(
+                Problem(
+                    "E505",
+                    f"{where}.objective",
+                    f"unknown objective {self.objective!r}",
+                    f"Use one of {', '.join(OBJECTIVES)}.",
+                )
+            )
         if self.backend not in BACKENDS:
-            problems.append(Problem("E507", f"{where}.backend", f"unknown backend {self.backend!r}", f"Use one of {', '.join(BACKENDS)}."))
+            problems.append(
+                Problem(
+                    "E507",
+                    f"{where}.backend",
+                    f"unknown backend {self.backend!r}",
+                    f"Use one of {', '.join(BACKENDS)}.",
+                )
+            )
         if self.workers < 1:
-            problems.append(Problem("E508", f"{where}.workers", f"{self.workers!r} is below 1", "Give 1 or more parallel searches."))
+            problems.append(
+                Problem("E508", f"{where}.workers", f"{self.workers!r} is below 1", "Give 1 or more parallel searches.")
+            )
         if self.seed < 0:
             problems.append(Problem("E506", f"{where}.seed", f"{self.seed!r} is negative", "Give a seed of 0 or more."))
         if problems:

@@ -21,17 +21,19 @@ from routing.exceptions import SolveError
 from routing.limits import ride_limits_s
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario
+from routing.plan import Plan, Route, SolveStats, Stop, Unserved
+from routing.solve.backends.base import Backend, RawSolution, TimedStep
+from routing.solve.backends.ortools import solve_ortools
+from routing.solve.backends.pyvrp import solve_pyvrp, solve_pyvrp_fleet, unsupported
 from routing.solve.hybrid import solve_hybrid
-from routing.solve.ortools_backend import solve_ortools
-from routing.solve.pyvrp_backend import solve_pyvrp, solve_pyvrp_fleet, unsupported
-from routing.solve.raw import Backend, RawSolution, Visit
-from routing.solve.schedule import Step
 from routing.solve.params import SolveParams
-from routing.solve.plan import Plan, Route, SolveStats, Stop, Unserved
-from routing.solve.servability import AloneSchedule, Servability, alone_schedule, check_servability
+from routing.solve.search.schedule import Step
+from routing.solve.search.servability import AloneSchedule, Servability, alone_schedule, check_servability
 
 
-def solve(scenario: Scenario, matrices: MatrixSet, params: SolveParams | None = None, initial: Plan | None = None) -> Plan:
+def solve(
+    scenario: Scenario, matrices: MatrixSet, params: SolveParams | None = None, initial: Plan | None = None
+) -> Plan:
     """Plan the scenario's requests on its fleet.
 
     Parameters
@@ -64,7 +66,11 @@ def solve(scenario: Scenario, matrices: MatrixSet, params: SolveParams | None = 
     deadline = started + params.time_limit_s
     servability = check_servability(scenario, matrices)
     servable = [r for r in scenario.requests if servability[r.id].is_servable]
-    unserved = [Unserved(r.id, f"infeasible on its own: {servability[r.id].reason}", "infeasible") for r in scenario.requests if not servability[r.id].is_servable]
+    unserved = [
+        Unserved(r.id, f"infeasible on its own: {servability[r.id].reason}", "infeasible")
+        for r in scenario.requests
+        if not servability[r.id].is_servable
+    ]
 
     routes: list[Route] = []
     stats = SolveStats(backend="none", status="NO_REQUESTS", params=params.as_dict())
@@ -81,7 +87,11 @@ def solve(scenario: Scenario, matrices: MatrixSet, params: SolveParams | None = 
         routes += rescued
         placed = {rid for route in rescued for rid in route.request_ids}
         unserved += [
-            Unserved(rid, f"servable alone (e.g. by vehicle {servability[rid].vehicles[0]}) but not placed within the time limit; no idle vehicle could take it", "not_placed")
+            Unserved(
+                rid,
+                f"servable alone (e.g. by vehicle {servability[rid].vehicles[0]}) but not placed within the time limit; no idle vehicle could take it",
+                "not_placed",
+            )
             for rid in raw.dropped
             if rid not in placed
         ]
@@ -102,7 +112,12 @@ def solve(scenario: Scenario, matrices: MatrixSet, params: SolveParams | None = 
     return Plan(tuple(routes), tuple(unserved), stats)
 
 
-BACKENDS: dict[str, Backend] = {"ortools": solve_ortools, "pyvrp": solve_pyvrp, "pyvrp_fleet": solve_pyvrp_fleet, "hybrid": solve_hybrid}
+BACKENDS: dict[str, Backend] = {
+    "ortools": solve_ortools,
+    "pyvrp": solve_pyvrp,
+    "pyvrp_fleet": solve_pyvrp_fleet,
+    "hybrid": solve_hybrid,
+}
 
 #: The ``auto`` portfolio, per parallel worker in turn, for problems PyVRP cannot express.
 DARP_PORTFOLIO = ("hybrid", "hybrid")
@@ -124,18 +139,31 @@ def initial_steps(scenario: Scenario, plan: Plan, servable: set[str]) -> dict[st
         steps: list[Step] = []
         for stop in route.stops:
             steps += [Step(rid, "dropoff") for rid in stop.dropoff if rid in servable]
-            steps += [Step(rid, "pickup") for rid in stop.pickup if rid in servable and scenario.request(rid).pickup is not None]
+            steps += [
+                Step(rid, "pickup")
+                for rid in stop.pickup
+                if rid in servable and scenario.request(rid).pickup is not None
+            ]
         pickups = {s.request for s in steps if s.kind == "pickup"}
         drops = {s.request for s in steps if s.kind == "dropoff"}
         # A request counts only with both of its visits on this route (depot deliveries: the drop-off).
-        steps = [s for s in steps if scenario.request(s.request).pickup is None or s.request in pickups and s.request in drops]
+        steps = [
+            s
+            for s in steps
+            if scenario.request(s.request).pickup is None or s.request in pickups and s.request in drops
+        ]
         if steps:
             out[route.vehicle] = steps
     return out
 
 
 def _run_backends(
-    scenario: Scenario, matrices: MatrixSet, requests: list[Request], params: SolveParams, deadline: float, initial: dict[str, list[Step]] | None = None
+    scenario: Scenario,
+    matrices: MatrixSet,
+    requests: list[Request],
+    params: SolveParams,
+    deadline: float,
+    initial: dict[str, list[Step]] | None = None,
 ) -> tuple[str, RawSolution]:
     """Run the chosen backend(s): in ``auto``, PyVRP where it can express the problem, then OR-Tools.
 
@@ -165,7 +193,9 @@ def _run_backends(
     return stages[-1][0], raw
 
 
-def _one_search(args: tuple[str, Scenario, MatrixSet, list[Request], SolveParams, float, dict[str, list[Step]] | None]) -> RawSolution:
+def _one_search(
+    args: tuple[str, Scenario, MatrixSet, list[Request], SolveParams, float, dict[str, list[Step]] | None],
+) -> RawSolution:
     name, scenario, matrices, requests, params, deadline, initial = args
     if params.seed:
         # The seed also permutes the request order: another, equally valid search trajectory.
@@ -177,7 +207,13 @@ def _one_search(args: tuple[str, Scenario, MatrixSet, list[Request], SolveParams
 
 
 def _portfolio(
-    names: tuple[str, ...], scenario: Scenario, matrices: MatrixSet, requests: list[Request], params: SolveParams, deadline: float, initial: dict[str, list[Step]] | None = None
+    names: tuple[str, ...],
+    scenario: Scenario,
+    matrices: MatrixSet,
+    requests: list[Request],
+    params: SolveParams,
+    deadline: float,
+    initial: dict[str, list[Step]] | None = None,
 ) -> tuple[str, RawSolution]:
     """``params.workers`` independent searches in parallel processes, cycling through ``names``; the best wins.
 
@@ -187,11 +223,23 @@ def _portfolio(
     """
     # With a given start and several workers, the first searches from scratch and the others from the start.
     starts = [None if w == 0 and params.workers > 1 else initial for w in range(params.workers)]
-    jobs = [(names[w % len(names)], scenario, matrices, requests, replace(params, seed=params.seed + w, workers=1), deadline, starts[w]) for w in range(params.workers)]
+    jobs = [
+        (
+            names[w % len(names)],
+            scenario,
+            matrices,
+            requests,
+            replace(params, seed=params.seed + w, workers=1),
+            deadline,
+            starts[w],
+        )
+        for w in range(params.workers)
+    ]
     if len(jobs) == 1:
         return jobs[0][0], _one_search(jobs[0])
     with ProcessPoolExecutor(max_workers=len(jobs), mp_context=multiprocessing.get_context("fork")) as pool:
         results = list(pool.map(_one_search, jobs))
+
     def rank(pair: tuple[str, RawSolution]) -> tuple[object, ...]:
         raw = pair[1]
         fleet = len(raw.routes) if params.objective == "vehicles_then_distance" else 0
@@ -200,7 +248,7 @@ def _portfolio(
     return min(zip((job[0] for job in jobs), results, strict=True), key=rank)
 
 
-def route_from_visits(scenario: Scenario, matrices: MatrixSet, vehicle_id: str, visits: list[Visit]) -> Route:
+def route_from_visits(scenario: Scenario, matrices: MatrixSet, vehicle_id: str, visits: list[TimedStep]) -> Route:
     """Stops from solver visits: leave each stop right after service; wait, if at all, on arrival.
 
     Consecutive visits at one location form one stop, unless a pickup would come
@@ -212,10 +260,14 @@ def route_from_visits(scenario: Scenario, matrices: MatrixSet, vehicle_id: str, 
     first, last = visits[0], visits[-1]
     depot_loads = tuple(v.request for v in visits if v.kind == "dropoff" and scenario.request(v.request).pickup is None)  # type: ignore[arg-type]
     stops: list[Stop] = [Stop(first.location, first.time_s, first.time_s, None, depot_loads)]  # type: ignore[arg-type]
-    groups: list[list[Visit]] = []
+    groups: list[list[TimedStep]] = []
     for visit in visits[1:-1]:
         group = groups[-1] if groups else None
-        if group and group[-1].location == visit.location and not (visit.kind == "dropoff" and any(g.kind == "pickup" for g in group)):
+        if (
+            group
+            and group[-1].location == visit.location
+            and not (visit.kind == "dropoff" and any(g.kind == "pickup" for g in group))
+        ):
             group.append(visit)
         else:
             groups.append([visit])
@@ -234,7 +286,9 @@ def route_from_visits(scenario: Scenario, matrices: MatrixSet, vehicle_id: str, 
     return Route(vehicle_id, tuple(stops))
 
 
-def _rescue(scenario: Scenario, matrices: MatrixSet, dropped: list[str], used: set[str], servability: dict[str, Servability]) -> list[Route]:
+def _rescue(
+    scenario: Scenario, matrices: MatrixSet, dropped: list[str], used: set[str], servability: dict[str, Servability]
+) -> list[Route]:
     """Give each dropped but servable request an idle vehicle that can serve it alone."""
     limits = ride_limits_s(scenario, matrices)
     idle = [v for v in scenario.vehicles if v.id not in used]
@@ -246,10 +300,13 @@ def _rescue(scenario: Scenario, matrices: MatrixSet, dropped: list[str], used: s
                 continue
             plan = alone_schedule(scenario, matrices, request, v, limits[rid])
             if isinstance(plan, AloneSchedule):
-                visits = [Visit("start", v.start, plan.leave_s)]
+                visits = [TimedStep("start", v.start, plan.leave_s)]
                 if request.pickup is not None:
-                    visits.append(Visit("pickup", request.pickup.location, plan.pickup_s, rid))
-                visits += [Visit("dropoff", request.dropoff.location, plan.dropoff_s, rid), Visit("end", v.end, plan.back_s)]
+                    visits.append(TimedStep("pickup", request.pickup.location, plan.pickup_s, rid))
+                visits += [
+                    TimedStep("dropoff", request.dropoff.location, plan.dropoff_s, rid),
+                    TimedStep("end", v.end, plan.back_s),
+                ]
                 routes.append(route_from_visits(scenario, matrices, v.id, visits))
                 idle.remove(v)
                 break

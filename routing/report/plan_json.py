@@ -1,0 +1,217 @@
+"""``plan.json`` (schema ``routing.plan/1``): write a plan with its model facts, and read one back.
+
+Units, stated once: times are seconds since midnight of the plan day (``*_s``),
+durations seconds, distances metres (``*_m``; for planar benchmark scenarios,
+scaled coordinate units), money DKK (``*_dkk``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from routing.check import CheckResult
+from routing.exceptions import Problem, ScenarioError
+from routing.files import write_atomic
+from routing.model import Scenario
+from routing.plan import Plan, Route, SolveStats, Stop, Unserved
+
+SCHEMA = "routing.plan/1"
+
+
+def _coords(scenario: Scenario, location_id: str) -> dict[str, float]:
+    loc = scenario.location(location_id)
+    return {"x": loc.x, "y": loc.y} if loc.is_planar else {"lat": loc.lat, "lon": loc.lon}  # type: ignore[dict-item]
+
+
+def plan_to_dict(scenario: Scenario, plan: Plan, result: CheckResult) -> dict[str, Any]:
+    """The ``routing.plan/1`` document of a checked plan (metrics come from the checker)."""
+    metrics = {m.vehicle: m for m in result.routes}
+    routes = []
+    for route in plan.routes:
+        m = metrics.get(route.vehicle)
+        routes.append(
+            {
+                "vehicle": route.vehicle,
+                "vehicle_type": scenario.vehicle(route.vehicle).type,
+                "stops": [
+                    {
+                        "location": s.location,
+                        **_coords(scenario, s.location),
+                        "arrival_s": s.arrival_s,
+                        "service_start_s": s.service_start_s,
+                        "departure_s": s.departure_s,
+                        "pickup": list(s.pickup),
+                        "dropoff": list(s.dropoff),
+                    }
+                    for s in route.stops
+                ],
+                "distance_m": m.distance_m if m else None,
+                "duration_s": m.duration_s if m else None,
+                "cost_dkk": m.cost_dkk if m else None,
+                "ride_s": m.ride_times_s if m else {},
+            }
+        )
+    return {
+        "schema": SCHEMA,
+        "scenario": scenario.name,
+        "units": {
+            "time": "seconds since midnight",
+            "duration": "s",
+            "distance": "m (planar: scaled units)",
+            "money": "DKK",
+        },
+        "routes": routes,
+        "requests": [
+            {
+                "id": r.id,
+                "area": r.area,
+                "pickup_location": r.pickup.location if r.pickup else None,
+                "dropoff_location": r.dropoff.location,
+                "pickup_window_s": r.pickup.window.as_list() if r.pickup and r.pickup.window else None,
+                "dropoff_window_s": r.dropoff.window.as_list() if r.dropoff.window else None,
+                "max_ride_s": result.ride_limits_s.get(r.id),
+                "load": r.load.as_dict(),
+                "solo": r.solo,
+                "not_with": sorted(r.not_with),
+                "skills": sorted(r.skills),
+            }
+            for r in scenario.requests
+        ],
+        "vehicles": [
+            {
+                "id": v.id,
+                "type": v.type,
+                "capacity": scenario.vehicle_type(v.type).capacity.as_dict(),
+                "skills": sorted(scenario.vehicle_type(v.type).skills),
+                "shift_s": v.shift.as_list(),
+                "start": v.start,
+                "end": v.end,
+            }
+            for v in scenario.vehicles
+        ],
+        "unserved": [{"request": u.request, "reason": u.reason, "code": u.code} for u in plan.unserved],
+        "summary": result.summary(plan, scenario),
+        "violations": [
+            {"cause": v.cause, "route": v.route, "request": v.request, "message": v.message, "amount": v.amount}
+            for v in result.violations
+        ],
+        "solve": {
+            "backend": plan.stats.backend,
+            "status": plan.stats.status,
+            "wall_time_s": plan.stats.wall_time_s,
+            "build_time_s": plan.stats.build_time_s,
+            "first_solution_s": plan.stats.first_solution_s,
+            "num_solutions": plan.stats.num_solutions,
+            "objective": plan.stats.objective,
+            "params": plan.stats.params,
+        },
+    }
+
+
+def write_plan_json(path: str | Path, scenario: Scenario, plan: Plan, result: CheckResult) -> None:
+    """Write ``plan.json`` atomically."""
+    write_atomic(path, json.dumps(plan_to_dict(scenario, plan, result), indent=1, ensure_ascii=False) + "\n")
+
+
+def _need(obj: dict[str, Any], key: str, path: str, problems: list[Problem], kind: type | tuple[type, ...]) -> Any:
+    value = obj.get(key)
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        problems.append(
+            Problem(
+                "E601",
+                f"{path}.{key}",
+                f"{value!r} is missing or of the wrong type",
+                f"Expected {getattr(kind, '__name__', kind)}.",
+            )
+        )
+        return None
+    return value
+
+
+def read_plan_json(path: str | Path) -> Plan:
+    """Read a ``routing.plan/1`` file (from the engine or made by hand) into a ``Plan``.
+
+    Only ``routes`` and ``unserved`` are read; everything else is recomputed by the checker.
+
+    Raises
+    ------
+    ScenarioError
+        If the file is not a readable plan of this schema.
+    """
+    source = str(path)
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(
+            [Problem("E600", "(file)", "the plan file does not exist", "Check the path.")], source
+        ) from None
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ScenarioError(
+            [
+                Problem(
+                    "E600",
+                    "(file)",
+                    f"is not valid JSON: {exc}",
+                    "Give a plan.json written by 'cli.py solve' or of the same schema.",
+                )
+            ],
+            source,
+        ) from None
+    problems: list[Problem] = []
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
+        raise ScenarioError(
+            [Problem("E602", "schema", f"{found!r} is not {SCHEMA!r}", "Give a plan of schema routing.plan/1.")], source
+        )
+    routes: list[Route] = []
+    for i, r in enumerate(data.get("routes") or []):
+        path_r = f"routes[{i}]"
+        if not isinstance(r, dict):
+            problems.append(
+                Problem("E601", path_r, "is not an object", "Each route is an object with vehicle and stops.")
+            )
+            continue
+        vehicle = _need(r, "vehicle", path_r, problems, str)
+        stops: list[Stop] = []
+        for k, s in enumerate(r.get("stops") or []):
+            path_s = f"{path_r}.stops[{k}]"
+            if not isinstance(s, dict):
+                problems.append(Problem("E601", path_s, "is not an object", "Each stop is an object."))
+                continue
+            loc = _need(s, "location", path_s, problems, str)
+            arr = _need(s, "arrival_s", path_s, problems, int)
+            dep = _need(s, "departure_s", path_s, problems, int)
+            start = s.get("service_start_s")
+            picks, drops = s.get("pickup") or [], s.get("dropoff") or []
+            if not all(isinstance(x, str) for x in picks + drops):
+                problems.append(
+                    Problem("E601", path_s, "pickup/dropoff must be lists of request ids", "Write ids as strings.")
+                )
+            if loc is not None and arr is not None and dep is not None:
+                stops.append(
+                    Stop(
+                        loc,
+                        arr,
+                        dep,
+                        start if isinstance(start, int) else None,
+                        tuple(map(str, picks)),
+                        tuple(map(str, drops)),
+                    )
+                )
+        if vehicle is not None:
+            routes.append(Route(vehicle, tuple(stops)))
+    unserved = []
+    for i, u in enumerate(data.get("unserved") or []):
+        rid = _need(u, "request", f"unserved[{i}]", problems, str) if isinstance(u, dict) else None
+        if rid is not None:
+            unserved.append(Unserved(rid, str(u.get("reason", "")), str(u.get("code", "not_placed"))))
+    if problems:
+        raise ScenarioError(problems, source)
+    solve = data.get("solve") or {}
+    return Plan(
+        tuple(routes),
+        tuple(unserved),
+        SolveStats(backend=str(solve.get("backend", "manual")), status=str(solve.get("status", ""))),
+    )

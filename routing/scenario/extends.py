@@ -1,0 +1,80 @@
+"""Scenario inheritance: ``extends: BASE.yaml`` plus named ``transforms`` applied to the base's dict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from routing.exceptions import Problem, ScenarioError
+from routing.scenario.load import read_yaml
+
+
+def resolve_extends(data: dict[str, Any], path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Resolve ``extends: BASE.yaml`` and ``transforms: [...]`` (see ``routing.fredensborg.transforms``) into one scenario dict.
+
+    Top-level keys of the file replace the base's, except ``meta`` and ``costing``, which are merged.
+    """
+    from routing.fredensborg import transforms
+
+    extends, names = data.get("extends"), data.get("transforms") or []
+    if extends is None and not names:
+        return data
+    problems: list[Problem] = []
+    if not isinstance(names, list):
+        problems.append(Problem("E016", "transforms", f"{names!r} is not a list", "Give a list of transform names."))
+        names = []
+    for i, name in enumerate(names):
+        if name not in transforms.TRANSFORMS:
+            problems.append(
+                Problem(
+                    "E016",
+                    f"transforms[{i}]",
+                    f"unknown transform {name!r}",
+                    f"Use one of {', '.join(transforms.TRANSFORMS)}.",
+                )
+            )
+    base: dict[str, Any] = {}
+    if extends is not None:
+        base_path = (path.parent / str(extends)).resolve()
+        if base_path in seen or base_path == path.resolve():
+            problems.append(
+                Problem(
+                    "E017",
+                    "extends",
+                    f"{extends!r} extends itself (directly or through other files)",
+                    "Point extends at a base scenario.",
+                )
+            )
+        elif not base_path.exists():
+            problems.append(
+                Problem(
+                    "E017",
+                    "extends",
+                    f"{extends!r} does not exist (looked for {base_path})",
+                    "Give a path relative to this file.",
+                )
+            )
+        else:
+            base = resolve_extends(read_yaml(base_path), base_path, (*seen, path.resolve()))
+    if problems:
+        raise ScenarioError(problems, str(path))
+    merged = (
+        transforms.apply(base, names)
+        if base
+        else transforms.apply({k: v for k, v in data.items() if k not in ("extends", "transforms")}, names)
+    )
+    for key, value in data.items():
+        if key in ("extends", "transforms"):
+            continue
+        if key in ("meta", "costing") and isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        elif base:
+            merged[key] = value
+    return merged
+
+
+def _deep_merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out

@@ -1,0 +1,1 @@
+"""Solver backends: the only modules that import ortools (``ortools``) and pyvrp (``pyvrp``)."""

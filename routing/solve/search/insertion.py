@@ -1,0 +1,367 @@
+"""Cheapest feasible insertion of requests into fixed routes, checked exactly.
+
+For each request (earliest window first) every position pair in every route whose
+time span can hold it is priced by what it adds under the solve objective
+(``VehiclePrices``): distance, and under ``cost`` also the price per km, the hourly price
+of the longer duty (estimated from the route's earliest schedule: the delay an insertion
+causes, less the waiting that absorbs it, moves the return; a new first stop moves the
+departure) and a fixed price when it starts an idle vehicle. Candidates are then checked
+in order of that cost with the exact scheduler, and the first feasible one is taken. Routes
+include idle vehicles (empty routes), so a request that fits nowhere else starts a
+vehicle of its own when the fleet has one to spare.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from routing.limits import ride_limits_s
+from routing.matrix.provider import MatrixSet
+from routing.model import Request, Scenario, Vehicle
+from routing.solve.objective import VehiclePrices
+from routing.solve.search.schedule import Step, earliest_schedule, occupancy_problem
+from routing.solve.search.tighten import tightened_windows
+
+
+def _locations(vehicle: Vehicle, steps: Sequence[Step], requests: dict[str, Request]) -> list[str]:
+    locs = [vehicle.start]
+    for s in steps:
+        visit = requests[s.request].pickup if s.kind == "pickup" else requests[s.request].dropoff
+        assert visit is not None
+        locs.append(visit.location)
+    locs.append(vehicle.end)
+    return locs
+
+
+@dataclass(frozen=True)
+class _RouteProfile:
+    """Arrays of one route for vectorised insertion filters (nodes: start depot, steps; then end depot)."""
+
+    loc: np.ndarray  # matrix index per node, end depot included
+    t: np.ndarray  # earliest service start per node
+    service: np.ndarray
+    latest: np.ndarray  # latest service start per node that keeps the rest of the route within its windows
+    absorb: np.ndarray  # [k]: waiting at nodes k.. (absorbs a delay arriving at node k - 1), 0 past the end
+    leave: float  # start of the paid duty: leaving the depot, or service at the first stop (inf when empty)
+    end: int  # end of the paid duty: return to the end depot, or leaving the last stop
+    first_stop: bool  # paid from the first stop to the last (deadhead unpaid)
+    cap: np.ndarray  # capacity per dimension
+    range_max: np.ndarray  # [i, j, dim]: highest load after nodes i..j (i <= j), -inf elsewhere
+
+    @classmethod
+    def of(
+        cls,
+        scenario: Scenario,
+        matrices: MatrixSet,
+        vehicle: Vehicle,
+        steps: Sequence[Step],
+        requests: dict[str, Request],
+        times: list[int],
+        dims: tuple[str, ...],
+        first_stop: bool = False,
+    ) -> _RouteProfile:
+        index = matrices.index()
+        vt = scenario.vehicle_type(vehicle.type)
+        dur = matrices.duration_s[vt.profile]
+        loc = np.array([index[x] for x in _locations(vehicle, steps, requests)])
+        service = [0]
+        upper = [vehicle.shift.end_s]
+        load = [
+            [
+                sum(
+                    requests[s.request].load.get(d)
+                    for s in steps
+                    if s.kind == "dropoff" and requests[s.request].pickup is None
+                )
+                for d in dims
+            ]
+        ]
+        for s in steps:
+            r = requests[s.request]
+            visit = r.pickup if s.kind == "pickup" else r.dropoff
+            assert visit is not None
+            service.append(visit.service_s)
+            upper.append(visit.effective_window.end_s)
+            sign = 1 if s.kind == "pickup" else -1
+            load.append([load[-1][k] + sign * r.load.get(d) for k, d in enumerate(dims)])
+        service.append(0)
+        upper.append(vehicle.shift.end_s)
+        latest = np.array(upper, dtype=np.int64)
+        for k in range(len(loc) - 2, -1, -1):
+            latest[k] = min(latest[k], latest[k + 1] - service[k] - int(dur[loc[k], loc[k + 1]]))
+        loads = np.array(load, dtype=np.int64)  # after each node except the end depot
+        n = len(loads)
+        grid = np.broadcast_to(loads[None, :, :], (n, n, len(dims))).copy()
+        below = np.tril(np.ones((n, n), dtype=bool), -1)
+        grid[below] = np.iinfo(np.int64).min // 2
+        range_max = np.maximum.accumulate(grid, axis=1)
+        cap = np.array([vt.capacity.get(d) for d in dims], dtype=np.int64)
+        t = np.array(times, dtype=np.int64)
+        svc = np.array(service, dtype=np.int64)
+        wait = np.zeros(len(loc) + 1, dtype=np.int64)
+        wait[:-1] = t - np.concatenate(([t[0]], t[:-1] + svc[:-1] + dur[loc[:-1], loc[1:]]))
+        absorb = np.cumsum(wait[::-1])[::-1]
+        if first_stop:
+            leave, end = (float(t[1]) if steps else float("inf")), int(t[-1] - dur[loc[-2], loc[-1]])
+        else:
+            leave, end = (float(max(t[0], t[1] - int(dur[loc[0], loc[1]]))) if steps else float("inf")), int(t[-1])
+        return cls(loc, t, svc, latest, absorb, leave, end, first_stop, cap, range_max)
+
+
+def _longer_duty(
+    rp: _RouteProfile, next_arrival: np.ndarray, first_arrival: int, depot_to_new: int, new_to_depot: int, empty: bool
+) -> np.ndarray:
+    """Seconds of paid duty an insertion after each node adds (estimated; exact for one inserted stop).
+
+    ``next_arrival[k]``: arrival at node k + 1 with the new stop(s) after node k. When the new
+    stop comes first it is served at ``first_arrival``, ``depot_to_new`` after leaving the depot;
+    when it comes last the return takes ``new_to_depot``. The delay at node k + 1, less the waiting
+    at the nodes after it, moves the return; a new first stop may move the start of the duty.
+    Where the deadhead is unpaid (``first_stop``) the duty runs from the first stop to the last.
+    """
+    delay = np.maximum(next_arrival - rp.t[1:], 0)
+    later_end = np.maximum(delay - rp.absorb[2:], 0).astype(np.float64)
+    if rp.first_stop:
+        lead = float(first_arrival)
+        # Last position: the paid duty ends on leaving the new stop, not on the return trip.
+        later_end[-1] -= new_to_depot - (rp.t[-1] - rp.end)
+    else:
+        lead = float(first_arrival - depot_to_new)
+    if empty:
+        return later_end + (rp.end - lead)
+    later_end[0] += max(0.0, rp.leave - lead)
+    return later_end
+
+
+def insert_requests(
+    scenario: Scenario,
+    matrices: MatrixSet,
+    routes: dict[str, list[Step]],
+    request_ids: Sequence[str],
+    deadline: float,
+    keep_order: bool = False,
+    prices: VehiclePrices | None = None,
+) -> tuple[dict[str, list[Step]], list[str]]:
+    """Insert ``request_ids`` into ``routes`` (vehicle id → steps) where they fit best; return the routes and the ids left over.
+
+    Requests go in order of their earliest window unless ``keep_order``. Stops early at
+    ``deadline``; whatever is not inserted by then is returned as left over.
+    """
+    inserter = Inserter(scenario, matrices, routes, prices)
+    left = inserter.insert(request_ids, deadline, keep_order)
+    return inserter.routes(), left
+
+
+class Inserter:
+    """Routes of every vehicle with their schedules and insertion profiles, kept between insertions.
+
+    ``copy`` is cheap (profiles are immutable and shared), so a search can try a change on a
+    copy and keep or drop it; only routes that change are rescheduled.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        matrices: MatrixSet,
+        routes: dict[str, list[Step]] | None = None,
+        prices: VehiclePrices | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.prices = prices or VehiclePrices.of(scenario, "distance")  # metres only by default
+        self.matrices = matrices
+        self.requests = {r.id: r for r in scenario.requests}
+        self.limits = ride_limits_s(scenario, matrices)
+        self.windows = tightened_windows(scenario, matrices, scenario.requests)
+        self.index = matrices.index()
+        self.dims = scenario.dimensions
+        # Idle vehicles that are interchangeable: only one per kind needs pricing.
+        self.kind = {v.id: (v.type, v.start, v.end, v.shift, v.max_duration_s) for v in scenario.vehicles}
+        self.vehicle_type = {v.id: scenario.vehicle_type(v.type) for v in scenario.vehicles}
+        self.current: dict[str, list[Step]] = {}
+        self.schedules: dict[str, list[int] | None] = {}
+        self.profiles: dict[str, _RouteProfile] = {}
+        routes = routes or {}
+        for v in scenario.vehicles:
+            self.set_route(v.id, list(routes.get(v.id, [])))
+
+    def copy(self) -> Inserter:
+        """An independent state sharing the immutable parts."""
+        other = object.__new__(Inserter)
+        other.__dict__.update(self.__dict__)
+        other.current, other.schedules, other.profiles = dict(self.current), dict(self.schedules), dict(self.profiles)
+        return other
+
+    def set_route(self, vid: str, steps: list[Step], times: list[int] | None = None) -> None:
+        """Replace one vehicle's route and reschedule it (a route that breaks a rule takes no insertions).
+
+        ``times``, when given, is the route's earliest schedule, already computed by the caller.
+        """
+        self.current[vid] = steps
+        vehicle = self.scenario.vehicle(vid)
+        if times is None:
+            times = earliest_schedule(self.scenario, self.matrices, vehicle, steps, self.requests, self.limits)
+        self.schedules[vid] = times
+        if times is not None:
+            self.profiles[vid] = _RouteProfile.of(
+                self.scenario,
+                self.matrices,
+                vehicle,
+                steps,
+                self.requests,
+                times,
+                self.dims,
+                self.prices.first_stop[vid],
+            )
+        else:
+            self.profiles.pop(vid, None)
+
+    def routes(self) -> dict[str, list[Step]]:
+        """Non-empty routes by vehicle id."""
+        return {vid: steps for vid, steps in self.current.items() if steps}
+
+    def insert(self, request_ids: Sequence[str], deadline: float, keep_order: bool = False) -> list[str]:
+        """Insert each request where it adds least; return the ids that fit nowhere (or were not reached by ``deadline``)."""
+        scenario, matrices, requests, windows, index, dims = (
+            self.scenario,
+            self.matrices,
+            self.requests,
+            self.windows,
+            self.index,
+            self.dims,
+        )
+        current, schedules, profiles, limits = self.current, self.schedules, self.profiles, self.limits
+        left: list[str] = []
+
+        def window_start(rid: str) -> int:
+            pw, dw = windows[rid]
+            return (pw or dw).start_s
+
+        for rid in list(request_ids) if keep_order else sorted(request_ids, key=window_start):
+            if time.monotonic() > deadline:
+                left.append(rid)
+                continue
+            request = requests[rid]
+            pw, dw = windows[rid]
+            q = np.array([request.load.get(d) for d in dims], dtype=np.int64)
+            costs, owners, picks, drops, route_ids = [], [], [], [], []
+            idle_seen: set[tuple[object, ...]] = set()
+            d_loc = index[request.dropoff.location]
+            p_loc = index[request.pickup.location] if request.pickup is not None else None
+            for vid in current:
+                if schedules[vid] is None:
+                    continue
+                if not current[vid]:
+                    if self.kind[vid] in idle_seen:
+                        continue
+                    idle_seen.add(self.kind[vid])
+                vt = self.vehicle_type[vid]
+                if not request.skills <= vt.skills or not request.load.fits_in(vt.capacity):
+                    continue
+                rp = profiles[vid]
+                dist, dur = matrices.distance_m[vt.profile], matrices.duration_s[vt.profile]
+                here, after = rp.loc[:-1], rp.loc[1:]
+                ready = rp.t[:-1] + rp.service[:-1]
+                base = dist[here, after]
+                sd = request.dropoff.service_s
+                # Drop-off after node j: reachable in its window, and the next node still in time.
+                arrive_d = np.maximum(dw.start_s, ready + dur[here, d_loc])
+                drop_ok = (arrive_d <= dw.end_s) & (
+                    np.maximum(rp.t[1:], arrive_d + sd + dur[d_loc, after]) <= rp.latest[1:]
+                )
+                cost_d = dist[here, d_loc] + dist[d_loc, after] - base
+                per_m, per_s = self.prices.per_m[vid], self.prices.per_s[vid]
+                empty = not current[vid]
+                fixed = self.prices.fixed[vid] if empty else 0.0
+                if per_s:
+                    span_d = _longer_duty(
+                        rp,
+                        arrive_d + sd + dur[d_loc, after],
+                        int(arrive_d[0]),
+                        int(dur[rp.loc[0], d_loc]),
+                        int(dur[d_loc, rp.loc[-1]]),
+                        empty,
+                    )
+                room = rp.cap - q
+                if p_loc is None:
+                    # A depot delivery rides from the start: the load up to its drop-off must leave room.
+                    drop_ok &= (rp.range_max[0] <= room).all(axis=1)
+                    j = np.flatnonzero(drop_ok)
+                    price_d = cost_d * per_m + (per_s * span_d if per_s else 0.0) + fixed
+                    costs.append(price_d[j])
+                    picks.append(np.full(len(j), -1))
+                    drops.append(j)
+                else:
+                    assert pw is not None and request.pickup is not None
+                    sp = request.pickup.service_s
+                    arrive_p = np.maximum(pw.start_s, ready + dur[here, p_loc])
+                    pick_ok = (arrive_p <= pw.end_s) & (
+                        np.maximum(rp.t[1:], arrive_p + sp + dur[p_loc, after]) <= rp.latest[1:]
+                    )
+                    # Both right after node i: pickup, drop-off, then the next node.
+                    arrive_pd = np.maximum(dw.start_s, arrive_p + sp + dur[p_loc, d_loc])
+                    same_ok = (
+                        (arrive_p <= pw.end_s)
+                        & (arrive_pd <= dw.end_s)
+                        & (np.maximum(rp.t[1:], arrive_pd + sd + dur[d_loc, after]) <= rp.latest[1:])
+                    )
+                    cost_p = dist[here, p_loc] + dist[p_loc, after] - base
+                    pair = cost_p[:, None] + cost_d[None, :]
+                    same = dist[here, p_loc] + dist[p_loc, d_loc] + dist[d_loc, after] - base
+                    np.fill_diagonal(pair, same)
+                    fits = (rp.range_max <= room).all(axis=2)
+                    ok = np.triu(pick_ok[:, None] & drop_ok[None, :], 1) | np.diag(same_ok)
+                    ok &= fits
+                    i, j = np.nonzero(ok)
+                    price = pair * per_m + fixed
+                    if per_s:
+                        # Both delays counted in full (an upper bound when the first one also delays the second).
+                        first_p, to_p = int(arrive_p[0]), int(dur[rp.loc[0], p_loc])
+                        span_p = _longer_duty(
+                            rp, arrive_p + sp + dur[p_loc, after], first_p, to_p, int(dur[p_loc, rp.loc[-1]]), empty
+                        )
+                        span_pair = span_p[:, None] + span_d[None, :]
+                        np.fill_diagonal(
+                            span_pair,
+                            _longer_duty(
+                                rp,
+                                arrive_pd + sd + dur[d_loc, after],
+                                first_p,
+                                to_p,
+                                int(dur[d_loc, rp.loc[-1]]),
+                                empty,
+                            ),
+                        )
+                        price = price + per_s * span_pair
+                    costs.append(price[i, j])
+                    picks.append(i)
+                    drops.append(j)
+                owners.append(np.full(len(costs[-1]), len(owners)))
+                route_ids.append(vid)
+            placed = False
+            if costs:
+                all_costs = np.concatenate(costs)
+                owner = np.concatenate(owners)
+                pick_at = np.concatenate(picks)
+                drop_at = np.concatenate(drops)
+                for k in np.argsort(all_costs, kind="stable"):
+                    vid = route_ids[int(owner[k])]
+                    i, j = int(pick_at[k]), int(drop_at[k])
+                    trial = list(current[vid])
+                    trial.insert(j, Step(rid, "dropoff"))
+                    if i >= 0:
+                        trial.insert(i, Step(rid, "pickup"))
+                    vehicle = scenario.vehicle(vid)
+                    if occupancy_problem(scenario, vehicle, trial, requests) is not None:
+                        continue
+                    times = earliest_schedule(scenario, matrices, vehicle, trial, requests, limits)
+                    if times is not None:
+                        self.set_route(vid, trial, times)
+                        placed = True
+                        break
+            if not placed:
+                left.append(rid)
+        return left

@@ -1,0 +1,121 @@
+"""Feasibility and earliest schedule of one visit sequence, for repairs and warm starts.
+
+Times of a fixed sequence obey difference constraints only (travel and service
+between consecutive visits, windows, shift, maximum duration, maximum ride time
+``T_drop - T_pick - service_pick <= limit``), so a longest-path Bellman-Ford pass
+decides feasibility exactly and yields the earliest schedule. Load, skills,
+enekørsel and not-together are checked along the sequence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from routing.limits import max_duration_s
+from routing.matrix.provider import MatrixSet
+from routing.model import Request, Scenario, Vehicle
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One visit of a sequence: a request's pickup or drop-off."""
+
+    request: str
+    kind: str  # "pickup" | "dropoff"
+
+
+def occupancy_problem(
+    scenario: Scenario, vehicle: Vehicle, steps: Sequence[Step], requests: dict[str, Request]
+) -> str | None:
+    """The first occupancy rule the sequence breaks (load, skills, enekørsel, not together, pairing), or None."""
+    vt = scenario.vehicle_type(vehicle.type)
+    onboard = {r.id: r for s in steps for r in [requests[s.request]] if r.pickup is None}
+    for r in onboard.values():
+        if not r.skills <= vt.skills:
+            return r.id
+    for s in steps:
+        r = requests[s.request]
+        if s.kind == "pickup":
+            if not r.skills <= vt.skills:
+                return r.id
+            onboard[r.id] = r
+        else:
+            if r.id not in onboard:
+                return r.id
+            del onboard[r.id]
+            continue
+        riders = list(onboard.values())
+        for dim in r.load.dimensions:
+            if sum(x.load.get(dim) for x in riders) > vt.capacity.get(dim):
+                return r.id
+        if len(riders) > 1 and any(x.solo for x in riders):
+            return r.id
+        others = [x for x in riders if x is not r]
+        if any(x.id in r.not_with or r.id in x.not_with for x in others):
+            return r.id
+    return next(iter(onboard), None)
+
+
+def earliest_schedule(
+    scenario: Scenario,
+    matrices: MatrixSet,
+    vehicle: Vehicle,
+    steps: Sequence[Step],
+    requests: dict[str, Request],
+    limits: dict[str, int | None],
+    enforce_ride: bool = True,
+) -> list[int] | None:
+    """Earliest service start per node (start depot, each step, end depot), or None if no schedule fits.
+
+    Parameters
+    ----------
+    enforce_ride
+        Include the maximum ride times (False: windows, shift and duration only).
+    """
+    vt = scenario.vehicle_type(vehicle.type)
+    index = matrices.index()
+    dur = matrices.duration_s[vt.profile]
+    locs = [vehicle.start]
+    service = [0]
+    lower = [vehicle.shift.start_s]
+    upper = [vehicle.shift.end_s]
+    position: dict[tuple[str, str], int] = {}
+    for k, s in enumerate(steps, start=1):
+        r = requests[s.request]
+        visit = r.pickup if s.kind == "pickup" else r.dropoff
+        assert visit is not None
+        locs.append(visit.location)
+        service.append(visit.service_s)
+        w = visit.effective_window
+        lower.append(w.start_s)
+        upper.append(w.end_s)
+        position[(s.request, s.kind)] = k
+    locs.append(vehicle.end)
+    service.append(0)
+    lower.append(vehicle.shift.start_s)
+    upper.append(vehicle.shift.end_s)
+    n = len(locs)
+    # Edges (i, j, w): t[j] >= t[i] + w.
+    edges = [(k, k + 1, service[k] + int(dur[index[locs[k]], index[locs[k + 1]]])) for k in range(n - 1)]
+    longest = max_duration_s(scenario, vehicle)
+    if longest is not None:
+        edges.append((n - 1, 0, -longest))
+    if enforce_ride:
+        for (rid, kind), k in position.items():
+            limit = limits.get(rid)
+            if kind == "dropoff" and limit is not None and (rid, "pickup") in position:
+                p = position[(rid, "pickup")]
+                edges.append((k, p, -(limit + service[p])))
+    t = list(lower)
+    for _ in range(n + 1):
+        changed = False
+        for i, j, w in edges:
+            if t[i] + w > t[j]:
+                t[j] = t[i] + w
+                if t[j] > upper[j]:
+                    return None
+                changed = True
+        if not changed:
+            return t
+    return None

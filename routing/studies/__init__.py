@@ -1,0 +1,1 @@
+"""Analyst studies: silo/joint day planning, annualisation and scenario comparison (municipality-agnostic)."""
