@@ -30,6 +30,7 @@ def _fail(code: int, message: str, detail: dict[str, object] | None = None) -> i
 
 def _cmd_solve(args: argparse.Namespace) -> int:
     from routing import build_matrices, check_plan, load_scenario, solve
+    from routing.costing.vehicle_cost import price_plan_by_vehicle_types
     from routing.report import summary_table, write_plan_json, write_stops_csv
 
     scenario = load_scenario(args.scenario)
@@ -59,11 +60,12 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             f"internal error: the checker rejected the solver's plan; nothing was written.\n{lines}",
             {"error": "internal", "violations": [str(v) for v in result.violations]},
         )
+    cost = price_plan_by_vehicle_types(scenario, result)
     out = Path(args.out)
-    write_plan_json(out / "plan.json", scenario, plan, result)
+    write_plan_json(out / "plan.json", scenario, plan, result, cost)
     write_stops_csv(out / "stops.csv", scenario, plan)
     if not args.quiet:
-        print(summary_table(scenario, plan, result))
+        print(summary_table(scenario, plan, result, cost))
         print(f"wrote {out / 'plan.json'} and {out / 'stops.csv'}")
     return EXIT_OK
 

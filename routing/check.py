@@ -30,9 +30,10 @@ from routing.limits import max_duration_s, ride_limits_s
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario, Vehicle, Visit
 from routing.plan import Plan, Route
-from routing.units import METRES_PER_KM, SECONDS_PER_HOUR, format_clock
+from routing.units import format_clock
 
-#: Violation causes (VROOM's vocabulary where it has one).
+#: Every cause a ``Violation`` may have (VROOM's vocabulary where it has one); a test holds the
+#: checker to exactly this list.
 CAUSES = (
     "structure",
     "unknown",
@@ -73,12 +74,15 @@ class Violation:
 
 @dataclass(frozen=True, slots=True)
 class RouteMetrics:
-    """Figures of one route, recomputed by the checker."""
+    """Figures of one route, recomputed by the checker: distance, duration and rides (no money).
+
+    ``duration_s`` runs from the departure at the start depot to the arrival at the end depot;
+    money is the costing layer's (``routing.costing``), priced from these figures.
+    """
 
     vehicle: str
     distance_m: int
     duration_s: int
-    cost_dkk: float
     num_requests: int
     ride_times_s: dict[str, int]
     wait_onboard_s: int
@@ -109,7 +113,6 @@ class CheckResult:
             "vehicles_available": len(scenario.vehicles),
             "distance_m": sum(m.distance_m for m in self.routes),
             "duration_s": sum(m.duration_s for m in self.routes),
-            "cost_dkk": round(sum(m.cost_dkk for m in self.routes), 2),
             "mean_ride_s": round(sum(rides) / len(rides), 1) if rides else 0.0,
             "max_ride_s": max(rides, default=0),
             "wait_onboard_s": sum(m.wait_onboard_s for m in self.routes),
@@ -141,7 +144,7 @@ class _RouteReplay:
         dist_matrix, dur_matrix = self.m.distance_m[vt.profile], self.m.duration_s[vt.profile]
         if len(stops) < 2:
             self.flag("structure", "a route needs at least its start and end depot stops")
-            return RouteMetrics(route.vehicle, 0, 0, 0.0, 0, {}, 0)
+            return RouteMetrics(route.vehicle, 0, 0, 0, {}, 0)
         if stops[0].location != v.start:
             self.flag("structure", f"starts at {stops[0].location!r}, not at the vehicle's start depot {v.start!r}")
         if stops[-1].location != v.end:
@@ -163,12 +166,13 @@ class _RouteReplay:
             if stop.location not in index:
                 self.flag("unknown", f"unknown location {stop.location!r}")
         if any(stop.location not in index for stop in stops):
-            return RouteMetrics(route.vehicle, 0, 0, 0.0, 0, {}, 0)
+            return RouteMetrics(route.vehicle, 0, 0, 0, {}, 0)
 
         if stops[0].departure_s < v.shift.start_s:
             self.flag(
                 "shift",
-                f"leaves the depot at {format_clock(stops[0].departure_s)}, before the shift starts ({format_clock(v.shift.start_s)})",
+                f"leaves the depot at {format_clock(stops[0].departure_s)}, "
+                f"before the shift starts ({format_clock(v.shift.start_s)})",
                 amount=v.shift.start_s - stops[0].departure_s,
             )
         distance = 0
@@ -181,7 +185,8 @@ class _RouteReplay:
             if stop.departure_s < stop.arrival_s:
                 self.flag(
                     "time_order",
-                    f"stop {k} at {stop.location!r} departs ({format_clock(stop.departure_s)}) before it arrives ({format_clock(stop.arrival_s)})",
+                    f"stop {k} at {stop.location!r} departs ({format_clock(stop.departure_s)}) "
+                    f"before it arrives ({format_clock(stop.arrival_s)})",
                 )
             if k > 0:
                 prev = stops[k - 1]
@@ -191,14 +196,16 @@ class _RouteReplay:
                 if stop.arrival_s < need:
                     self.flag(
                         "travel",
-                        f"stop {k} at {stop.location!r}: arrives {format_clock(stop.arrival_s)}, but the trip from {prev.location!r} ends {format_clock(need)} at the earliest",
+                        f"stop {k} at {stop.location!r}: arrives {format_clock(stop.arrival_s)}, "
+                        f"but the trip from {prev.location!r} ends {format_clock(need)} at the earliest",
                         amount=need - stop.arrival_s,
                     )
             t = stop.arrival_s if stop.service_start_s is None else stop.service_start_s
             if t < stop.arrival_s:
                 self.flag(
                     "time_order",
-                    f"stop {k}: service starts ({format_clock(t)}) before the vehicle arrives ({format_clock(stop.arrival_s)})",
+                    f"stop {k}: service starts ({format_clock(t)}) "
+                    f"before the vehicle arrives ({format_clock(stop.arrival_s)})",
                 )
             first_start: int | None = None
             had_riders = bool(onboard)
@@ -255,7 +262,8 @@ class _RouteReplay:
             if stop.departure_s < t:
                 self.flag(
                     "time_order",
-                    f"stop {k} at {stop.location!r}: leaves {format_clock(stop.departure_s)}, before service ends ({format_clock(t)})",
+                    f"stop {k} at {stop.location!r}: leaves {format_clock(stop.departure_s)}, "
+                    f"before service ends ({format_clock(t)})",
                     amount=t - stop.departure_s,
                 )
             if first_start is not None and had_riders:
@@ -277,17 +285,7 @@ class _RouteReplay:
                 f"lasts {duration / 60:.1f} min, above the maximum of {longest / 60:.1f} min",
                 amount=duration - longest,
             )
-        served = len(picked_at)
-        cost = (
-            (
-                vt.fixed_cost_dkk
-                + vt.cost_per_km_dkk * distance / METRES_PER_KM
-                + vt.cost_per_hour_dkk * duration / SECONDS_PER_HOUR
-            )
-            if served
-            else 0.0
-        )
-        return RouteMetrics(route.vehicle, distance, duration, round(cost, 2), served, rides, wait_onboard)
+        return RouteMetrics(route.vehicle, distance, duration, len(picked_at), rides, wait_onboard)
 
     def _occupancy(self, onboard: dict[str, None], requests: dict[str, Request], k: int, rid: str) -> None:
         """Capacity, enekørsel and not-together after one action."""

@@ -73,7 +73,7 @@ def test_checker_accepts_a_valid_hand_made_plan() -> None:
     assert m.distance_m == 60 * 60  # 60 minutes of travel = 60 units x scale 60
     assert m.duration_s == at(65)
     assert m.ride_times_s == {"r1": at(20), "r2": at(10)}
-    assert m.cost_dkk == pytest.approx(65.0)  # 65 min at 60 DKK/h
+    assert m.num_requests == 2 and m.wait_onboard_s == at(5)  # both wait 30 -> 35 at s for its window
 
 
 @pytest.mark.parametrize(
@@ -247,3 +247,43 @@ def test_checker_reports_structure_and_unknown_ids() -> None:
     assert "unknown" in causes(Plan((ghost,)))
     twice = Plan((good_route(), Route("v1", (stop("depot", 0, 0), stop("depot", 0, 0)))))
     assert "structure" in causes(twice)
+
+
+def _causes_in_checker_source() -> set[str]:
+    """Every cause string the checker's code passes to ``flag`` or ``Violation``."""
+    import ast
+    import inspect
+
+    import routing.check
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(inspect.getsource(routing.check))):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        first = node.args[0]
+        if name in ("flag", "Violation") and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            found.add(first.value)
+    return found
+
+
+def test_checker_causes_are_exactly_the_documented_vocabulary() -> None:
+    """Tests that every cause the checker reports is in ``check.CAUSES``, and every listed cause is reported."""
+    from routing.check import CAUSES
+
+    used = _causes_in_checker_source()
+    assert len(used) > 10  # the walk found the checker's calls
+    assert used == set(CAUSES), (sorted(used - set(CAUSES)), sorted(set(CAUSES) - used))
+    assert len(CAUSES) == len(set(CAUSES))
+
+
+def test_checker_reports_no_money() -> None:
+    """Tests that the checker's route metrics and summary carry no price (money is the costing layer's)."""
+    from dataclasses import fields
+
+    from routing.check import RouteMetrics
+
+    s = scenario()
+    result = check_plan(s, build_matrices(s), Plan((good_route(),)))
+    assert not [f.name for f in fields(RouteMetrics) if "dkk" in f.name or "cost" in f.name]
+    assert not [k for k in result.summary(Plan((good_route(),)), s) if "dkk" in k or "cost" in k]

@@ -1,5 +1,10 @@
 """``plan.json`` (schema ``routing.plan/1``): write a plan with its model facts, and read one back.
 
+The one serializer of a ``Plan``: ``routes_to_dict``/``routes_from_dict`` write and read the
+``routes`` and ``unserved`` part (what a plan *is*), which ``plan.json`` extends with model facts,
+the checker's figures and the price, and which the stored-plans file (``routing.plans/1``,
+``routing.studies.plan_store``) holds per day and silo.
+
 Units, stated once: times are seconds since midnight of the plan day (``*_s``),
 durations seconds, distances metres (``*_m``; for planar benchmark scenarios,
 scaled coordinate units), money DKK (``*_dkk``).
@@ -12,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from routing.check import CheckResult
+from routing.costing.vehicle_cost import VehicleTypeCost
 from routing.exceptions import Problem, ScenarioError
 from routing.files import write_atomic
 from routing.model import Scenario
@@ -25,8 +31,64 @@ def _coords(scenario: Scenario, location_id: str) -> dict[str, float]:
     return {"x": loc.x, "y": loc.y} if loc.is_planar else {"lat": loc.lat, "lon": loc.lon}  # type: ignore[dict-item]
 
 
-def plan_to_dict(scenario: Scenario, plan: Plan, result: CheckResult) -> dict[str, Any]:
-    """The ``routing.plan/1`` document of a checked plan (metrics come from the checker)."""
+def _stop_to_dict(stop: Stop, coords: dict[str, float]) -> dict[str, Any]:
+    return {
+        "location": stop.location,
+        **coords,
+        "arrival_s": stop.arrival_s,
+        "service_start_s": stop.service_start_s,
+        "departure_s": stop.departure_s,
+        "pickup": list(stop.pickup),
+        "dropoff": list(stop.dropoff),
+    }
+
+
+def _unserved_to_dict(u: Unserved) -> dict[str, Any]:
+    return {"request": u.request, "reason": u.reason, "code": u.code}
+
+
+def routes_to_dict(plan: Plan) -> dict[str, Any]:
+    """The ``routes`` and ``unserved`` part of ``routing.plan/1``: the plan itself, without model facts.
+
+    Routes carry ``vehicle`` and ``stops`` (location, arrival, service start, departure, pickups,
+    drop-offs); unserved requests their reason and code. ``routes_from_dict`` reads it back.
+
+    Parameters
+    ----------
+    plan
+        Any plan.
+
+    Returns
+    -------
+    dict
+        ``{"routes": [...], "unserved": [...]}``, JSON-ready.
+    """
+    return {
+        "routes": [{"vehicle": r.vehicle, "stops": [_stop_to_dict(s, {}) for s in r.stops]} for r in plan.routes],
+        "unserved": [_unserved_to_dict(u) for u in plan.unserved],
+    }
+
+
+def plan_to_dict(scenario: Scenario, plan: Plan, result: CheckResult, cost: VehicleTypeCost) -> dict[str, Any]:
+    """The ``routing.plan/1`` document of a checked, priced plan.
+
+    Parameters
+    ----------
+    scenario
+        The scenario the plan was checked against (coordinates, requests, vehicles).
+    plan
+        The plan.
+    result
+        The checker's result: distances, durations, ride times and the summary.
+    cost
+        The plan priced by its vehicle types' prices (``routing.costing.vehicle_cost``):
+        ``routes[].cost_dkk`` and ``summary.cost_dkk``.
+
+    Returns
+    -------
+    dict
+        The document, JSON-ready.
+    """
     metrics = {m.vehicle: m for m in result.routes}
     routes = []
     for route in plan.routes:
@@ -35,24 +97,18 @@ def plan_to_dict(scenario: Scenario, plan: Plan, result: CheckResult) -> dict[st
             {
                 "vehicle": route.vehicle,
                 "vehicle_type": scenario.vehicle(route.vehicle).type,
-                "stops": [
-                    {
-                        "location": s.location,
-                        **_coords(scenario, s.location),
-                        "arrival_s": s.arrival_s,
-                        "service_start_s": s.service_start_s,
-                        "departure_s": s.departure_s,
-                        "pickup": list(s.pickup),
-                        "dropoff": list(s.dropoff),
-                    }
-                    for s in route.stops
-                ],
+                "stops": [_stop_to_dict(s, _coords(scenario, s.location)) for s in route.stops],
                 "distance_m": m.distance_m if m else None,
                 "duration_s": m.duration_s if m else None,
-                "cost_dkk": m.cost_dkk if m else None,
+                "cost_dkk": cost.routes.get(route.vehicle) if m else None,
                 "ride_s": m.ride_times_s if m else {},
             }
         )
+    summary: dict[str, object] = {}
+    for key, value in result.summary(plan, scenario).items():
+        summary[key] = value
+        if key == "duration_s":
+            summary["cost_dkk"] = cost.total_dkk
     return {
         "schema": SCHEMA,
         "scenario": scenario.name,
@@ -91,8 +147,8 @@ def plan_to_dict(scenario: Scenario, plan: Plan, result: CheckResult) -> dict[st
             }
             for v in scenario.vehicles
         ],
-        "unserved": [{"request": u.request, "reason": u.reason, "code": u.code} for u in plan.unserved],
-        "summary": result.summary(plan, scenario),
+        "unserved": [_unserved_to_dict(u) for u in plan.unserved],
+        "summary": summary,
         "violations": [
             {"cause": v.cause, "route": v.route, "request": v.request, "message": v.message, "amount": v.amount}
             for v in result.violations
@@ -110,9 +166,25 @@ def plan_to_dict(scenario: Scenario, plan: Plan, result: CheckResult) -> dict[st
     }
 
 
-def write_plan_json(path: str | Path, scenario: Scenario, plan: Plan, result: CheckResult) -> None:
-    """Write ``plan.json`` atomically."""
-    write_atomic(path, json.dumps(plan_to_dict(scenario, plan, result), indent=1, ensure_ascii=False) + "\n")
+def write_plan_json(
+    path: str | Path, scenario: Scenario, plan: Plan, result: CheckResult, cost: VehicleTypeCost
+) -> None:
+    """Write ``plan.json`` atomically.
+
+    Parameters
+    ----------
+    path
+        The file to write.
+    scenario
+        The scenario the plan was checked against.
+    plan
+        The plan.
+    result
+        The checker's result for ``plan``.
+    cost
+        The plan priced by its vehicle types (``routing.costing.vehicle_cost.price_plan_by_vehicle_types``).
+    """
+    write_atomic(path, json.dumps(plan_to_dict(scenario, plan, result, cost), indent=1, ensure_ascii=False) + "\n")
 
 
 def _need(obj: dict[str, Any], key: str, path: str, problems: list[Problem], kind: type | tuple[type, ...]) -> Any:
@@ -159,15 +231,55 @@ def read_plan_json(path: str | Path) -> Plan:
             ],
             source,
         ) from None
-    problems: list[Problem] = []
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
         raise ScenarioError(
             [Problem("E602", "schema", f"{found!r} is not {SCHEMA!r}", "Give a plan of schema routing.plan/1.")], source
         )
+    routes, unserved = _read_routes(data, source, "")
+    solve = data.get("solve") or {}
+    return Plan(
+        routes,
+        unserved,
+        SolveStats(backend=str(solve.get("backend", "manual")), status=str(solve.get("status", ""))),
+    )
+
+
+def routes_from_dict(data: dict[str, Any], source: str = "(plan)", at: str = "") -> Plan:
+    """The plan of a ``routes``/``unserved`` document (``routes_to_dict``, or that part of ``plan.json``).
+
+    Parameters
+    ----------
+    data
+        A dict with ``routes`` and ``unserved``; other keys are ignored.
+    source
+        The file it came from, named in errors.
+    at
+        Where ``data`` sits in that file, prefixed to the paths in errors (e.g. ``days.tue.all.``).
+
+    Returns
+    -------
+    Plan
+        Its routes and unserved requests (solve statistics: ``manual``).
+
+    Raises
+    ------
+    ScenarioError
+        If a route, stop or unserved entry is missing a field or has one of the wrong type.
+    """
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            [Problem("E601", at.rstrip(".") or "(plan)", "is not an object", "Give routes and unserved.")], source
+        )
+    routes, unserved = _read_routes(data, source, at)
+    return Plan(routes, unserved)
+
+
+def _read_routes(data: dict[str, Any], source: str, at: str) -> tuple[tuple[Route, ...], tuple[Unserved, ...]]:
+    problems: list[Problem] = []
     routes: list[Route] = []
     for i, r in enumerate(data.get("routes") or []):
-        path_r = f"routes[{i}]"
+        path_r = f"{at}routes[{i}]"
         if not isinstance(r, dict):
             problems.append(
                 Problem("E601", path_r, "is not an object", "Each route is an object with vehicle and stops.")
@@ -204,14 +316,9 @@ def read_plan_json(path: str | Path) -> Plan:
             routes.append(Route(vehicle, tuple(stops)))
     unserved = []
     for i, u in enumerate(data.get("unserved") or []):
-        rid = _need(u, "request", f"unserved[{i}]", problems, str) if isinstance(u, dict) else None
+        rid = _need(u, "request", f"{at}unserved[{i}]", problems, str) if isinstance(u, dict) else None
         if rid is not None:
             unserved.append(Unserved(rid, str(u.get("reason", "")), str(u.get("code", "not_placed"))))
     if problems:
         raise ScenarioError(problems, source)
-    solve = data.get("solve") or {}
-    return Plan(
-        tuple(routes),
-        tuple(unserved),
-        SolveStats(backend=str(solve.get("backend", "manual")), status=str(solve.get("status", ""))),
-    )
+    return tuple(routes), tuple(unserved)

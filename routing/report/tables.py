@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 from routing.check import CheckResult
+from routing.costing.vehicle_cost import VehicleTypeCost
 from routing.files import write_atomic
 from routing.model import Scenario
 from routing.plan import Plan
@@ -78,8 +79,25 @@ def write_stops_csv(path: str | Path, scenario: Scenario, plan: Plan) -> None:
     write_atomic(path, stops_csv(scenario, plan))
 
 
-def summary_table(scenario: Scenario, plan: Plan, result: CheckResult) -> str:
-    """A short plain-text summary of a checked plan."""
+def summary_table(scenario: Scenario, plan: Plan, result: CheckResult, cost: VehicleTypeCost) -> str:
+    """A short plain-text summary of a checked plan.
+
+    Parameters
+    ----------
+    scenario
+        The scenario the plan was checked against.
+    plan
+        The plan.
+    result
+        The checker's result (served, distance, hours, rides).
+    cost
+        The plan priced by its vehicle types (``routing.costing.vehicle_cost``); not an invoice.
+
+    Returns
+    -------
+    str
+        Aligned ``label  value`` lines, then one line per unserved request.
+    """
     s = result.summary(plan, scenario)
     planar = scenario.is_planar
     rows = [
@@ -89,7 +107,7 @@ def summary_table(scenario: Scenario, plan: Plan, result: CheckResult) -> str:
         ("vehicles used / available", f"{s['vehicles_used']} / {s['vehicles_available']}"),
         ("distance", f"{s['distance_m']} units" if planar else f"{s['distance_m'] / 1000:.1f} km"),  # type: ignore[operator]
         ("vehicle hours", f"{s['duration_s']} units" if planar else f"{s['duration_s'] / 3600:.2f} h"),  # type: ignore[operator]
-        ("objective cost (not an invoice)", f"{s['cost_dkk']:.2f} DKK"),
+        ("vehicle-type cost (not an invoice)", f"{cost.total_dkk:.2f} DKK"),
         ("mean / max ride", f"{s['mean_ride_s'] / 60:.1f} / {s['max_ride_s'] / 60:.1f} min"),  # type: ignore[operator]
         ("waiting with passengers on board", f"{s['wait_onboard_s'] / 60:.1f} min"),  # type: ignore[operator]
         ("solve time", f"{plan.stats.wall_time_s:.2f} s ({plan.stats.backend}, {plan.stats.status})"),
