@@ -108,7 +108,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from routing.studies.compare import evaluate, write_outputs
+    from routing.report.comparison import write_comparison
+    from routing.studies.comparison import evaluate
 
     days = tuple(d.strip() for d in args.days.split(",") if d.strip())
     bad = [d for d in days if d not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
@@ -137,7 +138,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         + (f" --workers {args.workers}" if args.workers else "")
         + f" --out {args.out}"
     )
-    written = write_outputs(args.out, results, command)
+    written = write_comparison(args.out, results, command)
     if not args.quiet:
         print(Path(args.out, "comparison.md").read_text(encoding="utf-8"))
         print("wrote " + ", ".join(str(p) for p in written))

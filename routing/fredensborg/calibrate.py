@@ -44,7 +44,7 @@ from routing.files import write_atomic, write_atomic_bytes
 from routing.fredensborg.areas import FREDENSBORG_DIR, load_areas
 from routing.fredensborg.generate import generate_week
 from routing.scenario.write import write_scenario
-from routing.studies.compare import ScenarioResult, evaluate
+from routing.studies.comparison import ScenarioResult, evaluate
 from routing.studies.planning import PER_TRIP
 
 #: Silo solves bounded by count: 8 solutions (PyVRP warm start 400 iterations, LNS 160); a 74-pupil school silo

@@ -1,4 +1,4 @@
-"""Reports: plan.json, stops.csv and console summaries."""
+"""Reports: plan.json, stops.csv, console summaries, and the comparison tables, workbook and charts."""
 
 from routing.report.plan_json import plan_to_dict, read_plan_json, write_plan_json
 from routing.report.tables import stops_csv, summary_table, write_stops_csv

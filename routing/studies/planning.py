@@ -17,16 +17,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
 
-from routing.check import check_plan
+from routing.check import CheckResult, check_plan
 from routing.costing import tariffs as t
 from routing.costing.params import Parameters
 from routing.costing.plan_cost import Figures, PlanCost, PlanCoster, invoice_objective
 from routing.exceptions import SolveError
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario, Vehicle
-from routing.plan import Plan, Route, Stop, Unserved
+from routing.plan import Plan, Unserved
 from routing.solve.params import SolveParams
 from routing.solve.solve import solve
 
@@ -48,6 +47,7 @@ class DayOutcome:
     day: str
     cost: PlanCost
     plans: list[tuple[str, Scenario, Plan]]  # (silo key, sub-scenario, plan)
+    checks: list[CheckResult] = field(default_factory=list)  # the checker's result of each plan, in order
     unserved: list[Unserved] = field(default_factory=list)
     loaded: int = 0  # silos whose stored plan was used
     solved: int = 0
@@ -129,6 +129,7 @@ def plan_day(
         if not result.is_feasible:
             raise RuntimeError(f"internal error: the checker rejected the {key} plan of {day}: {result.violations[:3]}")
         outcome.plans.append((key, sub, plan))
+        outcome.checks.append(result)
         outcome.unserved.extend(plan.unserved)
         _merge(outcome.cost, PlanCoster(sub, matrices, params, policy="vehicle").cost(plan))
     _merge(outcome.cost, coster.cost(Plan(()), trips=per_trip))
@@ -183,38 +184,6 @@ def _solve_silo(
             return solve(sub, matrices, replace(params, time_limit_s=3 * params.time_limit_s), initial=start)
         except SolveError as exc:
             return Plan((), tuple(Unserved(r.id, f"no plan within the time limit: {exc}", "not_placed") for r in reqs))
-
-
-def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    """A compact, JSON-ready form of a plan (routes with stops; unserved with reasons)."""
-    return {
-        "routes": [
-            {
-                "vehicle": r.vehicle,
-                "stops": [
-                    [s.location, s.arrival_s, s.departure_s, s.service_start_s, list(s.pickup), list(s.dropoff)]
-                    for s in r.stops
-                ],
-            }
-            for r in plan.routes
-        ],
-        "unserved": [[u.request, u.reason, u.code] for u in plan.unserved],
-    }
-
-
-def plan_from_dict(data: dict[str, Any]) -> Plan:
-    """The plan ``plan_to_dict`` wrote."""
-    routes = tuple(
-        Route(
-            r["vehicle"],
-            tuple(
-                Stop(s[0], int(s[1]), int(s[2]), None if s[3] is None else int(s[3]), tuple(s[4]), tuple(s[5]))
-                for s in r["stops"]
-            ),
-        )
-        for r in data["routes"]
-    )
-    return Plan(routes, tuple(Unserved(u[0], u[1], u[2]) for u in data["unserved"]))
 
 
 def _merge(into: PlanCost, other: PlanCost) -> None:

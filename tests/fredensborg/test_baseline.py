@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from routing.fredensborg.areas import FREDENSBORG_DIR
-from routing.studies.compare import ScenarioResult, evaluate
+from routing.studies.comparison import ScenarioResult, evaluate
 
 # Seed: Fredensborg Visiteret Borgerbefordringsanalyse (2022), 2021 cost table (kr.): private, Movia, egne vogne, refusion.
 SEED = {
@@ -97,10 +97,11 @@ def test_stored_plans_are_what_the_recorded_settings_make() -> None:
     and Flexrute) with ``meta.plans_made_with`` gives exactly the stored plans (bounded, seeded solves)."""
     from routing.costing.params import Parameters
     from routing.matrix import build_matrices
+    from routing.report.plan_json import routes_to_dict
     from routing.scenario.build import load_scenario
     from routing.solve.params import SolveParams
-    from routing.studies.compare import read_plans
-    from routing.studies.planning import plan_day, plan_to_dict
+    from routing.studies.plan_store import read_plans
+    from routing.studies.planning import plan_day
 
     path = FREDENSBORG_DIR / "baseline_2021.yaml"
     week = load_scenario(path)
@@ -110,4 +111,4 @@ def test_stored_plans_are_what_the_recorded_settings_make() -> None:
     outcome = plan_day(area13, "tue", build_matrices(week, None), Parameters.load(), "silo", SolveParams(**made_with))
     assert outcome.solved >= 2 and outcome.served > 0
     for key, _, plan in outcome.plans:
-        assert plan_to_dict(plan) == plan_to_dict(stored[key]), key
+        assert routes_to_dict(plan) == routes_to_dict(stored[key]), key
