@@ -287,3 +287,24 @@ def test_checker_reports_no_money() -> None:
     result = check_plan(s, build_matrices(s), Plan((good_route(),)))
     assert not [f.name for f in fields(RouteMetrics) if "dkk" in f.name or "cost" in f.name]
     assert not [k for k in result.summary(Plan((good_route(),)), s) if "dkk" in k or "cost" in k]
+
+
+def test_checker_imports_neither_solver_nor_costing() -> None:
+    """Tests that the checker stands apart from what it checks and from money: no import of solve or costing."""
+    import ast
+    import inspect
+
+    import routing.check
+
+    imported = {
+        node.module or ""
+        for node in ast.walk(ast.parse(inspect.getsource(routing.check)))
+        if isinstance(node, ast.ImportFrom)
+    } | {
+        alias.name
+        for node in ast.walk(ast.parse(inspect.getsource(routing.check)))
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    assert "routing.model" in imported  # the walk sees the imports
+    assert not [m for m in imported if m.startswith(("routing.solve", "routing.costing", "routing.report"))]
