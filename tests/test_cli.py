@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from cli import main
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import DEMO, ROOT
 
 
 def run(*args: str) -> int:
@@ -57,7 +56,7 @@ def test_check_accepts_the_solved_plan_and_rejects_a_tampered_one(
     demo_plan: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Tests 'cli.py check': exit 0 for the engine's plan, 1 with the violations for a broken copy."""
-    scenario = str(ROOT / "scenarios" / "demo.yaml")
+    scenario = str(DEMO)
     assert run("check", scenario, str(demo_plan / "plan.json"), "--no-cache") == 0
     plan = json.loads((demo_plan / "plan.json").read_text())
     route = plan["routes"][0]

@@ -9,8 +9,7 @@ import yaml
 
 from routing import ScenarioError, load_scenario
 from routing.scenario import build_scenario
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import DEMO
 
 
 def problems_of(path: Path) -> list[str]:
@@ -34,7 +33,7 @@ def test_ok_small_loads_with_seconds_internally(fixtures: Path) -> None:
 
 def test_demo_scenario_loads() -> None:
     """Tests that the shipped demo is valid and has the promised mix."""
-    s = load_scenario(ROOT / "scenarios" / "demo.yaml")
+    s = load_scenario(DEMO)
     assert 35 <= len(s.requests) <= 45
     assert any(r.solo for r in s.requests)
     assert s.not_together_pairs()

@@ -11,7 +11,7 @@ from routing.solve.objective import VehiclePrices
 from routing.solve.search.insertion import insert_requests
 from routing.solve.search.schedule import Step, earliest_schedule, occupancy_problem
 from routing.solve.search.tighten import tightened_windows
-from tests.helpers import at, planar, req, solve_checked
+from tests.helpers import DEMO, at, planar, req, solve_checked
 
 LINE = {"depot": (0, 0), "a": (10, 0), "b": (20, 0), "s": (30, 0)}
 
@@ -156,7 +156,7 @@ def test_large_days_skip_the_ortools_polish_and_stay_exact(monkeypatch: pytest.M
     from routing.solve.params import SolveParams
 
     monkeypatch.setattr(hybrid, "POLISH_MAX_REQUESTS", 5)
-    scenario = load_scenario("scenarios/demo.yaml")
+    scenario = load_scenario(DEMO)
     matrices = build_matrices(scenario)
     plan = solve(scenario, matrices, SolveParams(time_limit_s=4, backend="hybrid", objective="cost"))
     assert "no OR-Tools polish" in plan.stats.status

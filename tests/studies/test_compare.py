@@ -13,6 +13,7 @@ from routing.fredensborg.generate import generate_week
 from routing.fredensborg.transforms import apply
 from routing.scenario.build import load_scenario
 from routing.scenario.write import write_scenario
+from tests.helpers import DEMO
 
 
 @pytest.fixture(scope="module")
@@ -104,4 +105,4 @@ def test_compare_writes_every_output(week_dir: Path, tmp_path: Path) -> None:
 
 
 def test_compare_rejects_bad_days(tmp_path: Path) -> None:
-    assert main(["compare", "scenarios/demo.yaml", "--days", "monday", "--out", str(tmp_path)]) == 2
+    assert main(["compare", str(DEMO), "--days", "monday", "--out", str(tmp_path)]) == 2
