@@ -148,7 +148,7 @@ def test_lns_keeps_plans_feasible_and_never_worse() -> None:
 
 
 def test_large_days_skip_the_ortools_polish_and_stay_exact(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Above POLISH_MAX_REQUESTS the hybrid returns its own exact plan; the checker accepts it."""
+    """Tests that above POLISH_MAX_REQUESTS the hybrid returns its own exact plan and the checker accepts it."""
     import importlib
 
     hybrid = importlib.import_module("routing.solve.hybrid")
@@ -158,7 +158,9 @@ def test_large_days_skip_the_ortools_polish_and_stay_exact(monkeypatch: pytest.M
     monkeypatch.setattr(hybrid, "POLISH_MAX_REQUESTS", 5)
     scenario = load_scenario(DEMO)
     matrices = build_matrices(scenario)
-    plan = solve(scenario, matrices, SolveParams(time_limit_s=4, backend="hybrid", objective="cost"))
+    # Bounded by count, not by a 4 s clock: the same plan on a slow or busy machine.
+    params = SolveParams(time_limit_s=120, solution_limit=5, backend="hybrid", objective="cost")
+    plan = solve(scenario, matrices, params)
     assert "no OR-Tools polish" in plan.stats.status
     assert check_plan(scenario, matrices, plan).is_feasible
     assert len(plan.served_ids) + len(plan.unserved) == len(scenario.requests)
