@@ -109,7 +109,9 @@ def test_model_level_problems_are_mapped_to_yaml_paths() -> None:
 locations: [{id: d, lat: 55.90, lon: 12.49}, {id: h, lat: 55.93, lon: 12.50}]
 vehicle_types: [{id: taxi, capacity: {seats: 4}}]
 vehicles: [{id: t, type: bus, start: d}]
-requests: [{id: r, pickup: {location: h}, dropoff: {location: d}, not_with: [ghost]}, {id: s, pickup: {location: h}, dropoff: {location: h}}]
+requests:
+- {id: r, pickup: {location: h}, dropoff: {location: d}, not_with: [ghost]}
+- {id: s, pickup: {location: h}, dropoff: {location: h}}
 """
     )
     with pytest.raises(ScenarioError) as info:

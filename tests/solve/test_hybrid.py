@@ -186,7 +186,7 @@ def test_a_given_plan_seeds_the_search_and_is_never_beaten_for_the_worse() -> No
 
 
 def test_silo_plans_merge_onto_distinct_vehicles_of_the_same_kind() -> None:
-    """Tests that two silo routes on one vehicle id become routes of two vehicles of that kind, and extras are left out."""
+    """Tests that two silo routes on one vehicle id become routes of two vehicles of that kind, extras left out."""
     from routing import Plan
     from routing.plan import Route, Stop
     from routing.studies.planning import merge_silo_plans
