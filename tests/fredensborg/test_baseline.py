@@ -88,6 +88,7 @@ def test_baseline_reproduces_2021_cost_per_area_and_channel(baseline: ScenarioRe
 
 
 def test_baseline_total_and_service(baseline: ScenarioResult) -> None:
+    """Tests that the baseline year totals the 2021 cost within 5 %, serves everyone, all from the stored silo plans."""
     total = baseline.total.cost_dkk
     assert abs(total - 21_978_894) <= 0.05 * 21_978_894
     assert baseline.unserved.get(("total", "all"), 0.0) == 0.0
