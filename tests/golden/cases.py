@@ -50,9 +50,10 @@ def _solve_checked(scenario: Scenario, params: SolveParams) -> dict[str, object]
 
 
 def demo() -> dict[str, object]:
-    """The embedded demo day with its own solver settings, seed 1 and 20 solutions."""
+    """The embedded demo day with its own solver settings, seed 1, one worker and 20 solutions."""
     scenario = load_scenario(DEMO)
-    return _solve_checked(scenario, replace(scenario.solver, seed=1, solution_limit=20, time_limit_s=TIME_LIMIT_S))
+    params = replace(scenario.solver, seed=1, workers=1, solution_limit=20, time_limit_s=TIME_LIMIT_S)
+    return _solve_checked(scenario, params)
 
 
 def cordeau_a2_16() -> dict[str, object]:
