@@ -162,7 +162,8 @@ def run_darp_scale(args: argparse.Namespace) -> int:
                     }
                 )
                 print(
-                    f"{scenario.name:>24} {solver:>8} first plan: {first['first_plan_s'] or 'none'} s (served {first['served']}/{n})",
+                    f"{scenario.name:>24} {solver:>8} first plan: {first['first_plan_s'] or 'none'} s "
+                    f"(served {first['served']}/{n})",
                     flush=True,
                 )
                 for cp in checkpoints:
@@ -188,7 +189,8 @@ def run_darp_scale(args: argparse.Namespace) -> int:
                         }
                     )
                     print(
-                        f"{scenario.name:>24} {solver:>8} after {cp:g} s: distance {got['distance'] or '-'} served {got['served']}/{n} feasible {got['feasible']}",
+                        f"{scenario.name:>24} {solver:>8} after {cp:g} s: distance {got['distance'] or '-'} "
+                        f"served {got['served']}/{n} feasible {got['feasible']}",
                         flush=True,
                     )
     buffer = io.StringIO()

@@ -60,5 +60,6 @@ if __name__ == "__main__":
     for n in sizes:
         r = measure(n)
         print(
-            f"| {n} | {r['build_s']:.3f} | {r['build_and_store_s']:.3f} | {r['load_verified_s']:.3f} | {r['load_mmap_s']:.4f} |"
+            f"| {n} | {r['build_s']:.3f} | {r['build_and_store_s']:.3f} | {r['load_verified_s']:.3f} "
+            f"| {r['load_mmap_s']:.4f} |"
         )

@@ -120,7 +120,10 @@ def read_solomon(path: str | Path, fam: Family | None = None) -> Scenario:
         for r in nodes[1:]
     )
     depot = nodes[0]
-    description = f"{fam.name} VRPTW instance {path.stem}: {len(requests)} customers, capacity {capacity}, up to {num_vehicles} vehicles"
+    description = (
+        f"{fam.name} VRPTW instance {path.stem}: {len(requests)} customers, capacity {capacity}, "
+        f"up to {num_vehicles} vehicles"
+    )
     return _fleet_scenario(
         path, fam, description, locations, requests, capacity, num_vehicles, depot[0], (depot[4], depot[5])
     )
@@ -177,7 +180,10 @@ def read_li_lim(path: str | Path, fam: Family | None = None) -> Scenario:
         if i != 0 and int(r[3]) > 0 and int(r[7]) == 0
     )
     depot = nodes[0]
-    description = f"Li & Lim PDPTW instance {path.stem}: {len(requests)} requests, capacity {capacity}, up to {num_vehicles} vehicles"
+    description = (
+        f"Li & Lim PDPTW instance {path.stem}: {len(requests)} requests, capacity {capacity}, "
+        f"up to {num_vehicles} vehicles"
+    )
     return _fleet_scenario(
         path, fam, description, locations, requests, capacity, num_vehicles, "0", (depot[4], depot[5])
     )
@@ -220,7 +226,10 @@ def read_cordeau(path: str | Path, fam: Family | None = None) -> Scenario:
     )
     return Scenario(
         name=path.stem,
-        description=f"Cordeau DARP instance {path.stem}: {num_vehicles} vehicles, {num_requests} requests, Q={int(q)}, L={l_max:g}, T={t_max:g}",
+        description=(
+            f"Cordeau DARP instance {path.stem}: {num_vehicles} vehicles, {num_requests} requests, "
+            f"Q={int(q)}, L={l_max:g}, T={t_max:g}"
+        ),
         locations=locations,
         requests=requests,
         vehicle_types=(vt,),

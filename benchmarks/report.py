@@ -84,7 +84,8 @@ def _fmt(values: list[float], how: str) -> str:
 def family_table(fam: str) -> list[str]:
     """Markdown lines for one family: a row per solver."""
     lines = [
-        "| solver | feasible & complete | mean / median / max gap to BKS (%) | vehicles = BKS | vehicles < BKS | mean gap where vehicles = BKS (%) | mean s per instance |",
+        "| solver | feasible & complete | mean / median / max gap to BKS (%) | vehicles = BKS | vehicles < BKS "
+        "| mean gap where vehicles = BKS (%) | mean s per instance |",
         "|---|---|---|---|---|---|---|",
     ]
     for solver in SOLVERS_BY_FAMILY[fam]:
@@ -99,7 +100,8 @@ def family_table(fam: str) -> list[str]:
         same_gaps = [float(r["gap_pct"]) for r in same if r["gap_pct"]]
         secs = [float(r["seconds"]) for r in rows]
         lines.append(
-            f"| {LABELS[solver]} | {len(ok)} / {len(rows)} | {_fmt(gaps, 'mean')} / {_fmt(gaps, 'median')} / {_fmt(gaps, 'max')} "
+            f"| {LABELS[solver]} | {len(ok)} / {len(rows)} "
+            f"| {_fmt(gaps, 'mean')} / {_fmt(gaps, 'median')} / {_fmt(gaps, 'max')} "
             f"| {len(same)} / {len(rows)} | {len(fewer)} | {_fmt(same_gaps, 'mean')} | {_fmt(secs, 'mean')} |"
         )
     return lines
@@ -132,12 +134,16 @@ def versus(fam: str, solver: str, reference: str, min_requests: int = 0) -> str:
     scope = f" (instances with ≥ {min_requests} requests)" if min_requests else ""
     rule = "fewer vehicles, then distance" if hierarchical else "distance"
     mean = (
-        f"mean distance difference {statistics.fmean(diffs):+.2f} % (best {min(diffs):+.2f} %, worst {max(diffs):+.2f} %)"
+        f"mean distance difference {statistics.fmean(diffs):+.2f} % "
+        f"(best {min(diffs):+.2f} %, worst {max(diffs):+.2f} %)"
         if diffs
         else "no instance with equal fleets"
     )
     fleets = f" over the {len(diffs)} instances with equal fleets" if hierarchical else ""
-    return f"- {LABELS[solver]} vs {LABELS[reference]}{scope}: {mean}{fleets}; by {rule}: better on {better}, worse on {worse}, equal on {total - better - worse} of {total}"
+    return (
+        f"- {LABELS[solver]} vs {LABELS[reference]}{scope}: {mean}{fleets}; by {rule}: better on {better}, "
+        f"worse on {worse}, equal on {total - better - worse} of {total}"
+    )
 
 
 def darp_scale_table() -> list[str]:

@@ -1,5 +1,7 @@
-#!/usr/bin/env python3
 """Command line of the routing engine (a thin front end over ``routing``).
+
+One entry point, ``main``, serves the console script ``borgerbefordring``, ``python -m routing``
+and the top-level ``cli.py`` of a source checkout.
 
 Exit codes (as VROOM): 0 ok; 1 internal error, or ``check`` found violations;
 2 bad input; 3 matrix or routing failure (e.g. no plan within the time limit).
@@ -12,12 +14,15 @@ import argparse
 import json
 import sys
 from dataclasses import replace
+from importlib import resources
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))  # 'benchmarks' lives beside this file
-DEFAULT_SCENARIO = HERE / "scenarios" / "demo.yaml"
-DEFAULT_CACHE = HERE / ".cache" / "matrices"
+from routing.model import WEEKDAYS
+
+#: The embedded demo day, shipped inside the package (read with importlib.resources).
+DEMO_SCENARIO = resources.files("routing") / "data" / "demo.yaml"
+#: The matrix cache, relative to the working directory (never inside an installed package).
+DEFAULT_CACHE = Path(".cache") / "matrices"
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_ROUTING = 0, 1, 2, 3
 
@@ -33,7 +38,11 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     from routing.costing.vehicle_cost import price_plan_by_vehicle_types
     from routing.report import summary_table, write_plan_json, write_stops_csv
 
-    scenario = load_scenario(args.scenario)
+    if args.scenario is None:
+        with resources.as_file(DEMO_SCENARIO) as demo:
+            scenario = load_scenario(demo)
+    else:
+        scenario = load_scenario(args.scenario)
     if args.day:
         scenario = scenario.for_day(args.day)
     overrides = {
@@ -95,7 +104,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         per_area = Counter(r.area for r in scenario.requests)
         legs = data["meta"]["legs_per_day"]
         print(
-            f"wrote {args.out}: {len(scenario.requests)} requests ({len(scenario.locations)} locations, {len(scenario.vehicles)} vehicles) in {elapsed:.1f} s"
+            f"wrote {args.out}: {len(scenario.requests)} requests ({len(scenario.locations)} locations, "
+            f"{len(scenario.vehicles)} vehicles) in {elapsed:.1f} s"
         )
         print("legs per day: " + ", ".join(f"{d} {n}" for d, n in legs.items()))
         print(
@@ -112,7 +122,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from routing.studies.comparison import evaluate
 
     days = tuple(d.strip() for d in args.days.split(",") if d.strip())
-    bad = [d for d in days if d not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
+    bad = [d for d in days if d not in WEEKDAYS]
     if bad or not days:
         return _fail(EXIT_INPUT, f"--days: {args.days!r} is not a list of weekday codes (e.g. mon,tue,wed,thu,fri)")
     results = []
@@ -158,7 +168,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if result.is_feasible:
         summary = result.summary(plan, scenario)
         print(
-            f"feasible: {summary['served']} of {summary['requests']} requests served on {summary['vehicles_used']} vehicles, {summary['unserved']} listed as unserved"
+            f"feasible: {summary['served']} of {summary['requests']} requests served on "
+            f"{summary['vehicles_used']} vehicles, {summary['unserved']} listed as unserved"
         )
         return EXIT_OK
     print(f"infeasible: {len(result.violations)} violation(s)")
@@ -168,8 +179,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from benchmarks.harness import SOLVERS, run_family
-    from benchmarks.readers import family
+    try:
+        from benchmarks.harness import SOLVERS, Outcome, run_family
+        from benchmarks.readers import family
+    except ModuleNotFoundError:
+        return _fail(EXIT_INPUT, "bench needs a source checkout: run 'python cli.py bench ...' in the repository")
 
     if args.family == "darp-scale":
         from benchmarks.darp_scale import run_darp_scale
@@ -186,11 +200,12 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     if missing:
         return _fail(EXIT_INPUT, f"instance file(s) not found: {', '.join(missing)}")
 
-    def progress(outcome: object) -> None:
-        row = outcome.row  # type: ignore[attr-defined]
-        note = outcome.note  # type: ignore[attr-defined]
+    def progress(outcome: Outcome) -> None:
+        row, note = outcome.row, outcome.note
         print(
-            f"{row['instance']:>10}  vehicles {row['vehicles']!s:>3} (bks {row['bks_vehicles']!s:>3})  distance {row['distance']!s:>11}  gap {row['gap_pct'] or '-':>7} %  feasible {row['feasible']:>3}  {row['seconds']} s  {note}",
+            f"{row['instance']:>10}  vehicles {row['vehicles']!s:>3} (bks {row['bks_vehicles']!s:>3})  "
+            f"distance {row['distance']!s:>11}  gap {row['gap_pct'] or '-':>7} %  feasible {row['feasible']:>3}  "
+            f"{row['seconds']} s  {note}",
             flush=True,
         )
 
@@ -205,7 +220,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         progress,
     )
     feasible = sum(1 for o in outcomes if o.row["feasible"] == "yes")
-    gaps = [float(o.row["gap_pct"]) for o in outcomes if o.row["gap_pct"] != ""]
+    gaps = [float(str(o.row["gap_pct"])) for o in outcomes if o.row["gap_pct"] != ""]
     mean = f"{sum(gaps) / len(gaps):.3f} %" if gaps else "-"
     print(f"{fam.name}: {feasible}/{len(outcomes)} feasible and complete; mean gap {mean}; wrote {args.out}")
     return EXIT_OK
@@ -213,14 +228,12 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="cli.py", description="Routing engine for Danish municipal citizen transport."
+        prog="borgerbefordring", description="Routing engine for Danish municipal citizen transport."
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("solve", help="plan a scenario and write plan.json and stops.csv")
-    p.add_argument(
-        "scenario", nargs="?", default=str(DEFAULT_SCENARIO), help="scenario YAML (default: the embedded demo)"
-    )
+    p.add_argument("scenario", nargs="?", default=None, help="scenario YAML (default: the embedded demo)")
     p.add_argument("--out", default="out", help="output folder (default: out)")
     p.add_argument("--time-limit", type=float, help="wall-clock limit in seconds (default: the scenario's)")
     p.add_argument("--seed", type=int, help="seed (default: the scenario's)")
@@ -236,7 +249,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--day",
-        choices=["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+        choices=WEEKDAYS,
         help="plan one weekday of a week scenario (requests recurring that day)",
     )
     p.add_argument("--cache-dir", default=str(DEFAULT_CACHE), help="matrix cache folder")
@@ -251,7 +264,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("plan")
     c.add_argument(
         "--day",
-        choices=["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+        choices=WEEKDAYS,
         help="the weekday the plan is for (week scenarios)",
     )
     c.add_argument("--cache-dir", default=str(DEFAULT_CACHE))
@@ -303,7 +316,7 @@ def _parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser(
         "bench",
-        help="run a benchmark family (solomon, homberger, lilim, cordeau, darp-scale) and write RESULTS.csv and .sol files",
+        help="run a benchmark family (solomon, homberger, lilim, cordeau, darp-scale), write RESULTS.csv and .sol",
     )
     b.add_argument("family")
     b.add_argument("instances", nargs="*", help="instance files (default: the family's vendored set)")
@@ -327,7 +340,19 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv
+        The arguments after the program name. Default: ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The exit code: 0 ok; 1 internal error or violations found by ``check``; 2 bad input;
+        3 matrix or routing failure.
+    """
     args = _parser().parse_args(argv)
     from routing.exceptions import MatrixError, ScenarioError, SolveError
 

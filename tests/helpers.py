@@ -24,7 +24,10 @@ from routing import (
 )
 from routing.matrix import MatrixSet
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+#: The embedded demo day (package data of ``routing``; the default scenario of ``solve``).
+DEMO = ROOT / "routing" / "data" / "demo.yaml"
 MIN = 60
 
 

@@ -1,4 +1,4 @@
-"""The command line: solve writes a checked plan.json and stops.csv; check judges plans; errors exit with the right code."""
+"""The command line: solve writes a checked plan.json and stops.csv; check judges plans; errors exit right."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from cli import main
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import DEMO, FIXTURES, ROOT
 
 
 def run(*args: str) -> int:
+    """Run the command line in-process; return its exit code."""
     return main(list(args))
 
 
@@ -57,7 +58,7 @@ def test_check_accepts_the_solved_plan_and_rejects_a_tampered_one(
     demo_plan: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Tests 'cli.py check': exit 0 for the engine's plan, 1 with the violations for a broken copy."""
-    scenario = str(ROOT / "scenarios" / "demo.yaml")
+    scenario = str(DEMO)
     assert run("check", scenario, str(demo_plan / "plan.json"), "--no-cache") == 0
     plan = json.loads((demo_plan / "plan.json").read_text())
     route = plan["routes"][0]
@@ -84,11 +85,20 @@ def test_bad_input_exits_2_with_json_on_stderr(tmp_path: Path, capsys: pytest.Ca
 def test_no_plan_within_the_time_limit_exits_3_and_writes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Tests that a time limit too short for any plan is reported, never written as a plan."""
-    code = run("solve", "--out", str(tmp_path), "--time-limit", "0.001", "--no-cache")
+    """Tests that a search ending without any plan is reported with exit 3, never written as a plan.
+
+    The search is made to end planless by count, not by a clock too short for this machine: OR-Tools
+    starts from 'all unperformed' and stops at its first solution.
+    """
+    data = yaml.safe_load((FIXTURES / "ok_small.yaml").read_text(encoding="utf-8"))
+    data["solver"] = {"backend": "ortools", "solution_limit": 1}
+    scenario = tmp_path / "planless.yaml"
+    scenario.write_text(yaml.safe_dump(data), encoding="utf-8")
+    strategy = ["--first-solution", "ALL_UNPERFORMED", "--metaheuristic", "GREEDY_DESCENT"]
+    code = run("solve", str(scenario), *strategy, "--out", str(tmp_path / "out"), "--no-cache")
     assert code == 3
     assert "no plan found within the time limit" in capsys.readouterr().err
-    assert not (tmp_path / "plan.json").exists()
+    assert not (tmp_path / "out" / "plan.json").exists()
 
 
 def test_unservable_request_is_listed_and_the_rest_planned(tmp_path: Path) -> None:
@@ -131,7 +141,7 @@ def test_cli_runs_as_a_script(tmp_path: Path) -> None:
 
 
 def test_generate_fredensborg_then_solve_one_day(tmp_path: Path) -> None:
-    """`generate fredensborg` writes a loadable week; `solve WEEK --day tue` plans that day, checker-accepted."""
+    """Tests that `generate fredensborg` writes a loadable week whose `solve --day tue` plan the checker accepts."""
     week = tmp_path / "week.yaml"
     assert run("generate", "fredensborg", "--seed", "3", "--scale", "0.25", "--out", str(week), "--quiet") == 0
     assert week.read_text(encoding="utf-8").startswith(
@@ -152,5 +162,6 @@ def test_generate_fredensborg_then_solve_one_day(tmp_path: Path) -> None:
 
 
 def test_generate_rejects_a_bad_scale(tmp_path: Path) -> None:
+    """Tests that a scale of 0 is refused as bad input (exit 2) and no file is written."""
     assert run("generate", "fredensborg", "--scale", "0", "--out", str(tmp_path / "w.yaml")) == 2
     assert not (tmp_path / "w.yaml").exists()

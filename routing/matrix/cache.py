@@ -15,9 +15,10 @@ import json
 import os
 import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -39,15 +40,15 @@ def cache_key(provider: MatrixProvider, profile: TravelProfile, locations: Seque
 
 def _digest(array: np.ndarray) -> str:
     h = hashlib.blake2b(digest_size=16)
-    h.update(memoryview(np.ascontiguousarray(array)).cast("B"))
+    h.update(np.ascontiguousarray(array).data.cast("B"))
     return h.hexdigest()
 
 
-def _atomic_write(path: Path, write: object) -> None:
+def _atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            write(fh)  # type: ignore[operator]
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

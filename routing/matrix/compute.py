@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from routing.exceptions import MatrixError
-from routing.matrix.provider import IntMatrix
+from routing.matrix.provider import IntMatrix, MatrixProvider
 from routing.model import Location, TravelProfile
 
 #: Mean Earth radius (IUGG), metres. Haversine on this sphere is within ~0.5 %
@@ -25,7 +25,8 @@ def haversine_m(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     dphi = phi - phi.T
     dlam = lam - lam.T
     a = np.sin(dphi / 2.0) ** 2 + np.cos(phi) * np.cos(phi.T) * np.sin(dlam / 2.0) ** 2
-    return 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    distance: np.ndarray = 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return distance
 
 
 def band_durations_s(distance_m: np.ndarray, profile: TravelProfile) -> np.ndarray:
@@ -86,4 +87,5 @@ class EuclideanProvider:
         return np.rint(exact).astype(np.int64), np.ceil(exact - 1e-9).astype(np.int64)
 
 
-PROVIDERS = {"geodesic": GeodesicProvider(), "euclidean": EuclideanProvider()}
+#: Matrix providers by profile kind.
+PROVIDERS: dict[str, MatrixProvider] = {"geodesic": GeodesicProvider(), "euclidean": EuclideanProvider()}

@@ -30,7 +30,7 @@ HIERARCHICAL_FLEET_SLACK = {"lilim": 1, "homberger": 1}
 def test_bench_subset_is_feasible_within_a_loose_gap(
     tmp_path: Path, name: str, instances: list[str], seconds: float, max_gap: float
 ) -> None:
-    """Tests that 'cli.py bench' solves a few instances per family feasibly, near the best known, and writes .sol files."""
+    """Tests that 'cli.py bench' solves a few instances per family feasibly, near the best known, with .sol files."""
     fam = family(name)
     files = [str(DATA / fam.folder / "instances" / f"{i}.txt") for i in instances]
     out = tmp_path / "results.csv"
@@ -75,7 +75,7 @@ def test_bks_solutions_pass_the_checker() -> None:
     index = matrices.index()
     dur = matrices.duration_s["euclid"]
     requests = {r.id: r for r in scenario.requests}
-    for k, line in enumerate(l for l in lines if l.startswith("Route")):
+    for k, line in enumerate(text for text in lines if text.startswith("Route")):
         customers = line.split(":")[1].split()
         vehicle = scenario.vehicles[k]
         stops = [Stop("0", 0, 0, None, tuple(customers))]

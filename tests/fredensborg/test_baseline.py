@@ -12,7 +12,8 @@ import pytest
 from routing.fredensborg.areas import FREDENSBORG_DIR
 from routing.studies.comparison import ScenarioResult, evaluate
 
-# Seed: Fredensborg Visiteret Borgerbefordringsanalyse (2022), 2021 cost table (kr.): private, Movia, egne vogne, refusion.
+# Seed: Fredensborg Visiteret Borgerbefordringsanalyse (2022), 2021 cost table (kr.):
+# private, Movia, egne vogne, refusion.
 SEED = {
     1: (0, 58933, 0, 324),
     2: (12113, 15718, 0, 0),
@@ -69,13 +70,15 @@ def _misses(baseline: ScenarioResult) -> list[str]:
             )
             if not ok:
                 misses.append(
-                    f"area {area} {seed_channel}: model {model:,.0f} vs 2021 {expected:,.0f} ({model / expected - 1 if expected else float('inf'):+.1%})"
+                    f"area {area} {seed_channel}: model {model:,.0f} vs 2021 {expected:,.0f} "
+                    f"({model / expected - 1 if expected else float('inf'):+.1%})"
                 )
     return misses
 
 
 def test_baseline_reproduces_2021_cost_per_area_and_channel(baseline: ScenarioResult) -> None:
-    """Tests that every cell of the 2021 table is reproduced: material cells within +-10 %, cells of a few trips a week within 25 000 kr.
+    """Tests that every cell of the 2021 table is reproduced: material cells within +-10 %,
+    cells of a few trips a week within 25 000 kr.
 
     Route-bought cells (Flexrute in areas 5, 8-13; egne vogne) come from the stored silo plans, the
     per-trip cells (Flexkommune, Flexhandicap, private, refusion) from the tariff formulas per trip.
@@ -85,6 +88,7 @@ def test_baseline_reproduces_2021_cost_per_area_and_channel(baseline: ScenarioRe
 
 
 def test_baseline_total_and_service(baseline: ScenarioResult) -> None:
+    """Tests that the baseline year totals the 2021 cost within 5 %, serves everyone, all from the stored silo plans."""
     total = baseline.total.cost_dkk
     assert abs(total - 21_978_894) <= 0.05 * 21_978_894
     assert baseline.unserved.get(("total", "all"), 0.0) == 0.0

@@ -9,8 +9,7 @@ import yaml
 
 from routing import ScenarioError, load_scenario
 from routing.scenario import build_scenario
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import DEMO
 
 
 def problems_of(path: Path) -> list[str]:
@@ -34,7 +33,7 @@ def test_ok_small_loads_with_seconds_internally(fixtures: Path) -> None:
 
 def test_demo_scenario_loads() -> None:
     """Tests that the shipped demo is valid and has the promised mix."""
-    s = load_scenario(ROOT / "scenarios" / "demo.yaml")
+    s = load_scenario(DEMO)
     assert 35 <= len(s.requests) <= 45
     assert any(r.solo for r in s.requests)
     assert s.not_together_pairs()
@@ -110,7 +109,9 @@ def test_model_level_problems_are_mapped_to_yaml_paths() -> None:
 locations: [{id: d, lat: 55.90, lon: 12.49}, {id: h, lat: 55.93, lon: 12.50}]
 vehicle_types: [{id: taxi, capacity: {seats: 4}}]
 vehicles: [{id: t, type: bus, start: d}]
-requests: [{id: r, pickup: {location: h}, dropoff: {location: d}, not_with: [ghost]}, {id: s, pickup: {location: h}, dropoff: {location: h}}]
+requests:
+- {id: r, pickup: {location: h}, dropoff: {location: d}, not_with: [ghost]}
+- {id: s, pickup: {location: h}, dropoff: {location: h}}
 """
     )
     with pytest.raises(ScenarioError) as info:

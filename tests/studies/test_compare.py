@@ -13,6 +13,7 @@ from routing.fredensborg.generate import generate_week
 from routing.fredensborg.transforms import apply
 from routing.scenario.build import load_scenario
 from routing.scenario.write import write_scenario
+from tests.helpers import DEMO
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +32,7 @@ def week_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_transforms_change_the_scenario_not_code() -> None:
+    """Tests that the indsats transforms rewrite a copy of the scenario (channels, fuels, prices), not the base."""
     base = generate_week(seed=5, scale=0.25)
     moved = apply(base, ["indsats_12"])
     before = sum(
@@ -49,6 +51,7 @@ def test_transforms_change_the_scenario_not_code() -> None:
 
 
 def test_extends_resolves_and_reports_errors(week_dir: Path, tmp_path: Path) -> None:
+    """Tests that extends + transforms load, and an unknown transform (E016) or an extends loop (E017) is refused."""
     s = load_scenario(week_dir / "indsats_11.yaml")
     assert s.name == "indsats-11" and s.meta["planning"] == "joint" and s.requests
     bad = tmp_path / "bad.yaml"
@@ -62,6 +65,7 @@ def test_extends_resolves_and_reports_errors(week_dir: Path, tmp_path: Path) -> 
 
 
 def test_compare_writes_every_output(week_dir: Path, tmp_path: Path) -> None:
+    """Tests that compare writes the CSV, Markdown, XLSX, parameter table and charts with every area and channel."""
     out = tmp_path / "cmp"
     files = [str(week_dir / f) for f in ("baseline.yaml", "indsats_11.yaml", "ev_2030.yaml")]
     assert main(["compare", *files, "--days", "tue", "--out", str(out), "--no-cache", "--quiet"]) == 0
@@ -104,4 +108,5 @@ def test_compare_writes_every_output(week_dir: Path, tmp_path: Path) -> None:
 
 
 def test_compare_rejects_bad_days(tmp_path: Path) -> None:
-    assert main(["compare", "scenarios/demo.yaml", "--days", "monday", "--out", str(tmp_path)]) == 2
+    """Tests that compare refuses a day list that is not weekday codes with exit 2."""
+    assert main(["compare", str(DEMO), "--days", "monday", "--out", str(tmp_path)]) == 2
