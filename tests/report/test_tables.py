@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from routing import Plan, Quantities, Route, Stop, Unserved, Vehicle, VehicleType, build_matrices, check_plan
+from routing.costing.vehicle_cost import price_plan_by_vehicle_types
 from routing.model import Scenario
 from routing.report.tables import STOP_COLUMNS, stops_csv, summary_table, write_stops_csv
 from tests.helpers import at, planar, req
@@ -79,7 +80,7 @@ def test_summary_table_reports_service_and_lists_the_unserved_with_reasons() -> 
     s = scenario()
     result = check_plan(s, build_matrices(s), plan())
     assert result.is_feasible, result.violations
-    lines = summary_table(s, plan(), result).splitlines()
+    lines = summary_table(s, plan(), result, price_plan_by_vehicle_types(s, result)).splitlines()
     rows = dict(re.split(r"\s{2,}", line, maxsplit=1) for line in lines if not line.startswith(" "))
     assert rows["requests served / total"] == "2 / 3" and rows["unserved"] == "1"
     assert rows["vehicles used / available"] == "1 / 1" and rows["checker"] == "feasible"
