@@ -73,6 +73,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     from collections import Counter
 
     from routing.fredensborg.generate import generate_week
+    from routing.model import area_sort_key
     from routing.scenario.build import build_scenario
     from routing.scenario.write import write_scenario
 
@@ -98,7 +99,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         print("legs per day: " + ", ".join(f"{d} {n}" for d, n in legs.items()))
         print(
             "requests per area: "
-            + ", ".join(f"{a}: {n}" for a, n in sorted(per_area.items(), key=lambda kv: kv[0] or 0))
+            + ", ".join(f"{a}: {n}" for a, n in sorted(per_area.items(), key=lambda kv: area_sort_key(kv[0])))
         )
     return EXIT_OK
 

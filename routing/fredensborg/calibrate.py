@@ -108,12 +108,11 @@ def solver_settings() -> dict[str, Any]:
 
 def cell_cost(result: ScenarioResult, cell: Cell) -> tuple[float, float]:
     """The cell's modelled cost and the part of it its route channel makes (kr./year)."""
+    area = str(cell.area)  # the scenario's area id: the generator writes areas.yaml's number
     total = sum(
-        result.figures[(cell.area, ch)].cost_dkk
-        for ch in SEED_CHANNELS[cell.seed_channel]
-        if (cell.area, ch) in result.figures
+        result.figures[(area, ch)].cost_dkk for ch in SEED_CHANNELS[cell.seed_channel] if (area, ch) in result.figures
     )
-    routes = result.figures[(cell.area, cell.channel)].cost_dkk if (cell.area, cell.channel) in result.figures else 0.0
+    routes = result.figures[(area, cell.channel)].cost_dkk if (area, cell.channel) in result.figures else 0.0
     return total, routes
 
 

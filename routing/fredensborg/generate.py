@@ -676,14 +676,14 @@ class _Week:
 
     def _scenario(self) -> dict[str, Any]:
         types, vehicles, fleet_note = self._fleet()
-        unrouted = {}
+        unrouted: dict[int, dict[str, Any]] = {}
         for a in self.areas.values():
             units = a.demand.get("derived_units_per_year") or {}
             days = float(a.demand.get("operating_days_per_year") or 250)
             fh, rf = float(units.get("flexhandicap_trips", 0)), float(units.get("refusion_trips_not_routed", 0))
             if fh or rf:
                 week_days = 7 if fh else 5
-                unrouted[f"area_{a.id:02d}"] = {
+                unrouted[a.id] = {
                     "flexhandicap_trips_per_week": round(fh / days * week_days * self.scale, 1) if fh else 0,
                     "refusion_trips_per_week": round(rf / days * 5 * self.scale, 1) if rf else 0,
                     "arithmetic": f"units/yr (areas.yaml derived_units_per_year) / {days:g} operating days x {week_days} days x scale {self.scale:g}",
@@ -707,9 +707,8 @@ class _Week:
             "per_trip_calibration": self.calibration,
             "fleet": fleet_note,
             "unrouted_demand": unrouted,
-            "operating_days_per_year": {
-                f"area_{a.id:02d}": a.demand.get("operating_days_per_year") for a in self.areas.values()
-            },
+            # Keyed by the requests' area ids: the generic studies read these two tables.
+            "operating_days_per_year": {a.id: a.demand.get("operating_days_per_year") for a in self.areas.values()},
             "planning": "silo",
         }
         if self.baseline:

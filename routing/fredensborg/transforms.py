@@ -29,7 +29,8 @@ from typing import Any
 
 Data = dict[str, Any]
 
-CFH_AREAS = (8, 9, 10)
+#: The CFH areas by id (a scenario may write an area id as a number or as text).
+CFH_AREAS = ("8", "9", "10")
 TENDER_PRICE_FACTOR = 0.775
 DAY_CENTRE_USER_PAYMENT = 8.5
 
@@ -53,7 +54,7 @@ def _recurring(request: Data) -> bool:
 def indsats_12(data: Data) -> Data:
     moved = 0
     for r in data["requests"]:
-        if r.get("area") in CFH_AREAS and r.get("channel") == "flexkommune" and _recurring(r):
+        if str(r.get("area")) in CFH_AREAS and r.get("channel") == "flexkommune" and _recurring(r):
             r["channel"] = "flexrute"
             r["max_ride"] = r.get("max_ride") or {}
             moved += 1

@@ -26,12 +26,11 @@ from routing.costing.plan_cost import Figures
 from routing.exceptions import Problem, ScenarioError
 from routing.files import write_atomic, write_atomic_bytes
 from routing.matrix import build_matrices
-from routing.model import Scenario
+from routing.model import CHANNELS, TOTAL_AREA, Scenario, area_sort_key
 from routing.plan import Plan
 from routing.scenario.build import load_scenario
-from routing.studies.planning import DayOutcome, plan_day, plan_from_dict, plan_to_dict, unrouted_cost
+from routing.studies.planning import DayOutcome, meta_by_area, plan_day, plan_from_dict, plan_to_dict, unrouted_cost
 
-CHANNELS = ("flexrute", "flexkommune", "flexhandicap", "private", "own", "refusion")
 CSV_COLUMNS = (
     "scenario",
     "area",
@@ -56,9 +55,10 @@ class ScenarioResult:
     path: str
     mode: str
     days: tuple[str, ...]
-    figures: dict[tuple[int | str, str], Figures] = field(default_factory=lambda: defaultdict(Figures))
-    served: dict[tuple[int | str, str], float] = field(default_factory=lambda: defaultdict(float))
-    unserved: dict[tuple[int | str, str], float] = field(default_factory=lambda: defaultdict(float))
+    # Keyed by (area id, channel); (area, "all"), (TOTAL_AREA, channel) and (TOTAL_AREA, "all") are the roll-ups.
+    figures: dict[tuple[str | None, str], Figures] = field(default_factory=lambda: defaultdict(Figures))
+    served: dict[tuple[str | None, str], float] = field(default_factory=lambda: defaultdict(float))
+    unserved: dict[tuple[str | None, str], float] = field(default_factory=lambda: defaultdict(float))
     rides_min: list[float] = field(default_factory=list)
     vehicles_max: int = 0
     params: dict[str, Param] = field(default_factory=dict)
@@ -68,7 +68,7 @@ class ScenarioResult:
 
     @property
     def total(self) -> Figures:
-        return self.figures[("total", "all")]
+        return self.figures[(TOTAL_AREA, "all")]
 
     @property
     def mean_ride_min(self) -> float:
@@ -79,24 +79,34 @@ class ScenarioResult:
         return max(self.rides_min, default=0.0)
 
 
-def _days_per_year(scenario: Scenario, area: int | None) -> float:
-    """An area's operating days a year (``meta.operating_days_per_year``; else the default)."""
-    days = (scenario.meta.get("operating_days_per_year") or {}).get(f"area_{area:02d}" if area else "", None)  # type: ignore[union-attr]
+def _days_per_year(scenario: Scenario, area: str | None) -> float:
+    """An area's operating days a year (``meta.operating_days_per_year`` by area id; else the default)."""
+    days = meta_by_area(scenario, "operating_days_per_year").get(area) if area is not None else None
     return float(days or DEFAULT_OPERATING_DAYS)
 
 
-def _rollups(area: int | None, channel: str) -> tuple[tuple[int | str | None, str], ...]:
+def _rollups(area: str | None, channel: str) -> tuple[tuple[str | None, str], ...]:
     """The keys one figure counts towards: its cell, its area's total, its channel's total, the grand total."""
-    return ((area, channel), (area, "all"), ("total", channel), ("total", "all"))
+    return ((area, channel), (area, "all"), (TOTAL_AREA, channel), (TOTAL_AREA, "all"))
 
 
-def _book(result: ScenarioResult, area: int | None, channel: str, fig: Figures, factor: float) -> None:
+def _book(result: ScenarioResult, area: str | None, channel: str, fig: Figures, factor: float) -> None:
     """Add ``fig`` scaled by ``factor`` (planned period -> year) to every roll-up of its cell."""
     scaled = Figures()
     scaled.add(fig, factor)
     for key in _rollups(area, channel):
-        result.figures[key].add(scaled)  # type: ignore[index]
-        result.served[key] += fig.trips * factor  # type: ignore[index]
+        result.figures[key].add(scaled)
+        result.served[key] += fig.trips * factor
+
+
+def _area_order(area: str | None) -> tuple[int, int, str]:
+    """Areas in ``area_sort_key`` order; the totals row after them."""
+    return (3, 0, "") if area == TOTAL_AREA else area_sort_key(area)
+
+
+def _areas(results: list[ScenarioResult]) -> list[str | None]:
+    """The areas with figures in any of ``results`` (not trips without an area, not the totals), in order."""
+    return sorted({a for r in results for (a, _) in r.figures if a is not None and a != TOTAL_AREA}, key=area_sort_key)
 
 
 def _rides(outcome: DayOutcome) -> list[float]:
@@ -155,7 +165,7 @@ def evaluate(
         for u in outcome.unserved:
             r = scenario.request(u.request)
             for key in _rollups(r.area, r.channel or "flexrute"):
-                result.unserved[key] += _days_per_year(scenario, r.area) / len(days)  # type: ignore[index]
+                result.unserved[key] += _days_per_year(scenario, r.area) / len(days)
         if day_done:
             day_done()
     unrouted = unrouted_cost(scenario, params)
@@ -204,9 +214,7 @@ def _rows(results: list[ScenarioResult]) -> list[dict[str, Any]]:
     first = results[0] if results else None
     rows = []
     for res in results:
-        keys = sorted(
-            res.figures, key=lambda k: (k[0] == "total", k[0] if isinstance(k[0], int) else 99, k[1] != "all", k[1])
-        )
+        keys = sorted(res.figures, key=lambda k: (k[0] == TOTAL_AREA, _area_order(k[0]), k[1] != "all", k[1]))
         for area, channel in keys:
             fig = res.figures[(area, channel)]
             base = first.figures.get((area, channel)) if first else None
@@ -244,7 +252,7 @@ def _mio(x: float) -> str:
 def comparison_markdown(results: list[ScenarioResult], command: str) -> str:
     """Side-by-side tables: cost per area, totals by channel, and the operating figures."""
     names = [r.name for r in results]
-    areas = sorted({a for r in results for (a, _) in r.figures if isinstance(a, int)})
+    areas = _areas(results)
     out = [
         "# Scenario comparison",
         "",
@@ -272,10 +280,10 @@ def comparison_markdown(results: list[ScenarioResult], command: str) -> str:
         "|---|" + "---:|" * len(names),
     ]
     for ch in CHANNELS:
-        if any(("total", ch) in r.figures for r in results):
+        if any((TOTAL_AREA, ch) in r.figures for r in results):
             out.append(
                 f"| {ch} | "
-                + " | ".join(_mio(r.figures.get(("total", ch), Figures()).cost_dkk) for r in results)
+                + " | ".join(_mio(r.figures.get((TOTAL_AREA, ch), Figures()).cost_dkk) for r in results)
                 + " |"
             )
     out += ["", "## Operations", "", "| figure | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
@@ -323,7 +331,7 @@ def write_xlsx(path: Path, results: list[ScenarioResult], markdown: str) -> None
     for res in results:
         sheet = wb.create_sheet(res.name[:31].replace("/", "-").replace(":", "-"))
         sheet.append(["area", *CHANNELS, "all"])
-        for a in sorted({a for (a, _) in res.figures if isinstance(a, int)}) + ["total"]:
+        for a in [*_areas([res]), TOTAL_AREA]:
             sheet.append([a, *(round(res.figures.get((a, ch), Figures()).cost_dkk, 2) for ch in (*CHANNELS, "all"))])
     params = wb.create_sheet("parameters")
     for line in csv.reader(io.StringIO(parameters_csv(results))):
@@ -340,7 +348,7 @@ def write_charts(out: Path, results: list[ScenarioResult]) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    areas = sorted({a for r in results for (a, _) in r.figures if isinstance(a, int)})
+    areas = _areas(results)
     width = 0.8 / max(1, len(results))
     fig, ax = plt.subplots(figsize=(max(8, len(areas) * 0.9), 5))
     colours = dict(zip(CHANNELS, ("#1f77b4", "#ff7f0e", "#9467bd", "#d62728", "#2ca02c", "#8c564b")))
