@@ -22,7 +22,10 @@ on any machine and the search below is a search over a fixed function, not over 
    (``baseline_2021.yaml``, ``baseline_2021_plans.json.gz``), and ``tests/fredensborg/test_baseline.py``
    replays them.
 
-    python -m routing.fredensborg.calibrate --seed 2021
+    python -m routing.fredensborg.calibrate --seed 2021     # from the repository root
+
+It writes the factors into the package's ``data/generator.yaml`` (so run it from a checkout, with
+the package installed editable) and the baseline into ``scenarios/fredensborg/`` (``--out``).
 """
 
 from __future__ import annotations
@@ -62,6 +65,8 @@ WEEK = ("mon", "tue", "wed", "thu", "fri")
 SEED_CHANNELS = {"movia": ("flexrute", "flexkommune", "flexhandicap"), "egne_vogne": ("own",)}
 BASELINE = "baseline_2021.yaml"
 PLANS = "baseline_2021_plans.json.gz"
+#: Where the shipped baseline and its plans are written: the repository's scenario folder (run from its root).
+SCENARIO_DIR = Path("scenarios") / "fredensborg"
 
 
 @dataclass(frozen=True)
@@ -239,8 +244,23 @@ def write_factors(path: Path, factors: dict[int, dict[str, float]]) -> None:
     write_atomic(path, head + block)
 
 
-def ship(seed: int, config_dir: Path = FREDENSBORG_DIR) -> ScenarioResult:
-    """Generate the baseline week with generator.yaml's factors, plan it whole as in 2021, write it and its plans."""
+def ship(seed: int, config_dir: Path = FREDENSBORG_DIR, out_dir: Path = SCENARIO_DIR) -> ScenarioResult:
+    """Generate the baseline week with generator.yaml's factors, plan it whole as in 2021, write it and its plans.
+
+    Parameters
+    ----------
+    seed
+        The generator's seed.
+    config_dir
+        The Fredensborg configuration (areas.yaml, municipality.yaml, generator.yaml).
+    out_dir
+        Where ``baseline_2021.yaml`` and its plans are written.
+
+    Returns
+    -------
+    ScenarioResult
+        The baseline week planned and priced.
+    """
     data = generate_week(seed, 1.0, baseline_2021=True, config_dir=config_dir)
     data["meta"]["plans"] = PLANS
     data["meta"]["plans_made_with"] = {
@@ -259,13 +279,17 @@ def ship(seed: int, config_dir: Path = FREDENSBORG_DIR) -> ScenarioResult:
         write_scenario(week, {**data, "solver": solver_settings()}, header)
         result = evaluate(week, WEEK, DAY_TIME_LIMIT_S, None, replan=True, plans_out=Path(tmp) / PLANS)
         plans = (Path(tmp) / PLANS).read_bytes()
-    write_scenario(config_dir / BASELINE, data, header)
-    write_atomic_bytes(config_dir / PLANS, plans)
+    write_scenario(out_dir / BASELINE, data, header)
+    write_atomic_bytes(out_dir / PLANS, plans)
     return result
 
 
 def calibrate(
-    seed: int, config_dir: Path = FREDENSBORG_DIR, only: set[int] | None = None, jobs: int = 2
+    seed: int,
+    config_dir: Path = FREDENSBORG_DIR,
+    only: set[int] | None = None,
+    jobs: int = 2,
+    out_dir: Path = SCENARIO_DIR,
 ) -> dict[int, dict[str, float]]:
     """Fit every cell (or those of the areas in ``only``), write the factors, ship the baseline; return the factors."""
     cfg_path = config_dir / "generator.yaml"
@@ -277,7 +301,7 @@ def calibrate(
         for cell, factor in pool.map(_fit_cell, args):
             factors.setdefault(cell.area, {})[cell.channel] = factor
     write_factors(cfg_path, factors)
-    result = ship(seed, config_dir)
+    result = ship(seed, config_dir, out_dir)
     for c in cells(config_dir):
         cost = cell_cost(result, c)[0]
         print(
@@ -301,12 +325,17 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="keep generator.yaml's factors; only regenerate and replan the baseline",
     )
+    parser.add_argument(
+        "--out", type=Path, default=SCENARIO_DIR, help=f"where the baseline and its plans go (default: {SCENARIO_DIR})"
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     if args.ship_only:
-        ship(args.seed)
+        ship(args.seed, out_dir=args.out)
     else:
-        calibrate(args.seed, only={int(a) for a in args.areas.split(",") if a} or None, jobs=args.jobs)
+        calibrate(
+            args.seed, only={int(a) for a in args.areas.split(",") if a} or None, jobs=args.jobs, out_dir=args.out
+        )
     print(f"{time.monotonic() - started:.0f} s", flush=True)
     return 0
 

@@ -33,7 +33,7 @@ import numpy as np
 
 from routing.costing import tariffs
 from routing.costing.params import Parameters
-from routing.fredensborg.areas import FREDENSBORG_DIR, Area, load_areas, load_parameters
+from routing.fredensborg.areas import FREDENSBORG_DIR, Area, load_areas, load_municipality
 from routing.fredensborg.geography import Municipality, Place, load_places, straight_km
 from routing.fredensborg.rules import school_transport_eligibility
 from routing.matrix.compute import band_durations_s
@@ -95,7 +95,10 @@ class _Week:
         self.rng = random.Random(seed)
         self.seed, self.scale, self.baseline = seed, scale, baseline_2021
         self.areas = {a.id: a for a in load_areas(config_dir / "areas.yaml")}
-        self.params = load_parameters(config_dir / "parameters.yaml")
+        # Tariffs: the package default, unless the configuration brings a table of its own.
+        own_table = config_dir / "parameters.yaml"
+        self.cost_params = Parameters.load(own_table if own_table.exists() else None)
+        self.params = {**self.cost_params.values, **load_municipality(config_dir / "municipality.yaml")}
         self.cfg = read_yaml(config_dir / "generator.yaml")
         if route_calibration is not None:
             self.cfg["route_calibration"] = route_calibration
@@ -105,7 +108,6 @@ class _Week:
         self.requests: list[dict[str, Any]] = []
         self.derivation: dict[str, Any] = {}
         self.school_rule: Counter[str] = Counter()
-        self.cost_params = Parameters.load(config_dir / "parameters.yaml")
         self.deficits: dict[int, dict[str, float]] = {}
         self.calibration: dict[str, dict[str, Any]] = {}
         self.adhoc_count: Counter[int] = Counter()
@@ -695,10 +697,14 @@ class _Week:
                 "scale": self.scale,
             },
             "sources": {
-                "areas_and_costs": "scenarios/fredensborg/areas.yaml (seed: Fredensborg Visiteret Borgerbefordringsanalyse 2022, 2021 cost table)",
-                "tariffs_and_rules": "scenarios/fredensborg/parameters.yaml (each value tagged sourced/derived/assumption)",
-                "assumptions": "scenarios/fredensborg/generator.yaml (windows, destinations, attribute shares, fleet)",
-                "geography": "data/geo (DAGI municipal polygon) and data/osm (© OpenStreetMap contributors, ODbL 1.0); homes are synthetic",
+                "areas_and_costs": "routing/fredensborg/data/areas.yaml"
+                " (seed: Fredensborg Visiteret Borgerbefordringsanalyse 2022, 2021 cost table)",
+                "tariffs_and_rules": "routing/costing/data/parameters.yaml and"
+                " routing/fredensborg/data/municipality.yaml (each value tagged sourced/derived/assumption)",
+                "assumptions": "routing/fredensborg/data/generator.yaml"
+                " (windows, destinations, attribute shares, fleet)",
+                "geography": "routing/fredensborg/data/geo (DAGI municipal polygon) and routing/fredensborg/data/osm"
+                " (© OpenStreetMap contributors, ODbL 1.0); homes are synthetic",
             },
             "legs_per_day": self._legs_per_day(),
             "homes": sum(1 for loc in self.locations.values() if loc["kind"] == "home"),

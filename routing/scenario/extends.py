@@ -9,6 +9,10 @@ from routing.exceptions import Problem, ScenarioError
 from routing.scenario.load import read_yaml
 
 
+#: The ``costing:`` key naming a scenario's own tariff table (``routing.costing.params.TABLE_KEY``).
+TABLE_KEY = "table"
+
+
 def resolve_extends(data: dict[str, Any], path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Resolve ``extends: BASE.yaml`` and ``transforms: [...]`` (see ``routing.fredensborg.transforms``) into one scenario dict.
 
@@ -55,7 +59,7 @@ def resolve_extends(data: dict[str, Any], path: Path, seen: tuple[Path, ...] = (
                 )
             )
         else:
-            base = resolve_extends(read_yaml(base_path), base_path, (*seen, path.resolve()))
+            base = _rebase_table(resolve_extends(read_yaml(base_path), base_path, (*seen, path.resolve())), base_path)
     if problems:
         raise ScenarioError(problems, str(path))
     merged = (
@@ -71,6 +75,14 @@ def resolve_extends(data: dict[str, Any], path: Path, seen: tuple[Path, ...] = (
         elif base:
             merged[key] = value
     return merged
+
+
+def _rebase_table(base: dict[str, Any], base_path: Path) -> dict[str, Any]:
+    """The base with its ``costing.table`` (relative to the base file) made absolute."""
+    costing = base.get("costing")
+    if isinstance(costing, dict) and costing.get(TABLE_KEY) is not None:
+        base["costing"] = {**costing, TABLE_KEY: str((base_path.parent / str(costing[TABLE_KEY])).resolve())}
+    return base
 
 
 def _deep_merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:

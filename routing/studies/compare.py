@@ -145,7 +145,7 @@ def evaluate(
     bundle_path = Path(path).parent / str(scenario.meta.get("plans", "")) if scenario.meta.get("plans") else None
     stored = read_plans(bundle_path) if bundle_path and bundle_path.is_file() and not replan else {}
     made: dict[str, dict[str, Any]] = {}
-    params = Parameters.load().with_overrides(dict(scenario.costing), str(path))
+    params = Parameters.for_scenario(scenario.costing, path)
     mode = str(scenario.meta.get("planning", "joint"))
     matrices = build_matrices(scenario, cache_dir)
     result = ScenarioResult(scenario.name, str(path), mode, days)

@@ -7,10 +7,14 @@ seed table (typed in here independently) is only the expectation."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from routing.fredensborg.areas import FREDENSBORG_DIR
 from routing.studies.compare import ScenarioResult, evaluate
+
+#: The shipped scenarios (in the repository, beside the package).
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios" / "fredensborg"
 
 # Seed: Fredensborg Visiteret Borgerbefordringsanalyse (2022), 2021 cost table (kr.): private, Movia, egne vogne, refusion.
 SEED = {
@@ -43,7 +47,7 @@ SMALL_CELL_TOLERANCE_DKK = 25_000
 @pytest.fixture(scope="module")
 def baseline() -> ScenarioResult:
     return evaluate(
-        FREDENSBORG_DIR / "baseline_2021.yaml", ("mon", "tue", "wed", "thu", "fri"), time_limit_s=600, cache_dir=None
+        SCENARIOS / "baseline_2021.yaml", ("mon", "tue", "wed", "thu", "fri"), time_limit_s=600, cache_dir=None
     )
 
 
@@ -101,7 +105,7 @@ def test_stored_plans_are_what_the_recorded_settings_make() -> None:
     from routing.studies.compare import read_plans
     from routing.studies.planning import plan_day, plan_to_dict
 
-    path = FREDENSBORG_DIR / "baseline_2021.yaml"
+    path = SCENARIOS / "baseline_2021.yaml"
     week = load_scenario(path)
     made_with = week.meta["plans_made_with"]["solver"]
     stored = read_plans(path.parent / week.meta["plans"])["tue"]

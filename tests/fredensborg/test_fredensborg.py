@@ -15,6 +15,9 @@ from routing.fredensborg.generate import apportion, generate_week
 from routing.fredensborg.geography import Municipality, load_places
 from routing.scenario.build import build_scenario, load_scenario
 
+#: The shipped scenarios (in the repository, beside the package).
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios" / "fredensborg"
+
 # The seed's 2021 cost table (Fredensborg Visiteret Borgerbefordringsanalyse, 2022), typed in here
 # independently of areas.yaml: private vognmænd, Movia, egne vogne, refusion.
 SEED_TABLE = {
@@ -81,7 +84,7 @@ def test_generator_is_deterministic_for_a_seed(week: dict) -> None:
 
 
 def test_uncalibrated_week_has_the_derived_passenger_counts(tmp_path: Path) -> None:
-    for name in ("areas.yaml", "parameters.yaml", "generator.yaml"):
+    for name in ("areas.yaml", "municipality.yaml", "generator.yaml"):
         shutil.copy(FREDENSBORG_DIR / name, tmp_path / name)
     cfg = yaml.safe_load((tmp_path / "generator.yaml").read_text(encoding="utf-8"))
     cfg["route_calibration"] = {}
@@ -159,7 +162,7 @@ def test_for_day_keeps_that_days_requests(week: dict) -> None:
 
 
 def test_shipped_baseline_loads() -> None:
-    scenario = load_scenario(FREDENSBORG_DIR / "baseline_2021.yaml")
+    scenario = load_scenario(SCENARIOS / "baseline_2021.yaml")
     assert scenario.meta["expected_cost_2021_dkk"]["area_12"]["movia"] == 4163935
     assert scenario.for_day("wed").requests
 
