@@ -40,6 +40,7 @@ class Param:
     source: str
 
     def as_dict(self) -> dict[str, Any]:
+        """The parameter as a row: ``parameter``, ``value``, ``source``."""
         return {"parameter": self.path, "value": self.value, "source": self.source}
 
 
