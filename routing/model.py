@@ -27,6 +27,10 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: Flexkommune (per trip), Flexhandicap (per trip, Movia's pool), a private vognmand,
 #: the municipality's own vehicles (egne vogne), or reimbursement (refusion, not driven).
 CHANNELS = ("flexrute", "flexkommune", "flexhandicap", "private", "own", "refusion")
+#: Channels bought as routes (planned on vehicles: per vehicle-hour, or the municipality's own).
+ROUTED_CHANNELS = ("flexrute", "own")
+#: Channels bought trip by trip (priced per trip, never routed by the municipality).
+PER_TRIP_CHANNELS = tuple(c for c in CHANNELS if c not in ROUTED_CHANNELS)
 
 
 #: Area id that comparisons use for their totals row; no request may belong to it.

@@ -45,10 +45,10 @@ import yaml
 
 from routing.files import write_atomic, write_atomic_bytes
 from routing.fredensborg.areas import FREDENSBORG_DIR, load_areas
-from routing.fredensborg.generate import generate_week
+from routing.fredensborg.generate import SCHOOL_WEEK, generate_week
+from routing.model import PER_TRIP_CHANNELS
 from routing.scenario.write import write_scenario
 from routing.studies.compare import ScenarioResult, evaluate
-from routing.studies.planning import PER_TRIP
 
 #: Silo solves bounded by count: 8 solutions (PyVRP warm start 400 iterations, LNS 160); a 74-pupil school silo
 #: takes about 17 s, somewhat more search than the earlier time-limited baseline gave it (60 s a day, shared by size).
@@ -60,7 +60,7 @@ STOP_WITHIN = 0.04
 MAX_TRIES = 8
 #: Counts either side of the best one tried once the target is bracketed by neighbours (cost is not monotone).
 NEIGHBOURS = 2
-WEEK = ("mon", "tue", "wed", "thu", "fri")
+WEEK = SCHOOL_WEEK
 #: The 2021 table's channels as the modelled channels they cover (Movia = Flexrute + Flexkommune + Flexhandicap).
 SEED_CHANNELS = {"movia": ("flexrute", "flexkommune", "flexhandicap"), "egne_vogne": ("own",)}
 BASELINE = "baseline_2021.yaml"
@@ -136,7 +136,9 @@ def factor_for(count: int, apportioned: int) -> float:
 
 def _only(data: dict[str, Any], cell: Cell) -> dict[str, Any]:
     """The week with only the cell's area: its route channel's trips and its per-trip trips."""
-    keep = [r for r in data["requests"] if r["area"] == cell.area and r["channel"] in (cell.channel, *PER_TRIP)]
+    keep = [
+        r for r in data["requests"] if r["area"] == cell.area and r["channel"] in (cell.channel, *PER_TRIP_CHANNELS)
+    ]
     ids = {r["id"] for r in keep}
     for r in keep:
         if "not_with" in r:

@@ -37,7 +37,7 @@ from routing.fredensborg.areas import FREDENSBORG_DIR, Area, load_areas, load_mu
 from routing.fredensborg.geography import Municipality, Place, load_places, straight_km
 from routing.fredensborg.rules import school_transport_eligibility
 from routing.matrix.compute import band_durations_s
-from routing.model import WEEKDAYS
+from routing.model import ROUTED_CHANNELS, WEEKDAYS
 from routing.scenario.build import DEFAULT_PROFILE
 from routing.scenario.load import read_yaml
 from routing.units import format_clock, parse_clock
@@ -338,7 +338,7 @@ class _Week:
             "flexrute": area.cost_2021["movia"] * float(area.movia_product_split.get("flexrute", 0.0)),
             "own": area.cost_2021["egne_vogne"],
         }
-        for ch in ("flexrute", "own"):
+        for ch in ROUTED_CHANNELS:
             if spend[ch] <= 0 and ch not in factors:
                 continue
             factor = float(factors.get(ch, 1.0))
@@ -424,9 +424,7 @@ class _Week:
                 out[k] = best[0]
                 deficits[best[0]] -= best[1]
         split = {
-            k: v
-            for k, v in (area.demand.get("channel_split_by_trips") or {}).items()
-            if k in ("flexrute", "own") and v > 0
+            k: v for k, v in (area.demand.get("channel_split_by_trips") or {}).items() if k in ROUTED_CHANNELS and v > 0
         }
         rest = [k for k, ch in enumerate(out) if ch is None]
         if not split and deficits:
@@ -498,7 +496,7 @@ class _Week:
         """
         d, win = area.demand, self.cfg["windows"]
         deficits = self._targets(area)
-        split = {k: v for k, v in (d.get("channel_split_by_trips") or {}).items() if k in ("flexrute", "own") and v > 0}
+        split = {k: v for k, v in (d.get("channel_split_by_trips") or {}).items() if k in ROUTED_CHANNELS and v > 0}
         fallback = max(split, key=lambda k: split[k]) if split else None
         span = [parse_clock(t) for t in win["adhoc_request_span"]]
         lo, hi = (60 * int(m) for m in win["adhoc_pickup_shift_min"])

@@ -25,14 +25,11 @@ from routing.costing.params import Parameters
 from routing.costing.plan_cost import Figures, PlanCost, PlanCoster, invoice_objective
 from routing.exceptions import Problem, ScenarioError, SolveError
 from routing.matrix.provider import MatrixSet
-from routing.model import Request, Scenario, Vehicle, area_sort_key
+from routing.model import PER_TRIP_CHANNELS, ROUTED_CHANNELS, Request, Scenario, Vehicle, area_sort_key
 from routing.plan import Plan, Route, Stop, Unserved
 from routing.solve.params import SolveParams
 from routing.solve.solve import solve
 
-#: Channels whose trips are planned as routes; the others are bought trip by trip.
-ROUTED = ("flexrute", "own")
-PER_TRIP = ("flexkommune", "private", "flexhandicap", "refusion")
 MODES = ("silo", "joint")
 #: Least time for one solve (a silo's share of the day's budget is proportional to its requests).
 MIN_SILO_SECONDS = 2.0
@@ -89,8 +86,8 @@ def plan_day(
     if solve_params.objective == "cost":
         scenario = invoice_objective(scenario, params)  # the solver optimises what the routes will be invoiced
     coster = PlanCoster(scenario, matrices, params, policy="vehicle")
-    routed = [r for r in scenario.requests if (r.channel or "flexrute") in ROUTED]
-    per_trip = {r.id: r.channel for r in scenario.requests if r.channel in PER_TRIP}
+    routed = [r for r in scenario.requests if (r.channel or "flexrute") in ROUTED_CHANNELS]
+    per_trip = {r.id: r.channel for r in scenario.requests if r.channel in PER_TRIP_CHANNELS}
     groups: dict[str, tuple[list[Request], list[Vehicle]]] = {}
     if mode == "joint":
         groups["all"] = (routed, list(scenario.vehicles))
