@@ -27,6 +27,37 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: Flexkommune (per trip), Flexhandicap (per trip, Movia's pool), a private vognmand,
 #: the municipality's own vehicles (egne vogne), or reimbursement (refusion, not driven).
 CHANNELS = ("flexrute", "flexkommune", "flexhandicap", "private", "own", "refusion")
+#: Channels bought as routes (planned on vehicles: per vehicle-hour, or the municipality's own).
+ROUTED_CHANNELS = ("flexrute", "own")
+#: Channels bought trip by trip (priced per trip, never routed by the municipality).
+PER_TRIP_CHANNELS = tuple(c for c in CHANNELS if c not in ROUTED_CHANNELS)
+
+
+#: Area id that comparisons use for their totals row; no request may belong to it.
+TOTAL_AREA = "total"
+
+
+def area_sort_key(area: str | None) -> tuple[int, int, str]:
+    """Order of area ids in plans, tables and charts.
+
+    Numeric ids come first in numeric order (``"2"`` before ``"10"``), then the other ids
+    alphabetically, then None (trips without an area).
+
+    Parameters
+    ----------
+    area
+        An area id as in ``Request.area``.
+
+    Returns
+    -------
+    tuple[int, int, str]
+        A key for ``sorted``.
+    """
+    if area is None:
+        return (2, 0, "")
+    if area.isascii() and area.isdigit():
+        return (0, int(area), area)
+    return (1, 0, area)
 
 
 def _raise(problems: list[Problem]) -> None:
@@ -311,7 +342,8 @@ class Request:
     skills
         Vehicle skills required, e.g. ``lift``, ``child_certificate``.
     area
-        Befordringsområde number 1-15, or None.
+        The befordringsområde (or any grouping of trips the scenario uses) by the scenario's own
+        id, e.g. ``"7"`` or ``"north"``, or None. Reports group and order by it (``area_sort_key``).
     days
         Weekdays the trip recurs on (``mon`` ... ``sun``); empty: every day of the scenario.
     channel
@@ -329,7 +361,7 @@ class Request:
     solo: bool = False
     not_with: frozenset[str] = frozenset()
     skills: frozenset[str] = frozenset()
-    area: int | None = None
+    area: str | None = None
     label: str = ""
     days: frozenset[str] = frozenset()
     channel: str | None = None
@@ -362,10 +394,17 @@ class Request:
             problems.append(
                 Problem("E307", f"{where}.not_with", "names the request itself", "List only other requests.")
             )
-        if self.area is not None and not 1 <= self.area <= 15:
+        if self.area is not None and (not isinstance(self.area, str) or not self.area.strip()):
+            problems.append(
+                Problem("E308", f"{where}.area", f"{self.area!r} is not an area id", "Give a non-empty text or number.")
+            )
+        elif self.area == TOTAL_AREA:
             problems.append(
                 Problem(
-                    "E308", f"{where}.area", f"{self.area!r} is not a befordringsområde", "Give a number from 1 to 15."
+                    "E308",
+                    f"{where}.area",
+                    f"{TOTAL_AREA!r} is reserved for the totals of a comparison",
+                    "Give the area another id.",
                 )
             )
         for day in sorted(self.days - set(WEEKDAYS)):
@@ -414,11 +453,6 @@ class Request:
                 )
             )
         _raise(problems)
-
-    @property
-    def is_depot_delivery(self) -> bool:
-        """True when the load boards at the serving vehicle's start depot (no pickup visit)."""
-        return self.pickup is None
 
     @property
     def visits(self) -> tuple[Visit, ...]:

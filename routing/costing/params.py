@@ -1,25 +1,33 @@
 """Cost and emission parameters with their sources.
 
-One table holds every value: ``scenarios/fredensborg/parameters.yaml`` (the project's domain
-table, 2021 price level), where each value's trailing comment says whether it is *sourced* (with
-the URL or "seed"), *derived* or an *assumption*. ``Parameters`` reads the values and those
-comments, so every figure the costing layer computes can name the parameters it used and their
-sources. A scenario's ``costing:`` section overrides any value by the same key path; the source
-of an override is the scenario file.
+One table holds every value. The default ships inside the package
+(``routing/costing/data/parameters.yaml``: Danish tariffs at 2021 price level, from the Fredensborg
+analysis), and each value's trailing comment says whether it is *sourced* (with the URL or "seed"),
+*derived* or an *assumption*. ``Parameters`` reads the values and those comments, so every figure the
+costing layer computes can name the parameters it used and their sources.
+
+A scenario's ``costing:`` section overrides any value by the same key path (the source of an
+override is the scenario file); ``costing.table`` names a whole table of the scenario's own
+(a path relative to the scenario file) to use instead of the default.
 """
 
 from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from routing.exceptions import Problem, ScenarioError
 from routing.scenario.load import read_yaml
 
-DEFAULT_FILE = Path(__file__).resolve().parents[2] / "scenarios" / "fredensborg" / "parameters.yaml"
+#: The shipped default table (package data).
+DEFAULT_TABLE = resources.files("routing.costing").joinpath("data", "parameters.yaml")
+#: The key of a scenario's ``costing:`` section that names its own table.
+TABLE_KEY = "table"
 _KEY = re.compile(r"^(?P<indent>\s*)(?P<key>[A-Za-z0-9_]+):(?P<rest>.*)$")
 
 
@@ -32,6 +40,7 @@ class Param:
     source: str
 
     def as_dict(self) -> dict[str, Any]:
+        """The parameter as a row: ``parameter``, ``value``, ``source``."""
         return {"parameter": self.path, "value": self.value, "source": self.source}
 
 
@@ -74,10 +83,56 @@ class Parameters:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Parameters:
-        """The parameter table (default: the shipped Fredensborg table)."""
-        path = Path(path) if path else DEFAULT_FILE
+        """Read a parameter table with the sources in its comments.
+
+        Parameters
+        ----------
+        path
+            A YAML table. Default: the table shipped with the package (``DEFAULT_TABLE``).
+
+        Returns
+        -------
+        routing.costing.params.Parameters
+            The values, their sources, and the table's path as origin.
+
+        Raises
+        ------
+        ScenarioError
+            If the file is missing or not a YAML mapping.
+        """
+        if path is None:
+            with resources.as_file(DEFAULT_TABLE) as default:
+                return cls.load(default)
         values = read_yaml(path)
-        return cls(values, comment_sources(path.read_text(encoding="utf-8")), str(path))
+        return cls(values, comment_sources(Path(path).read_text(encoding="utf-8")), str(path))
+
+    @classmethod
+    def for_scenario(cls, costing: Mapping[str, Any], scenario_path: str | Path) -> Parameters:
+        """The parameters a scenario is priced with: its own table or the default, with its overrides.
+
+        Parameters
+        ----------
+        costing
+            The scenario's ``costing:`` section (``Scenario.costing``). ``table``, if given, is the
+            path of the scenario's own table, relative to the scenario file; every other key overrides
+            a value of the table by key path.
+        scenario_path
+            The scenario file (overrides name it as their source).
+
+        Returns
+        -------
+        routing.costing.params.Parameters
+            The table with the overrides laid over.
+
+        Raises
+        ------
+        ScenarioError
+            If the table cannot be read or an override names an unknown key path (E401, E402).
+        """
+        overrides = dict(costing)
+        table = overrides.pop(TABLE_KEY, None)
+        base = cls.load(Path(scenario_path).parent / str(table) if table is not None else None)
+        return base.with_overrides(overrides, str(scenario_path))
 
     def with_overrides(self, overrides: dict[str, Any] | None, origin: str) -> Parameters:
         """A copy with a scenario's ``costing:`` values laid over (their source: ``origin``)."""

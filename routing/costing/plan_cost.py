@@ -75,10 +75,10 @@ class PlanCost:
 
     routes: list[RouteCost] = field(default_factory=list)
     requests: dict[str, Figures] = field(default_factory=dict)
-    by_area_channel: dict[tuple[int | None, str], Figures] = field(default_factory=lambda: defaultdict(Figures))
+    by_area_channel: dict[tuple[str | None, str], Figures] = field(default_factory=lambda: defaultdict(Figures))
     params: dict[str, Param] = field(default_factory=dict)
 
-    def book(self, key: tuple[int | None, str], fig: Figures) -> None:
+    def book(self, key: tuple[str | None, str], fig: Figures) -> None:
         """Add ``fig`` (with its trips) to the area/channel cell ``key``."""
         target = self.by_area_channel[key]
         target.add(fig)
@@ -114,7 +114,8 @@ class PlanCoster:
         self.scenario, self.matrices, self.params, self.policy, self.split = scenario, matrices, params, policy, split
         self.deadhead_paid = bool(params.get("channels.flexrute.deadhead_paid").value)
         self.user_payment = params.number("channels.user_payment.day_centre_per_trip")
-        self.user_payment_area = params.number("channels.user_payment.day_centre_area")
+        # An area id of the scenario (a number in the table reads as its text), or null for none.
+        self.user_payment_area = params.get("channels.user_payment.day_centre_area")
 
     # --- per request ------------------------------------------------------------------------
     def direct_km(self, r: Request, start: str | None = None) -> float:
@@ -229,7 +230,8 @@ class PlanCoster:
 
     def _book(self, out: PlanCost, r: Request, channel: str, fig: Figures) -> None:
         """Record one request's figures (the citizen's payment, where one applies, is deducted)."""
-        if self.user_payment.value and r.area == self.user_payment_area.value:
+        area = self.user_payment_area.value
+        if self.user_payment.value and area is not None and r.area == str(area):
             fig.cost_dkk -= float(self.user_payment.value)
             out.use((self.user_payment, self.user_payment_area))
         out.requests[r.id] = fig

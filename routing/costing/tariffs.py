@@ -35,9 +35,6 @@ class Price:
         return Price(self.dkk + other.dkk, self.params + other.params)
 
 
-ZERO = Price(0.0)
-
-
 def flexrute_route(p: Parameters, vehicle_class: str, paid_hours: float) -> Price:
     """Flexrute: max(paid hours, minimum per duty) × rate[class] × price index × admin factor."""
     rate = p.number(f"channels.flexrute.price_per_vehicle_hour.{vehicle_class}")

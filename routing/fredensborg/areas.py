@@ -1,4 +1,4 @@
-"""The 15 befordringsområder as data (``scenarios/fredensborg/areas.yaml``), with the seed's invariants checked.
+"""The 15 befordringsområder as data (``routing/fredensborg/data/areas.yaml``), with the seed's invariants checked.
 
 The 2021 cost table is the seed's (Fredensborg *Visiteret Borgerbefordringsanalyse*, 2022):
 per area the cost by channel (private vognmænd, Movia, egne vogne, refusion). Loading checks
@@ -9,14 +9,16 @@ that there are exactly the areas 1-15 and that the columns add up to the seed's 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from routing.exceptions import Problem, ScenarioError
 from routing.scenario.load import read_yaml
 
-#: Where the shipped Fredensborg data live (beside the package, in the repository).
-FREDENSBORG_DIR = Path(__file__).resolve().parents[2] / "scenarios" / "fredensborg"
+#: The Fredensborg configuration the generator reads (package data): areas.yaml, municipality.yaml,
+#: generator.yaml, and the geography under geo/ and osm/. Installs are unpacked, so it is a directory.
+FREDENSBORG_DIR = Path(str(resources.files("routing.fredensborg").joinpath("data")))
 #: The seed's cost columns, in its order.
 COST_CHANNELS = ("private_vognmaend", "movia", "egne_vogne", "refusion")
 #: The seed's grand total (sourced: seed, "TOTAL, alle befordringsområder").
@@ -125,6 +127,6 @@ def load_areas(path: str | Path | None = None) -> tuple[Area, ...]:
     return tuple(areas)
 
 
-def load_parameters(path: str | Path | None = None) -> dict[str, Any]:
-    """The tariff, vehicle, emission and service-rule table (``parameters.yaml``)."""
-    return read_yaml(Path(path) if path else FREDENSBORG_DIR / "parameters.yaml")
+def load_municipality(path: str | Path | None = None) -> dict[str, Any]:
+    """The municipality, its service rules and the analysis' validation targets (``municipality.yaml``)."""
+    return read_yaml(Path(path) if path else FREDENSBORG_DIR / "municipality.yaml")

@@ -22,7 +22,10 @@ on any machine and the search below is a search over a fixed function, not over 
    (``baseline_2021.yaml``, ``baseline_2021_plans.json.gz``), and ``tests/fredensborg/test_baseline.py``
    replays them.
 
-    python -m routing.fredensborg.calibrate --seed 2021
+    python -m routing.fredensborg.calibrate --seed 2021     # from the repository root
+
+It writes the factors into the package's ``data/generator.yaml`` (so run it from a checkout, with
+the package installed editable) and the baseline into ``scenarios/fredensborg/`` (``--out``).
 """
 
 from __future__ import annotations
@@ -42,10 +45,10 @@ import yaml
 
 from routing.files import write_atomic, write_atomic_bytes
 from routing.fredensborg.areas import FREDENSBORG_DIR, load_areas
-from routing.fredensborg.generate import generate_week
+from routing.fredensborg.generate import SCHOOL_WEEK, generate_week
+from routing.model import PER_TRIP_CHANNELS
 from routing.scenario.write import write_scenario
 from routing.studies.comparison import ScenarioResult, evaluate
-from routing.studies.planning import PER_TRIP
 
 #: Silo solves bounded by count: 8 solutions (PyVRP warm start 400 iterations, LNS 160); a 74-pupil school silo
 #: takes about 17 s, somewhat more search than the earlier time-limited baseline gave it (60 s a day, shared by size).
@@ -57,11 +60,13 @@ STOP_WITHIN = 0.04
 MAX_TRIES = 8
 #: Counts either side of the best one tried once the target is bracketed by neighbours (cost is not monotone).
 NEIGHBOURS = 2
-WEEK = ("mon", "tue", "wed", "thu", "fri")
+WEEK = SCHOOL_WEEK
 #: The 2021 table's channels as the modelled channels they cover (Movia = Flexrute + Flexkommune + Flexhandicap).
 SEED_CHANNELS = {"movia": ("flexrute", "flexkommune", "flexhandicap"), "egne_vogne": ("own",)}
 BASELINE = "baseline_2021.yaml"
 PLANS = "baseline_2021_plans.json.gz"
+#: Where the shipped baseline and its plans are written: the repository's scenario folder (run from its root).
+SCENARIO_DIR = Path("scenarios") / "fredensborg"
 
 
 @dataclass(frozen=True)
@@ -108,12 +113,11 @@ def solver_settings() -> dict[str, Any]:
 
 def cell_cost(result: ScenarioResult, cell: Cell) -> tuple[float, float]:
     """The cell's modelled cost and the part of it its route channel makes (kr./year)."""
+    area = str(cell.area)  # the scenario's area id: the generator writes areas.yaml's number
     total = sum(
-        result.figures[(cell.area, ch)].cost_dkk
-        for ch in SEED_CHANNELS[cell.seed_channel]
-        if (cell.area, ch) in result.figures
+        result.figures[(area, ch)].cost_dkk for ch in SEED_CHANNELS[cell.seed_channel] if (area, ch) in result.figures
     )
-    routes = result.figures[(cell.area, cell.channel)].cost_dkk if (cell.area, cell.channel) in result.figures else 0.0
+    routes = result.figures[(area, cell.channel)].cost_dkk if (area, cell.channel) in result.figures else 0.0
     return total, routes
 
 
@@ -132,7 +136,9 @@ def factor_for(count: int, apportioned: int) -> float:
 
 def _only(data: dict[str, Any], cell: Cell) -> dict[str, Any]:
     """The week with only the cell's area: its route channel's trips and its per-trip trips."""
-    keep = [r for r in data["requests"] if r["area"] == cell.area and r["channel"] in (cell.channel, *PER_TRIP)]
+    keep = [
+        r for r in data["requests"] if r["area"] == cell.area and r["channel"] in (cell.channel, *PER_TRIP_CHANNELS)
+    ]
     ids = {r["id"] for r in keep}
     for r in keep:
         if "not_with" in r:
@@ -240,8 +246,23 @@ def write_factors(path: Path, factors: dict[int, dict[str, float]]) -> None:
     write_atomic(path, head + block)
 
 
-def ship(seed: int, config_dir: Path = FREDENSBORG_DIR) -> ScenarioResult:
-    """Generate the baseline week with generator.yaml's factors, plan it whole as in 2021, write it and its plans."""
+def ship(seed: int, config_dir: Path = FREDENSBORG_DIR, out_dir: Path = SCENARIO_DIR) -> ScenarioResult:
+    """Generate the baseline week with generator.yaml's factors, plan it whole as in 2021, write it and its plans.
+
+    Parameters
+    ----------
+    seed
+        The generator's seed.
+    config_dir
+        The Fredensborg configuration (areas.yaml, municipality.yaml, generator.yaml).
+    out_dir
+        Where ``baseline_2021.yaml`` and its plans are written.
+
+    Returns
+    -------
+    ScenarioResult
+        The baseline week planned and priced.
+    """
     data = generate_week(seed, 1.0, baseline_2021=True, config_dir=config_dir)
     data["meta"]["plans"] = PLANS
     data["meta"]["plans_made_with"] = {
@@ -260,13 +281,17 @@ def ship(seed: int, config_dir: Path = FREDENSBORG_DIR) -> ScenarioResult:
         write_scenario(week, {**data, "solver": solver_settings()}, header)
         result = evaluate(week, WEEK, DAY_TIME_LIMIT_S, None, replan=True, plans_out=Path(tmp) / PLANS)
         plans = (Path(tmp) / PLANS).read_bytes()
-    write_scenario(config_dir / BASELINE, data, header)
-    write_atomic_bytes(config_dir / PLANS, plans)
+    write_scenario(out_dir / BASELINE, data, header)
+    write_atomic_bytes(out_dir / PLANS, plans)
     return result
 
 
 def calibrate(
-    seed: int, config_dir: Path = FREDENSBORG_DIR, only: set[int] | None = None, jobs: int = 2
+    seed: int,
+    config_dir: Path = FREDENSBORG_DIR,
+    only: set[int] | None = None,
+    jobs: int = 2,
+    out_dir: Path = SCENARIO_DIR,
 ) -> dict[int, dict[str, float]]:
     """Fit every cell (or those of the areas in ``only``), write the factors, ship the baseline; return the factors."""
     cfg_path = config_dir / "generator.yaml"
@@ -278,7 +303,7 @@ def calibrate(
         for cell, factor in pool.map(_fit_cell, args):
             factors.setdefault(cell.area, {})[cell.channel] = factor
     write_factors(cfg_path, factors)
-    result = ship(seed, config_dir)
+    result = ship(seed, config_dir, out_dir)
     for c in cells(config_dir):
         cost = cell_cost(result, c)[0]
         print(
@@ -302,12 +327,17 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="keep generator.yaml's factors; only regenerate and replan the baseline",
     )
+    parser.add_argument(
+        "--out", type=Path, default=SCENARIO_DIR, help=f"where the baseline and its plans go (default: {SCENARIO_DIR})"
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     if args.ship_only:
-        ship(args.seed)
+        ship(args.seed, out_dir=args.out)
     else:
-        calibrate(args.seed, only={int(a) for a in args.areas.split(",") if a} or None, jobs=args.jobs)
+        calibrate(
+            args.seed, only={int(a) for a in args.areas.split(",") if a} or None, jobs=args.jobs, out_dir=args.out
+        )
     print(f"{time.monotonic() - started:.0f} s", flush=True)
     return 0
 

@@ -33,11 +33,11 @@ import numpy as np
 
 from routing.costing import tariffs
 from routing.costing.params import Parameters
-from routing.fredensborg.areas import FREDENSBORG_DIR, Area, load_areas, load_parameters
+from routing.fredensborg.areas import FREDENSBORG_DIR, Area, load_areas, load_municipality
 from routing.fredensborg.geography import Municipality, Place, load_places, straight_km
 from routing.fredensborg.rules import school_transport_eligibility
 from routing.matrix.compute import band_durations_s
-from routing.model import WEEKDAYS
+from routing.model import ROUTED_CHANNELS, WEEKDAYS
 from routing.scenario.build import DEFAULT_PROFILE
 from routing.scenario.load import read_yaml
 from routing.units import format_clock, parse_clock
@@ -95,7 +95,10 @@ class _Week:
         self.rng = random.Random(seed)
         self.seed, self.scale, self.baseline = seed, scale, baseline_2021
         self.areas = {a.id: a for a in load_areas(config_dir / "areas.yaml")}
-        self.params = load_parameters(config_dir / "parameters.yaml")
+        # Tariffs: the package default, unless the configuration brings a table of its own.
+        own_table = config_dir / "parameters.yaml"
+        self.cost_params = Parameters.load(own_table if own_table.exists() else None)
+        self.params = {**self.cost_params.values, **load_municipality(config_dir / "municipality.yaml")}
         self.cfg = read_yaml(config_dir / "generator.yaml")
         if route_calibration is not None:
             self.cfg["route_calibration"] = route_calibration
@@ -105,7 +108,6 @@ class _Week:
         self.requests: list[dict[str, Any]] = []
         self.derivation: dict[str, Any] = {}
         self.school_rule: Counter[str] = Counter()
-        self.cost_params = Parameters.load(config_dir / "parameters.yaml")
         self.deficits: dict[int, dict[str, float]] = {}
         self.calibration: dict[str, dict[str, Any]] = {}
         self.adhoc_count: Counter[int] = Counter()
@@ -336,7 +338,7 @@ class _Week:
             "flexrute": area.cost_2021["movia"] * float(area.movia_product_split.get("flexrute", 0.0)),
             "own": area.cost_2021["egne_vogne"],
         }
-        for ch in ("flexrute", "own"):
+        for ch in ROUTED_CHANNELS:
             if spend[ch] <= 0 and ch not in factors:
                 continue
             factor = float(factors.get(ch, 1.0))
@@ -422,9 +424,7 @@ class _Week:
                 out[k] = best[0]
                 deficits[best[0]] -= best[1]
         split = {
-            k: v
-            for k, v in (area.demand.get("channel_split_by_trips") or {}).items()
-            if k in ("flexrute", "own") and v > 0
+            k: v for k, v in (area.demand.get("channel_split_by_trips") or {}).items() if k in ROUTED_CHANNELS and v > 0
         }
         rest = [k for k, ch in enumerate(out) if ch is None]
         if not split and deficits:
@@ -496,7 +496,7 @@ class _Week:
         """
         d, win = area.demand, self.cfg["windows"]
         deficits = self._targets(area)
-        split = {k: v for k, v in (d.get("channel_split_by_trips") or {}).items() if k in ("flexrute", "own") and v > 0}
+        split = {k: v for k, v in (d.get("channel_split_by_trips") or {}).items() if k in ROUTED_CHANNELS and v > 0}
         fallback = max(split, key=lambda k: split[k]) if split else None
         span = [parse_clock(t) for t in win["adhoc_request_span"]]
         lo, hi = (60 * int(m) for m in win["adhoc_pickup_shift_min"])
@@ -676,14 +676,14 @@ class _Week:
 
     def _scenario(self) -> dict[str, Any]:
         types, vehicles, fleet_note = self._fleet()
-        unrouted = {}
+        unrouted: dict[int, dict[str, Any]] = {}
         for a in self.areas.values():
             units = a.demand.get("derived_units_per_year") or {}
             days = float(a.demand.get("operating_days_per_year") or 250)
             fh, rf = float(units.get("flexhandicap_trips", 0)), float(units.get("refusion_trips_not_routed", 0))
             if fh or rf:
                 week_days = 7 if fh else 5
-                unrouted[f"area_{a.id:02d}"] = {
+                unrouted[a.id] = {
                     "flexhandicap_trips_per_week": round(fh / days * week_days * self.scale, 1) if fh else 0,
                     "refusion_trips_per_week": round(rf / days * 5 * self.scale, 1) if rf else 0,
                     "arithmetic": f"units/yr (areas.yaml derived_units_per_year) / {days:g} operating days x {week_days} days x scale {self.scale:g}",
@@ -695,10 +695,14 @@ class _Week:
                 "scale": self.scale,
             },
             "sources": {
-                "areas_and_costs": "scenarios/fredensborg/areas.yaml (seed: Fredensborg Visiteret Borgerbefordringsanalyse 2022, 2021 cost table)",
-                "tariffs_and_rules": "scenarios/fredensborg/parameters.yaml (each value tagged sourced/derived/assumption)",
-                "assumptions": "scenarios/fredensborg/generator.yaml (windows, destinations, attribute shares, fleet)",
-                "geography": "data/geo (DAGI municipal polygon) and data/osm (© OpenStreetMap contributors, ODbL 1.0); homes are synthetic",
+                "areas_and_costs": "routing/fredensborg/data/areas.yaml"
+                " (seed: Fredensborg Visiteret Borgerbefordringsanalyse 2022, 2021 cost table)",
+                "tariffs_and_rules": "routing/costing/data/parameters.yaml and"
+                " routing/fredensborg/data/municipality.yaml (each value tagged sourced/derived/assumption)",
+                "assumptions": "routing/fredensborg/data/generator.yaml"
+                " (windows, destinations, attribute shares, fleet)",
+                "geography": "routing/fredensborg/data/geo (DAGI municipal polygon) and routing/fredensborg/data/osm"
+                " (© OpenStreetMap contributors, ODbL 1.0); homes are synthetic",
             },
             "legs_per_day": self._legs_per_day(),
             "homes": sum(1 for loc in self.locations.values() if loc["kind"] == "home"),
@@ -707,9 +711,8 @@ class _Week:
             "per_trip_calibration": self.calibration,
             "fleet": fleet_note,
             "unrouted_demand": unrouted,
-            "operating_days_per_year": {
-                f"area_{a.id:02d}": a.demand.get("operating_days_per_year") for a in self.areas.values()
-            },
+            # Keyed by the requests' area ids: the generic studies read these two tables.
+            "operating_days_per_year": {a.id: a.demand.get("operating_days_per_year") for a in self.areas.values()},
             "planning": "silo",
         }
         if self.baseline:

@@ -2,7 +2,8 @@
 
 Homes are sampled inside the municipal polygon (shapely point-in-polygon), weighted by town
 population: a town's homes scatter around its centre (normal, ``TOWN_SPREAD_KM``), rural homes
-are uniform over the polygon. Sources and licences: ``data/geo/SOURCE.md``, ``data/osm/SOURCE.md``.
+are uniform over the polygon. Sources and licences: ``routing/fredensborg/data/geo/SOURCE.md`` and
+``routing/fredensborg/data/osm/SOURCE.md`` (package data).
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from shapely.geometry import Point, shape
 from shapely.prepared import prep
 
 from routing.exceptions import Problem, ScenarioError
+from routing.fredensborg.areas import FREDENSBORG_DIR
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-POLYGON_FILE = DATA_DIR / "geo" / "fredensborg_kommune.geojson"
-OSM_FILE = DATA_DIR / "osm" / "fredensborg_places_institutions_2019.csv"
+POLYGON_FILE = FREDENSBORG_DIR / "geo" / "fredensborg_kommune.geojson"
+OSM_FILE = FREDENSBORG_DIR / "osm" / "fredensborg_places_institutions_2019.csv"
 #: Standard deviation of a town's homes around its centre, km. Assumption: the four towns are
 #: 2-4 km across (Kokkedal/Nivå/Humlebæk/Fredensborg on the DAGI map).
 TOWN_SPREAD_KM = 1.0
@@ -42,9 +43,11 @@ class Place:
 
 
 def load_places(path: Path = OSM_FILE) -> dict[str, Place]:
-    """OSM nodes by node id (``data/osm``; ODbL, © OpenStreetMap contributors)."""
+    """OSM nodes by node id (``data/osm`` of this package; ODbL, © OpenStreetMap contributors)."""
     if not path.exists():
-        raise ScenarioError([Problem("E001", str(path), "file missing", "Restore data/osm from the repository.")])
+        raise ScenarioError(
+            [Problem("E001", str(path), "file missing", "Reinstall the package (routing/fredensborg/data/osm).")]
+        )
     places = {}
     with path.open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
@@ -65,7 +68,9 @@ class Municipality:
 
     def __init__(self, path: Path = POLYGON_FILE) -> None:
         if not path.exists():
-            raise ScenarioError([Problem("E001", str(path), "file missing", "Restore data/geo from the repository.")])
+            raise ScenarioError(
+                [Problem("E001", str(path), "file missing", "Reinstall the package (routing/fredensborg/data/geo).")]
+            )
         feature = json.loads(path.read_text(encoding="utf-8"))["features"][0]
         self.polygon = shape(feature["geometry"])
         self._prepared = prep(self.polygon)

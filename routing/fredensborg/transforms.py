@@ -7,7 +7,9 @@ A scenario file may say::
     name: ...                          # any top-level key here replaces the base's
 
 and is then the base scenario with the named transforms applied in order (on the YAML
-structure, so the result is an ordinary scenario a user could have written by hand).
+structure, so the result is an ordinary scenario a user could have written by hand). The names
+are registered as entry points of the group ``routing.transforms`` in ``pyproject.toml``; the
+core finds them there (``routing.scenario.transforms``) and imports nothing from this package.
 
 - ``indsats_11`` — route count and composition: plan all route-bought trips of a day together
   (``meta.planning: joint``) instead of per area and channel as today (``silo``).
@@ -29,7 +31,8 @@ from typing import Any
 
 Data = dict[str, Any]
 
-CFH_AREAS = (8, 9, 10)
+#: The CFH areas by id (a scenario may write an area id as a number or as text).
+CFH_AREAS = ("8", "9", "10")
 TENDER_PRICE_FACTOR = 0.775
 DAY_CENTRE_USER_PAYMENT = 8.5
 
@@ -39,6 +42,7 @@ def _costing(data: Data) -> Data:
 
 
 def indsats_11(data: Data) -> Data:
+    """Route count and composition: plan route-bought trips jointly, to the time limit."""
     data.setdefault("meta", {})["planning"] = "joint"
     # Optimise to the time limit: the baseline's fixed solution limit is for reproducing 2021.
     data.setdefault("solver", {}).pop("solution_limit", None)
@@ -51,9 +55,10 @@ def _recurring(request: Data) -> bool:
 
 
 def indsats_12(data: Data) -> Data:
+    """Flexrute for recurring trips: recurring Flexkommune trips of the CFH areas become Flexrute trips."""
     moved = 0
     for r in data["requests"]:
-        if r.get("area") in CFH_AREAS and r.get("channel") == "flexkommune" and _recurring(r):
+        if str(r.get("area")) in CFH_AREAS and r.get("channel") == "flexkommune" and _recurring(r):
             r["channel"] = "flexrute"
             r["max_ride"] = r.get("max_ride") or {}
             moved += 1
@@ -62,6 +67,7 @@ def indsats_12(data: Data) -> Data:
 
 
 def indsats_2(data: Data) -> Data:
+    """Competitive tendering of private særkørsel: private prices × ``TENDER_PRICE_FACTOR``."""
     _costing(data).setdefault("channels", {}).setdefault("private_vognmand", {})["tender_price_factor"] = (
         TENDER_PRICE_FACTOR
     )
@@ -69,6 +75,7 @@ def indsats_2(data: Data) -> Data:
 
 
 def indsats_3(data: Data) -> Data:
+    """User payment for day-centre trips: ``DAY_CENTRE_USER_PAYMENT`` kr. per trip."""
     _costing(data).setdefault("channels", {}).setdefault("user_payment", {})["day_centre_per_trip"] = (
         DAY_CENTRE_USER_PAYMENT
     )
@@ -76,6 +83,7 @@ def indsats_3(data: Data) -> Data:
 
 
 def ev_2025(data: Data) -> Data:
+    """Passenger cars (at most 4 seats, no wheelchair place) electric."""
     for vt in data["vehicle_types"]:
         if vt.get("capacity", {}).get("seats", 0) <= 4 and not vt.get("capacity", {}).get("wheelchairs"):
             vt["fuel"] = "electric"
@@ -83,6 +91,7 @@ def ev_2025(data: Data) -> Data:
 
 
 def ev_2030(data: Data) -> Data:
+    """Every vehicle electric."""
     for vt in data["vehicle_types"]:
         vt["fuel"] = "electric"
     return data

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from routing.files import write_atomic, write_atomic_bytes
 from routing.report.comparison_charts import plot_co2_per_scenario, plot_cost_per_area
-from routing.report.comparison_tables import areas_of, comparison_csv, comparison_markdown, parameters_csv
+from routing.report.comparison_tables import comparison_csv, comparison_markdown, parameters_csv
 from routing.report.comparison_xlsx import comparison_xlsx
-from routing.studies.comparison import ScenarioResult
+from routing.studies.comparison import ScenarioResult, areas_of
 
 CHART_DPI = 120
 

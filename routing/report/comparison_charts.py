@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING
 
 from routing.costing.plan_cost import Figures
 from routing.model import CHANNELS
-from routing.report.comparison_tables import areas_of
-from routing.studies.comparison import ScenarioResult
+from routing.studies.comparison import ScenarioResult, areas_of
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from routing.costing.plan_cost import Figures
-from routing.model import CHANNELS
-from routing.studies.comparison import ScenarioResult, saving_dkk
+from routing.model import CHANNELS, TOTAL_AREA
+from routing.studies.comparison import ScenarioResult, area_order, areas_of, saving_dkk
 
 CSV_COLUMNS = (
     "scenario",
@@ -28,22 +28,6 @@ CSV_COLUMNS = (
     "trips",
     "saving_vs_first_dkk",
 )
-
-
-def areas_of(results: list[ScenarioResult]) -> list[int]:
-    """The befordringsområder any result has figures for, sorted.
-
-    Parameters
-    ----------
-    results
-        Evaluated scenarios.
-
-    Returns
-    -------
-    list
-        Area ids, without the roll-ups.
-    """
-    return sorted({a for r in results for (a, _) in r.figures if isinstance(a, int)})
 
 
 def comparison_rows(results: list[ScenarioResult]) -> list[dict[str, Any]]:
@@ -63,7 +47,7 @@ def comparison_rows(results: list[ScenarioResult]) -> list[dict[str, Any]]:
     rows = []
     for res in results:
         keys = sorted(
-            res.figures, key=lambda k: (k[0] == "total", k[0] if isinstance(k[0], int) else 99, k[1] != "all", k[1])
+            res.figures, key=lambda k: (area_order(k[0]), k[1] != "all", k[1])
         )
         for area, channel in keys:
             fig = res.figures[(area, channel)]
@@ -144,7 +128,7 @@ def comparison_markdown(results: list[ScenarioResult], command: str) -> str:
         )
     out.append("| **total** | " + " | ".join(f"**{_mio(r.total.cost_dkk)}**" for r in results) + " |")
     out.append(
-        "| saving vs first | " + " | ".join(_mio(saving_dkk(results[0], r, ("total", "all"))) for r in results) + " |"
+        "| saving vs first | " + " | ".join(_mio(saving_dkk(results[0], r, (TOTAL_AREA, "all"))) for r in results) + " |"
     )
     out += [
         "",
@@ -154,10 +138,10 @@ def comparison_markdown(results: list[ScenarioResult], command: str) -> str:
         "|---|" + "---:|" * len(names),
     ]
     for ch in CHANNELS:
-        if any(("total", ch) in r.figures for r in results):
+        if any((TOTAL_AREA, ch) in r.figures for r in results):
             out.append(
                 f"| {ch} | "
-                + " | ".join(_mio(r.figures.get(("total", ch), Figures()).cost_dkk) for r in results)
+                + " | ".join(_mio(r.figures.get((TOTAL_AREA, ch), Figures()).cost_dkk) for r in results)
                 + " |"
             )
     out += ["", "## Operations", "", "| figure | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]

@@ -6,9 +6,9 @@ import csv
 import io
 
 from routing.costing.plan_cost import Figures
-from routing.model import CHANNELS
-from routing.report.comparison_tables import CSV_COLUMNS, areas_of, comparison_rows, parameters_csv
-from routing.studies.comparison import ScenarioResult
+from routing.model import CHANNELS, TOTAL_AREA
+from routing.report.comparison_tables import CSV_COLUMNS, comparison_rows, parameters_csv
+from routing.studies.comparison import ScenarioResult, areas_of
 
 
 def comparison_xlsx(results: list[ScenarioResult]) -> bytes:
@@ -35,7 +35,7 @@ def comparison_xlsx(results: list[ScenarioResult]) -> bytes:
     for res in results:
         sheet = wb.create_sheet(res.name[:31].replace("/", "-").replace(":", "-"))
         sheet.append(["area", *CHANNELS, "all"])
-        rows: list[int | str] = [*areas_of([res]), "total"]
+        rows: list[str] = [*areas_of([res]), TOTAL_AREA]
         for a in rows:
             sheet.append([a, *(round(res.figures.get((a, ch), Figures()).cost_dkk, 2) for ch in (*CHANNELS, "all"))])
     params = wb.create_sheet("parameters")

@@ -237,7 +237,7 @@ class _Builder:
         return Request(
             id=str(spec["id"]),
             label=spec.get("label", ""),
-            area=spec.get("area"),
+            area=None if spec.get("area") is None else str(spec["area"]),
             pickup=visit(spec["pickup"]) if spec.get("pickup") is not None else None,
             dropoff=visit(spec["dropoff"]),
             load=Quantities.of(load),

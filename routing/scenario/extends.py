@@ -1,4 +1,7 @@
-"""Scenario inheritance: ``extends: BASE.yaml`` plus named ``transforms`` applied to the base's dict."""
+"""Scenario inheritance: ``extends: BASE.yaml`` plus named ``transforms`` applied to the base's dict.
+
+Transform names resolve through ``routing.scenario.transforms`` (registered entry points or ``module:function``).
+"""
 
 from __future__ import annotations
 
@@ -7,15 +10,43 @@ from typing import Any
 
 from routing.exceptions import Problem, ScenarioError
 from routing.scenario.load import read_yaml
+from routing.scenario.transforms import (
+    Transform,
+    UnknownTransform,
+    apply_transforms,
+    registered_transforms,
+    resolve_transform,
+)
+
+#: The ``costing:`` key naming a scenario's own tariff table (``routing.costing.params.TABLE_KEY``).
+TABLE_KEY = "table"
 
 
 def resolve_extends(data: dict[str, Any], path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Resolve ``extends: BASE.yaml`` and ``transforms: [...]`` (see ``routing.fredensborg.transforms``) into one scenario dict.
+    """Resolve ``extends: BASE.yaml`` and ``transforms: [...]`` into one scenario dict.
 
     Top-level keys of the file replace the base's, except ``meta`` and ``costing``, which are merged.
-    """
-    from routing.fredensborg import transforms
+    A base's own ``costing.table`` stays relative to the base file.
 
+    Parameters
+    ----------
+    data
+        The scenario file's YAML structure.
+    path
+        The scenario file (``extends`` is relative to it).
+    seen
+        Files already on the chain (to report loops).
+
+    Returns
+    -------
+    dict[str, Any]
+        The scenario dict with the base merged in and the transforms applied.
+
+    Raises
+    ------
+    ScenarioError
+        E016 for an unknown transform (listing the registered ones), E017 for a missing or looping base.
+    """
     extends, names = data.get("extends"), data.get("transforms") or []
     if extends is None and not names:
         return data
@@ -23,14 +54,18 @@ def resolve_extends(data: dict[str, Any], path: Path, seen: tuple[Path, ...] = (
     if not isinstance(names, list):
         problems.append(Problem("E016", "transforms", f"{names!r} is not a list", "Give a list of transform names."))
         names = []
+    functions: list[Transform] = []
     for i, name in enumerate(names):
-        if name not in transforms.TRANSFORMS:
+        try:
+            functions.append(resolve_transform(str(name)))
+        except UnknownTransform as exc:
+            known = ", ".join(registered_transforms()) or "(none registered)"
             problems.append(
                 Problem(
                     "E016",
                     f"transforms[{i}]",
-                    f"unknown transform {name!r}",
-                    f"Use one of {', '.join(transforms.TRANSFORMS)}.",
+                    str(exc),
+                    f"Use one of {known}, or name a function as module:function.",
                 )
             )
     base: dict[str, Any] = {}
@@ -55,13 +90,13 @@ def resolve_extends(data: dict[str, Any], path: Path, seen: tuple[Path, ...] = (
                 )
             )
         else:
-            base = resolve_extends(read_yaml(base_path), base_path, (*seen, path.resolve()))
+            base = _rebase_table(resolve_extends(read_yaml(base_path), base_path, (*seen, path.resolve())), base_path)
     if problems:
         raise ScenarioError(problems, str(path))
     merged = (
-        transforms.apply(base, names)
+        apply_transforms(base, functions)
         if base
-        else transforms.apply({k: v for k, v in data.items() if k not in ("extends", "transforms")}, names)
+        else apply_transforms({k: v for k, v in data.items() if k not in ("extends", "transforms")}, functions)
     )
     for key, value in data.items():
         if key in ("extends", "transforms"):
@@ -71,6 +106,14 @@ def resolve_extends(data: dict[str, Any], path: Path, seen: tuple[Path, ...] = (
         elif base:
             merged[key] = value
     return merged
+
+
+def _rebase_table(base: dict[str, Any], base_path: Path) -> dict[str, Any]:
+    """The base with its ``costing.table`` (relative to the base file) made absolute."""
+    costing = base.get("costing")
+    if isinstance(costing, dict) and costing.get(TABLE_KEY) is not None:
+        base["costing"] = {**costing, TABLE_KEY: str((base_path.parent / str(costing[TABLE_KEY])).resolve())}
+    return base
 
 
 def _deep_merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:

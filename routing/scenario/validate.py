@@ -283,7 +283,7 @@ REQUEST = mapping(
     {
         "id": Key(identifier, required=True),
         "label": Key(text()),
-        "area": Key(number(1, integer=True)),
+        "area": Key(identifier),
         "pickup": Key(VISIT),
         "dropoff": Key(VISIT, required=True),
         "load": Key(dict_of(number(0, integer=True, code="E306"))),

@@ -22,11 +22,11 @@ from pathlib import Path
 from routing.costing.params import Param, Parameters
 from routing.costing.plan_cost import Figures
 from routing.matrix import build_matrices
-from routing.model import Scenario
+from routing.model import TOTAL_AREA, Scenario, area_sort_key
 from routing.plan import Plan
 from routing.scenario.build import load_scenario
 from routing.studies.plan_store import read_plans, write_plans
-from routing.studies.planning import DayOutcome, plan_day, unrouted_cost
+from routing.studies.planning import DayOutcome, meta_by_area, plan_day, unrouted_cost
 
 DEFAULT_OPERATING_DAYS = 250  # assumption: weekdays a year where a scenario gives no figure
 #: Flexhandicap runs every day of the year.
@@ -49,9 +49,9 @@ class ScenarioResult:
     path: str
     mode: str
     days: tuple[str, ...]
-    figures: dict[tuple[int | str, str], Figures] = field(default_factory=lambda: defaultdict(Figures))
-    served: dict[tuple[int | str, str], float] = field(default_factory=lambda: defaultdict(float))
-    unserved: dict[tuple[int | str, str], float] = field(default_factory=lambda: defaultdict(float))
+    figures: dict[tuple[str | None, str], Figures] = field(default_factory=lambda: defaultdict(Figures))
+    served: dict[tuple[str | None, str], float] = field(default_factory=lambda: defaultdict(float))
+    unserved: dict[tuple[str | None, str], float] = field(default_factory=lambda: defaultdict(float))
     rides_min: list[float] = field(default_factory=list)
     vehicles_max: int = 0
     params: dict[str, Param] = field(default_factory=dict)
@@ -62,7 +62,7 @@ class ScenarioResult:
     @property
     def total(self) -> Figures:
         """The grand total's figures."""
-        return self.figures[("total", "all")]
+        return self.figures[(TOTAL_AREA, "all")]
 
     @property
     def mean_ride_min(self) -> float:
@@ -96,13 +96,13 @@ def saving_dkk(first: ScenarioResult, result: ScenarioResult, key: tuple[int | s
     return (base.cost_dkk if base else 0.0) - (own.cost_dkk if own else 0.0)
 
 
-def _days_per_year(scenario: Scenario, area: int | None) -> float:
-    """An area's operating days a year (``meta.operating_days_per_year``; else the default)."""
-    days = (scenario.meta.get("operating_days_per_year") or {}).get(f"area_{area:02d}" if area else "", None)  # type: ignore[union-attr]
+def _days_per_year(scenario: Scenario, area: str | None) -> float:
+    """An area's operating days a year (``meta.operating_days_per_year`` by area id; else the default)."""
+    days = meta_by_area(scenario, "operating_days_per_year").get(area) if area is not None else None
     return float(days or DEFAULT_OPERATING_DAYS)
 
 
-def _year_factor(scenario: Scenario, area: int | None, counted_days: float, all_year: bool = False) -> float:
+def _year_factor(scenario: Scenario, area: str | None, counted_days: float, all_year: bool = False) -> float:
     """The factor from figures over ``counted_days`` to a year.
 
     A year is the area's operating days, or every day of the year for a service that runs
@@ -112,18 +112,18 @@ def _year_factor(scenario: Scenario, area: int | None, counted_days: float, all_
     return per_year / counted_days
 
 
-def _rollups(area: int | None, channel: str) -> tuple[tuple[int | str | None, str], ...]:
+def _rollups(area: str | None, channel: str) -> tuple[tuple[str | None, str], ...]:
     """The keys one figure counts towards: its cell, its area's total, its channel's total, the grand total."""
-    return ((area, channel), (area, "all"), ("total", channel), ("total", "all"))
+    return ((area, channel), (area, "all"), (TOTAL_AREA, channel), (TOTAL_AREA, "all"))
 
 
-def _book(result: ScenarioResult, area: int | None, channel: str, fig: Figures, factor: float) -> None:
+def _book(result: ScenarioResult, area: str | None, channel: str, fig: Figures, factor: float) -> None:
     """Add ``fig`` scaled by ``factor`` (counted period -> year) to every roll-up of its cell."""
     scaled = Figures()
     scaled.add(fig, factor)
     for key in _rollups(area, channel):
-        result.figures[key].add(scaled)  # type: ignore[index]
-        result.served[key] += fig.trips * factor  # type: ignore[index]
+        result.figures[key].add(scaled)
+        result.served[key] += fig.trips * factor
 
 
 def _rides_min(outcome: DayOutcome) -> list[float]:
@@ -179,7 +179,7 @@ def evaluate(
     bundle_path = Path(path).parent / str(scenario.meta.get("plans", "")) if scenario.meta.get("plans") else None
     stored = read_plans(bundle_path) if bundle_path and bundle_path.is_file() and not replan else {}
     made: dict[str, dict[str, Plan]] = {}
-    params = Parameters.load().with_overrides(dict(scenario.costing), str(path))
+    params = Parameters.for_scenario(scenario.costing, path)
     mode = str(scenario.meta.get("planning", "joint"))
     matrices = build_matrices(scenario, cache_dir)
     result = ScenarioResult(scenario.name, str(path), mode, days)
@@ -199,7 +199,7 @@ def evaluate(
         for u in outcome.unserved:
             r = scenario.request(u.request)
             for key in _rollups(r.area, r.channel or "flexrute"):
-                result.unserved[key] += _year_factor(scenario, r.area, len(days))  # type: ignore[index]
+                result.unserved[key] += _year_factor(scenario, r.area, len(days))
         if day_done:
             day_done()
     unrouted = unrouted_cost(scenario, params)
@@ -218,3 +218,24 @@ def evaluate(
         write_plans(plans_out, scenario, made)
     result.seconds = time.monotonic() - started
     return result
+
+
+def area_order(area: str | None) -> tuple[int, int, str]:
+    """Sort key of an area id in comparison tables: ``area_sort_key`` order, the totals row last."""
+    return (3, 0, "") if area == TOTAL_AREA else area_sort_key(area)
+
+
+def areas_of(results: list[ScenarioResult]) -> list[str]:
+    """The befordringsområder any result has figures for, in ``area_sort_key`` order.
+
+    Parameters
+    ----------
+    results
+        Evaluated scenarios.
+
+    Returns
+    -------
+    list
+        Area ids, without trips that have no area and without the roll-ups.
+    """
+    return sorted({a for r in results for (a, _) in r.figures if a is not None and a != TOTAL_AREA}, key=area_sort_key)

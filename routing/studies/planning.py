@@ -15,23 +15,20 @@ priced per trip. Every plan is replayed by the checker before it is priced.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from routing.check import CheckResult, check_plan
 from routing.costing import tariffs as t
 from routing.costing.params import Parameters
 from routing.costing.plan_cost import Figures, PlanCost, PlanCoster, invoice_objective
-from routing.exceptions import SolveError
+from routing.exceptions import Problem, ScenarioError, SolveError
 from routing.matrix.provider import MatrixSet
-from routing.model import Request, Scenario, Vehicle
+from routing.model import PER_TRIP_CHANNELS, ROUTED_CHANNELS, Request, Scenario, Vehicle, area_sort_key
 from routing.plan import Plan, Unserved
 from routing.solve.params import SolveParams
 from routing.solve.solve import solve
 
-#: Channels whose trips are planned as routes; the others are bought trip by trip.
-ROUTED = ("flexrute", "own")
-PER_TRIP = ("flexkommune", "private", "flexhandicap", "refusion")
 MODES = ("silo", "joint")
 #: Least time for one solve (a silo's share of the day's budget is proportional to its requests).
 MIN_SILO_SECONDS = 2.0
@@ -89,17 +86,18 @@ def plan_day(
     if solve_params.objective == "cost":
         scenario = invoice_objective(scenario, params)  # the solver optimises what the routes will be invoiced
     coster = PlanCoster(scenario, matrices, params, policy="vehicle")
-    routed = [r for r in scenario.requests if (r.channel or "flexrute") in ROUTED]
-    per_trip = {r.id: r.channel for r in scenario.requests if r.channel in PER_TRIP}
+    routed = [r for r in scenario.requests if (r.channel or "flexrute") in ROUTED_CHANNELS]
+    per_trip = {r.id: r.channel for r in scenario.requests if r.channel in PER_TRIP_CHANNELS}
     groups: dict[str, tuple[list[Request], list[Vehicle]]] = {}
     if mode == "joint":
         groups["all"] = (routed, list(scenario.vehicles))
     else:
-        by_key: dict[tuple[int, str, str], list[Request]] = defaultdict(list)
+        by_key: dict[tuple[str | None, str, str], list[Request]] = defaultdict(list)
         for r in routed:
-            by_key[(r.area or 0, r.channel or "flexrute", institution(scenario, r))].append(r)
-        for (area, channel, place), reqs in sorted(by_key.items()):
-            groups[f"area{area}-{channel}-{place}"] = (
+            by_key[(r.area, r.channel or "flexrute", institution(scenario, r))].append(r)
+        for (area, channel, place), reqs in sorted(by_key.items(), key=lambda kv: _silo_order(kv[0])):
+            # Stored plans are keyed so (e.g. area7-flexrute-<place>); trips without an area are area0.
+            groups[f"area{area if area is not None else 0}-{channel}-{place}"] = (
                 reqs,
                 [v for v in scenario.vehicles if _channel(scenario, v) == channel],
             )
@@ -134,6 +132,11 @@ def plan_day(
         _merge(outcome.cost, PlanCoster(sub, matrices, params, policy="vehicle").cost(plan))
     _merge(outcome.cost, coster.cost(Plan(()), trips=per_trip))
     return outcome
+
+
+def _silo_order(key: tuple[str | None, str, str]) -> tuple[object, ...]:
+    area, channel, place = key
+    return (area_sort_key(area), channel, place)
 
 
 def merge_silo_plans(scenario: Scenario, plans: list[Plan]) -> Plan:
@@ -195,12 +198,39 @@ def _merge(into: PlanCost, other: PlanCost) -> None:
         into.params.setdefault(path, p)
 
 
+def meta_by_area(scenario: Scenario, key: str) -> dict[str, Any]:
+    """The table ``meta[key]`` keyed by area id, e.g. ``meta.operating_days_per_year``.
+
+    The keys are the scenario's own area ids (``Request.area``); a YAML number key reads as its text.
+
+    Parameters
+    ----------
+    scenario
+        The scenario whose ``meta`` holds the table.
+    key
+        The table's name under ``meta``.
+
+    Returns
+    -------
+    dict[str, Any]
+        Area id -> value; empty when the scenario gives no such table.
+    """
+    table = scenario.meta.get(key) or {}
+    if not isinstance(table, Mapping):
+        raise ScenarioError(
+            [Problem("E019", f"meta.{key}", f"{table!r} is not a mapping", "Give area id: value pairs.")]
+        )
+    return {str(area): value for area, value in table.items()}
+
+
 def unrouted_cost(week: Scenario, params: Parameters) -> PlanCost:
-    """Weekly cost of demand counted but not routed (``meta.unrouted_demand``): Flexhandicap and refusion trips."""
+    """Weekly cost of demand counted but not routed (``meta.unrouted_demand``): Flexhandicap and refusion trips.
+
+    ``meta.unrouted_demand`` maps an area id to ``flexhandicap_trips_per_week`` and ``refusion_trips_per_week``.
+    """
     out = PlanCost()
     flexhandicap, refusion = t.flexhandicap_trip(params), t.refusion_counted_trip(params)
-    for key, spec in (week.meta.get("unrouted_demand") or {}).items():  # type: ignore[union-attr]
-        area = int(str(key).split("_")[1])
+    for area, spec in meta_by_area(week, "unrouted_demand").items():
         for channel, trips, price in (
             ("flexhandicap", spec.get("flexhandicap_trips_per_week", 0), flexhandicap),
             ("refusion", spec.get("refusion_trips_per_week", 0), refusion),
