@@ -14,7 +14,7 @@ from routing.studies.comparison import ScenarioResult, saving_dkk
 def _result(name: str, mode: str, cost: float, co2_kg: float, km: float, hours: float) -> ScenarioResult:
     """One area (7), one channel (flexrute), its roll-ups; 20 trips served and 2 unserved a year."""
     res = ScenarioResult(name, f"{name}.yaml", mode, ("tue",))
-    for key in ((7, "flexrute"), (7, "all"), ("total", "flexrute"), ("total", "all")):
+    for key in (("7", "flexrute"), ("7", "all"), ("total", "flexrute"), ("total", "all")):
         res.figures[key] = Figures(cost_dkk=cost, co2_kg=co2_kg, km=km, vehicle_hours=hours)
         res.served[key] = 20.4
         res.unserved[key] = 2.0
@@ -35,19 +35,19 @@ def test_rows_round_and_save_against_the_first_scenario() -> None:
     """Tests the long rows: order (area cells, then totals), rounding, trips = served + unserved, saving vs first."""
     rows = comparison_rows(_pair())
     assert [(r["scenario"], r["area"], r["channel"]) for r in rows] == [
-        ("base", 7, "all"),
-        ("base", 7, "flexrute"),
+        ("base", "7", "all"),
+        ("base", "7", "flexrute"),
         ("base", "total", "all"),
         ("base", "total", "flexrute"),
-        ("joint", 7, "all"),
-        ("joint", 7, "flexrute"),
+        ("joint", "7", "all"),
+        ("joint", "7", "flexrute"),
         ("joint", "total", "all"),
         ("joint", "total", "flexrute"),
     ]
     base, joint = rows[1], rows[5]
     assert base == {
         "scenario": "base",
-        "area": 7,
+        "area": "7",
         "channel": "flexrute",
         "cost_dkk": 1_250_000.0,
         "co2_kg": 2_500.0,

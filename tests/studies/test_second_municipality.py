@@ -10,7 +10,6 @@ one route a day is shorter), Flexkommune has no per-km part, Flexhandicap is a f
 
 from __future__ import annotations
 
-import ast
 import csv
 import json
 import sys
@@ -209,21 +208,3 @@ def test_compare_prices_a_municipality_by_its_own_tariffs_and_areas(nordby: Path
     value, source = used[("nordby-electric", "channels.flexkommune.base_per_trip")]
     assert value == "120" and source.startswith("scenario ") and source.endswith("electric.yaml")
     assert used[("nordby-electric", "channels.flexrute.min_paid_hours_per_duty")][1].startswith("sourced (Nordby")
-
-
-def test_the_generic_core_imports_no_municipality() -> None:
-    """Tests that no module of routing/ outside routing/fredensborg imports routing.fredensborg."""
-    offenders = []
-    for path in sorted((ROOT / "routing").rglob("*.py")):
-        if "fredensborg" in path.relative_to(ROOT / "routing").parts:
-            continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = (
-                [a.name for a in node.names]
-                if isinstance(node, ast.Import)
-                else [node.module or ""]
-                if isinstance(node, ast.ImportFrom)
-                else []
-            )
-            offenders += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.startswith("routing.fredensborg")]
-    assert not offenders, offenders
