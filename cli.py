@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -29,7 +28,7 @@ def _fail(code: int, message: str, detail: dict[str, object] | None = None) -> i
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
-    from routing import build_matrices, check_plan, load_scenario, solve
+    from routing import SolveParams, build_matrices, check_plan, load_scenario, solve
     from routing.report import summary_table, write_plan_json, write_stops_csv
 
     scenario = load_scenario(args.scenario)
@@ -48,7 +47,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         }.items()
         if v is not None
     }
-    params = replace(scenario.solver, **overrides)
+    params = SolveParams.of(scenario, **overrides)
     matrices = build_matrices(scenario, None if args.no_cache else args.cache_dir)
     plan = solve(scenario, matrices, params)
     result = check_plan(scenario, matrices, plan)

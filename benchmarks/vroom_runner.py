@@ -31,7 +31,7 @@ def solve_vroom(scenario: Scenario, matrices: MatrixSet, time_limit: float, expl
     problem.set_costs_matrix(profile, np.asarray(matrices.distance_m[profile], dtype=np.uint32))
     dims = scenario.dimensions
     weight = 0
-    if scenario.solver.objective == "vehicles_then_distance":
+    if scenario.solver.get("objective") == "vehicles_then_distance":
         weight = int(matrices.distance_m[profile].max(axis=1).sum()) + 1
     for j, v in enumerate(scenario.vehicles, start=1):
         vt = scenario.vehicle_type(v.type)

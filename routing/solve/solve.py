@@ -61,7 +61,7 @@ def solve(
         When no plan was found within the time limit (the solver returned
         nothing, or a plan with every servable request dropped).
     """
-    params = params or scenario.solver
+    params = params or SolveParams.of(scenario)
     started = time.monotonic()
     deadline = started + params.time_limit_s
     servability = check_servability(scenario, matrices)

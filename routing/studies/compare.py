@@ -29,6 +29,7 @@ from routing.matrix import build_matrices
 from routing.model import Scenario
 from routing.plan import Plan
 from routing.scenario.build import load_scenario
+from routing.solve.params import SolveParams
 from routing.studies.planning import DayOutcome, plan_day, plan_from_dict, plan_to_dict, unrouted_cost
 
 CHANNELS = ("flexrute", "flexkommune", "flexhandicap", "private", "own", "refusion")
@@ -139,9 +140,8 @@ def evaluate(
     mode = str(scenario.meta.get("planning", "joint"))
     matrices = build_matrices(scenario, cache_dir)
     result = ScenarioResult(scenario.name, str(path), mode, days)
-    solve_params = replace(
-        scenario.solver, time_limit_s=time_limit_s, log_search=False, workers=workers or scenario.solver.workers
-    )
+    own = SolveParams.of(scenario)
+    solve_params = replace(own, time_limit_s=time_limit_s, log_search=False, workers=workers or own.workers)
     for day in days:
         outcome = plan_day(scenario, day, matrices, params, mode, solve_params, progress, stored=stored.get(day))
         made[day] = {key: plan_to_dict(plan) for key, _, plan in outcome.plans}
