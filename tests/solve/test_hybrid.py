@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 from routing import SolveParams, TimeWindow, Vehicle, build_matrices
 from routing.limits import ride_limits_s
-from routing.solve.hybrid import relax, repair
-from routing.solve.objective import VehiclePrices
+from routing.solve.objective import Objective
 from routing.solve.search.insertion import insert_requests
+from routing.solve.search.relax import relax
+from routing.solve.search.repair import repair
 from routing.solve.search.schedule import Step, earliest_schedule, occupancy_problem
 from routing.solve.search.tighten import tightened_windows
 from tests.helpers import at, planar, req, solve_checked
@@ -90,7 +89,7 @@ def test_insertion_prices_the_longer_duty_under_the_cost_objective() -> None:
     by_distance, _ = insert_requests(scenario, matrices, morning, ["r2"], deadline=float("inf"))
     assert set(by_distance) == {"v1"}  # 20 min of detour-free driving beats a new route's 60 min
     by_cost, left = insert_requests(
-        scenario, matrices, morning, ["r2"], deadline=float("inf"), prices=VehiclePrices.of(scenario, "cost")
+        scenario, matrices, morning, ["r2"], deadline=float("inf"), objective=Objective.of(scenario, matrices, "cost")
     )
     assert not left and by_cost == {
         **morning,
@@ -115,10 +114,10 @@ def test_hybrid_backend_plans_pass_the_checker() -> None:
 def test_lns_keeps_plans_feasible_and_never_worse() -> None:
     """Tests that ruin-and-recreate returns complete, checker-accepted routes no longer than its start."""
     from routing import Plan, check_plan
+    from routing.solve.assemble import route_from_visits
     from routing.solve.backends.base import TimedStep
     from routing.solve.search.lns import improve
     from routing.solve.search.schedule import earliest_schedule
-    from routing.solve.solve import route_from_visits
 
     points = {"depot": (0, 0), **{f"p{i}": ((i * 7) % 20, (i * 13) % 20) for i in range(10)}}
     requests = [req(f"r{i}", f"p{i}", f"p{(i + 3) % 10}", dw=(40 + 4 * i, 60 + 4 * i), ride=40) for i in range(10)]
@@ -147,18 +146,21 @@ def test_lns_keeps_plans_feasible_and_never_worse() -> None:
     assert check_plan(scenario, matrices, Plan(tuple(plan_routes))).is_feasible
 
 
-def test_large_days_skip_the_ortools_polish_and_stay_exact(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Above POLISH_MAX_REQUESTS the hybrid returns its own exact plan; the checker accepts it."""
-    import importlib
-
-    hybrid = importlib.import_module("routing.solve.hybrid")
+def test_large_days_skip_the_ortools_polish_and_stay_exact() -> None:
+    """Tests that above ``Pipeline.polish_max_requests`` the hybrid returns its exact plan; the checker accepts it."""
     from routing import build_matrices, check_plan, load_scenario, solve
-    from routing.solve.params import SolveParams
+    from routing.solve.params import Pipeline, SolveParams
 
-    monkeypatch.setattr(hybrid, "POLISH_MAX_REQUESTS", 5)
     scenario = load_scenario("scenarios/demo.yaml")
     matrices = build_matrices(scenario)
-    plan = solve(scenario, matrices, SolveParams(time_limit_s=4, backend="hybrid", objective="cost"))
+    params = SolveParams(
+        time_limit_s=60,
+        solution_limit=5,
+        backend="hybrid",
+        objective="cost",
+        pipeline=Pipeline(polish_max_requests=5),
+    )
+    plan = solve(scenario, matrices, params)
     assert "no OR-Tools polish" in plan.stats.status
     assert check_plan(scenario, matrices, plan).is_feasible
     assert len(plan.served_ids) + len(plan.unserved) == len(scenario.requests)
