@@ -50,15 +50,17 @@ def _raw_from_routes(
     requests: Sequence[Request],
     objective: Objective,
     source: str,
+    why: str,
 ) -> RawSolution:
     """Exact routes as a backend result: earliest service starts, leaving each depot just in time.
 
-    ``objective`` is the plan's price under the one objective (as the LNS counts it).
+    ``objective`` is the plan's price under the one objective (as the LNS counts it); ``why``
+    says why OR-Tools did not polish it.
     """
     by_id = {r.id: r for r in scenario.requests}
     limits = ride_limits_s(scenario, matrices)
     raw = RawSolution(
-        status=f"SUCCESS (warm start: {source}; LNS plan, no OR-Tools polish)", found=True, warm_started=True
+        status=f"SUCCESS (warm start: {source}; LNS plan, no OR-Tools polish: {why})", found=True, warm_started=True
     )
     index = matrices.index()
     for vid, steps in routes.items():
@@ -85,6 +87,18 @@ def _raw_from_routes(
     raw.dropped = [r.id for r in requests if r.id not in served]
     raw.objective = objective.price(raw.routes, raw.dropped)
     return raw
+
+
+def _no_polish(params: SolveParams, num_requests: int, objective: Objective) -> str:
+    """Why OR-Tools does not polish the plan ('' when it does)."""
+    unsupported = objective.unsupported_terms("ortools")
+    if "polish" not in params.pipeline.hybrid_stages:
+        return "not among the stages"
+    if unsupported:
+        return "; ".join(unsupported.values())
+    if num_requests > params.pipeline.polish_max_requests:
+        return f"more than {params.pipeline.polish_max_requests} requests"
+    return ""
 
 
 def solve_hybrid(
@@ -142,11 +156,8 @@ def solve_hybrid(
         # Without the polish the LNS plan is the result, and insertion may take the whole budget
         # (serving a request is worth more than any improvement after it; measured: a 3 303-request
         # day left 235 requests at half its 180 s).
-        exact_only = (
-            "polish" not in pipe.hybrid_stages
-            or len(requests) > pipe.polish_max_requests
-            or bool(objective.unsupported_terms("ortools"))
-        )
+        why = _no_polish(params, len(requests), objective)
+        exact_only = bool(why)
         insert_by = deadline if exact_only else started + pipe.insertion_share * budget
         start, left = insert_requests(
             scenario,
@@ -170,7 +181,7 @@ def solve_hybrid(
         if exact_only:
             # Exact as it stands; requests insertion could not place by its deadline are dropped
             # (the solve stage offers them idle vehicles, then lists them as not placed).
-            return _raw_from_routes(scenario, matrices, start, requests, objective, source)
+            return _raw_from_routes(scenario, matrices, start, requests, objective, source, why)
     raw = solve_ortools(scenario, matrices, requests, params, deadline, initial=start)
     raw.status = f"{raw.status} (warm start: {source if raw.warm_started else 'none'})"
     return raw

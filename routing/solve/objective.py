@@ -29,11 +29,15 @@ Consumers and how they use it:
 * OR-Tools (``backends/ortools.py``): ``arcs`` as arc-cost transit matrices, ``prices`` as fixed
   costs and span-cost coefficients, ``unserved_per_visit`` as disjunction penalty;
 * PyVRP (``backends/pyvrp.py``): ``arcs`` as its distance matrices with unit distance cost 1,
-  ``prices`` as fixed and unit duration costs, ``prize`` for the relaxation's optional requests;
+  ``prices`` as fixed and unit duration costs, ``prize`` for the relaxation's optional requests
+  (under ``vehicles_then_distance`` with one vehicle kind a fleet-minimisation stage replaces the
+  weight per vehicle, so PyVRP's own cost leaves that term out);
 * the portfolio (``solve.py``): ``price`` of each worker's result (never a backend's own number).
 
 Where a backend cannot express a term, ``unsupported_terms(backend)`` says so, and the pipeline
-reads it there (e.g. the hybrid returns its exact LNS plan instead of polishing with OR-Tools).
+reads it there: the hybrid returns its exact LNS plan instead of polishing with OR-Tools, and
+the solve stage notes in the plan's status that a backend searched without the term (its plan is
+still priced, and ranked, by ``price``).
 
 Adding a term
 -------------

@@ -125,6 +125,10 @@ BACKENDS: dict[str, Backend] = {
 }
 
 
+#: The engine behind each backend, for ``Objective.unsupported_terms`` (the hybrid handles its own).
+_ENGINE = {"pyvrp_fleet": "pyvrp"}
+
+
 def _run_backends(
     scenario: Scenario,
     matrices: MatrixSet,
@@ -157,6 +161,10 @@ def _run_backends(
         last = i == len(stages) - 1
         stop_at = deadline if last else deadline - pipe.fallback_reserve * max(0.0, deadline - time.monotonic())
         name, raw = _portfolio(names, scenario, matrices, requests, params, stop_at, objective, initial)
+        # A backend that cannot price a term searched a nearby objective; the plan is priced exactly anyway.
+        unpriced = objective.unsupported_terms(_ENGINE.get(name, name))
+        if unpriced:
+            raw.status += f" (searched without: {'; '.join(unpriced.values())})"
         if raw.found and len(raw.dropped) < len(requests):
             return name, raw
     return stages[-1][0], raw

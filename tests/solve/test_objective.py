@@ -203,3 +203,24 @@ def test_pyvrp_starts_from_given_routes() -> None:
     again = solve_pyvrp(scenario, matrices, scenario.requests, params, time.monotonic() + 120, initial=start)
     assert again.found and again.warm_started and not again.dropped
     assert again.objective is not None and first.objective is not None and again.objective <= first.objective
+
+
+def test_a_backend_searching_without_a_term_says_so_and_the_plan_is_priced_exactly() -> None:
+    """Tests that OR-Tools on first-stop duty prices notes the missing term; the plan is priced by the shared price."""
+    from routing import check_plan, solve
+
+    scenario = _instance(9, ride=40, hours_from="first_stop")
+    matrices = build_matrices(scenario)
+    plan = solve(scenario, matrices, _params(backend="ortools"))
+    assert check_plan(scenario, matrices, plan).is_feasible
+    assert "searched without" in plan.stats.status and "first stop" in plan.stats.status
+    objective = Objective.of(scenario, matrices, "cost")
+    index = matrices.index()
+    total = 0
+    for route in plan.routes:
+        stops = route.stops[1:-1]
+        last = stops[-1]
+        paid = last.departure_s - (stops[0].service_start_s or stops[0].arrival_s)
+        locs = [index[s.location] for s in route.stops]
+        total += objective.route_cost(route.vehicle, locs, paid)
+    assert plan.stats.objective == total + objective.unserved_price(u.request for u in plan.unserved)
