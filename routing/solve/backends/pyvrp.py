@@ -176,6 +176,53 @@ def solve_pyvrp_fleet(
     return solve_pyvrp(scenario, matrices, requests, params, deadline, initial, minimise_fleet=True)
 
 
+def _requests(
+    requests: Sequence[Request], index: dict[str, int], dims: tuple[str, ...], prize: int, warm_start: bool
+) -> tuple[list[pyvrp.Client], list[pyvrp.Shipment], list[str], list[str]]:
+    """Depot deliveries as PyVRP clients, pickup-and-drop-off trips as shipments, with their request ids."""
+    clients: list[pyvrp.Client] = []
+    shipments: list[pyvrp.Shipment] = []
+    client_of: list[str] = []
+    shipment_of: list[str] = []
+    for r in requests:
+        amounts = [r.load.get(d) for d in dims]
+        w = r.dropoff.effective_window
+        if r.pickup is None:
+            clients.append(
+                pyvrp.Client(
+                    location=index[r.dropoff.location],
+                    delivery=amounts,
+                    service_duration=r.dropoff.service_s,
+                    tw_early=w.start_s,
+                    tw_late=w.end_s,
+                    prize=prize,
+                    required=not warm_start,
+                    name=r.id,
+                )
+            )
+            client_of.append(r.id)
+        else:
+            pw = r.pickup.effective_window
+            shipments.append(
+                pyvrp.Shipment(
+                    pickup_location=index[r.pickup.location],
+                    delivery_location=index[r.dropoff.location],
+                    pickup_tw_early=pw.start_s,
+                    pickup_tw_late=pw.end_s,
+                    pickup_service_duration=r.pickup.service_s,
+                    delivery_tw_early=w.start_s,
+                    delivery_tw_late=w.end_s,
+                    delivery_service_duration=r.dropoff.service_s,
+                    amount=amounts,
+                    prize=prize,
+                    required=not warm_start,
+                    name=r.id,
+                )
+            )
+            shipment_of.append(r.id)
+    return clients, shipments, client_of, shipment_of
+
+
 def solve_pyvrp(
     scenario: Scenario,
     matrices: MatrixSet,
@@ -217,44 +264,8 @@ def solve_pyvrp(
     depot_pos = {loc: i for i, loc in enumerate(depot_ids)}
     depots = [pyvrp.Depot(location=index[loc], name=loc) for loc in depot_ids]
 
-    clients, shipments, client_of, shipment_of = [], [], [], []
     prize = objective.prize() if warm_start else 0
-    for r in requests:
-        amounts = [r.load.get(d) for d in dims]
-        w = r.dropoff.effective_window
-        if r.pickup is None:
-            clients.append(
-                pyvrp.Client(
-                    location=index[r.dropoff.location],
-                    delivery=amounts,
-                    service_duration=r.dropoff.service_s,
-                    tw_early=w.start_s,
-                    tw_late=w.end_s,
-                    prize=prize,
-                    required=not warm_start,
-                    name=r.id,
-                )
-            )
-            client_of.append(r.id)
-        else:
-            pw = r.pickup.effective_window
-            shipments.append(
-                pyvrp.Shipment(
-                    pickup_location=index[r.pickup.location],
-                    delivery_location=index[r.dropoff.location],
-                    pickup_tw_early=pw.start_s,
-                    pickup_tw_late=pw.end_s,
-                    pickup_service_duration=r.pickup.service_s,
-                    delivery_tw_early=w.start_s,
-                    delivery_tw_late=w.end_s,
-                    delivery_service_duration=r.dropoff.service_s,
-                    amount=amounts,
-                    prize=prize,
-                    required=not warm_start,
-                    name=r.id,
-                )
-            )
-            shipment_of.append(r.id)
+    clients, shipments, client_of, shipment_of = _requests(requests, index, dims, prize, warm_start)
 
     groups: dict[tuple[object, ...], list[Vehicle]] = defaultdict(list)
     for v in scenario.vehicles:

@@ -132,9 +132,9 @@ def _longer_duty(
     else:
         lead = float(first_arrival - depot_to_new)
     if empty:
-        return later_end + (rp.end - lead)
+        return np.asarray(later_end + (rp.end - lead), dtype=np.float64)
     later_end[0] += max(0.0, rp.leave - lead)
-    return later_end
+    return np.asarray(later_end, dtype=np.float64)
 
 
 def insert_requests(
@@ -252,16 +252,9 @@ class Inserter:
         return {vid: steps for vid, steps in self.current.items() if steps}
 
     def insert(self, request_ids: Sequence[str], deadline: float, keep_order: bool = False) -> list[str]:
-        """Insert each request where it adds least; return the ids that fit nowhere (or were not reached by ``deadline``)."""
-        scenario, matrices, requests, windows, index, dims = (
-            self.scenario,
-            self.matrices,
-            self.requests,
-            self.windows,
-            self.index,
-            self.dims,
-        )
-        current, schedules, profiles, limits = self.current, self.schedules, self.profiles, self.limits
+        """Insert each request where it adds least; return the ids that fit nowhere or not reached by ``deadline``."""
+        matrices, requests, windows, index, dims = self.matrices, self.requests, self.windows, self.index, self.dims
+        current, schedules, profiles = self.current, self.schedules, self.profiles
         left: list[str] = []
 
         def window_start(rid: str) -> int:
@@ -275,7 +268,11 @@ class Inserter:
             request = requests[rid]
             pw, dw = windows[rid]
             q = np.array([request.load.get(d) for d in dims], dtype=np.int64)
-            costs, owners, picks, drops, route_ids = [], [], [], [], []
+            costs: list[np.ndarray] = []
+            owners: list[np.ndarray] = []
+            picks: list[np.ndarray] = []
+            drops: list[np.ndarray] = []
+            route_ids: list[str] = []
             idle_seen: set[tuple[object, ...]] = set()
             d_loc = index[request.dropoff.location]
             p_loc = index[request.pickup.location] if request.pickup is not None else None
@@ -370,27 +367,36 @@ class Inserter:
                     drops.append(j)
                 owners.append(np.full(len(costs[-1]), len(owners)))
                 route_ids.append(vid)
-            placed = False
-            if costs:
-                all_costs = np.concatenate(costs)
-                owner = np.concatenate(owners)
-                pick_at = np.concatenate(picks)
-                drop_at = np.concatenate(drops)
-                for k in np.argsort(all_costs, kind="stable"):
-                    vid = route_ids[int(owner[k])]
-                    i, j = int(pick_at[k]), int(drop_at[k])
-                    trial = list(current[vid])
-                    trial.insert(j, Step(rid, "dropoff"))
-                    if i >= 0:
-                        trial.insert(i, Step(rid, "pickup"))
-                    vehicle = scenario.vehicle(vid)
-                    if occupancy_problem(scenario, vehicle, trial, requests) is not None:
-                        continue
-                    times = earliest_schedule(scenario, matrices, vehicle, trial, requests, limits)
-                    if times is not None:
-                        self.set_route(vid, trial, times)
-                        placed = True
-                        break
-            if not placed:
+            if not costs or not self._place_cheapest(rid, costs, owners, picks, drops, route_ids):
                 left.append(rid)
         return left
+
+    def _place_cheapest(
+        self,
+        rid: str,
+        costs: list[np.ndarray],
+        owners: list[np.ndarray],
+        picks: list[np.ndarray],
+        drops: list[np.ndarray],
+        route_ids: list[str],
+    ) -> bool:
+        """Check candidates cheapest first with the exact scheduler; take the first feasible one."""
+        all_costs = np.concatenate(costs)
+        owner = np.concatenate(owners)
+        pick_at = np.concatenate(picks)
+        drop_at = np.concatenate(drops)
+        for k in np.argsort(all_costs, kind="stable"):
+            vid = route_ids[int(owner[k])]
+            at_pick, at_drop = int(pick_at[k]), int(drop_at[k])
+            trial = list(self.current[vid])
+            trial.insert(at_drop, Step(rid, "dropoff"))
+            if at_pick >= 0:
+                trial.insert(at_pick, Step(rid, "pickup"))
+            vehicle = self.scenario.vehicle(vid)
+            if occupancy_problem(self.scenario, vehicle, trial, self.requests) is not None:
+                continue
+            times = earliest_schedule(self.scenario, self.matrices, vehicle, trial, self.requests, self.limits)
+            if times is not None:
+                self.set_route(vid, trial, times)
+                return True
+        return False
