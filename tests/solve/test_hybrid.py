@@ -186,7 +186,7 @@ def test_a_given_plan_seeds_the_search_and_is_never_beaten_for_the_worse() -> No
 
 
 def test_silo_plans_merge_onto_distinct_vehicles_of_the_same_kind() -> None:
-    """Tests that two silo routes on one vehicle id become routes of two vehicles of that kind, and extras are left out."""
+    """Tests that two silo routes on one vehicle id go to two vehicles of that kind, and extras are left out."""
     from routing import Plan
     from routing.plan import Route, Stop
     from routing.studies.planning import merge_silo_plans
@@ -209,3 +209,23 @@ def test_silo_plans_merge_onto_distinct_vehicles_of_the_same_kind() -> None:
         scenario, [Plan((route("r1", "a", "s"),)), Plan((route("r2", "b", "s"), route("r3", "a", "b")))]
     )
     assert [(r.vehicle, r.request_ids) for r in merged.routes] == [("v1", ("r1",)), ("v2", ("r2",))]
+
+
+def test_every_stage_runs_without_implied_windows() -> None:
+    """Tests that with ``implied_windows`` off the relaxation keeps the windows as given and the plan still checks."""
+    points = {"depot": (0, 0), **{f"p{i}": ((i * 7) % 20, (i * 13) % 20) for i in range(12)}}
+    requests = [
+        req(f"r{i}", f"p{i}", f"p{(i + 5) % 12}", dw=(40 + 5 * i, 55 + 5 * i), ride=35, service=1) for i in range(12)
+    ]
+    vehicles = [Vehicle(f"v{i}", "car", "depot", "depot") for i in range(4)]
+    scenario = planar(points, requests, vehicles=vehicles)
+    matrices = build_matrices(scenario)
+    _, loose = relax(scenario, matrices, scenario.requests, implied_windows=False)
+    assert [r.dropoff.window for r in loose] == [r.dropoff.window for r in scenario.requests]
+    assert all(r.pickup is not None and r.pickup.window is None for r in loose)
+    _, tight = relax(scenario, matrices, scenario.requests)
+    assert all(r.pickup is not None and r.pickup.window is not None for r in tight)
+    plan, _ = solve_checked(
+        scenario, SolveParams(time_limit_s=60, solution_limit=30, backend="hybrid", implied_windows=False)
+    )
+    assert not plan.unserved
