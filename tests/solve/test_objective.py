@@ -224,3 +224,15 @@ def test_a_backend_searching_without_a_term_says_so_and_the_plan_is_priced_exact
         locs = [index[s.location] for s in route.stops]
         total += objective.route_cost(route.vehicle, locs, paid)
     assert plan.stats.objective == total + objective.unserved_price(u.request for u in plan.unserved)
+
+
+def test_vehicles_then_distance_weighs_each_vehicle_alike_in_every_backend() -> None:
+    """Tests that OR-Tools and PyVRP (two vehicle kinds) report the shared price with its weight per vehicle."""
+    scenario = _instance(10)
+    matrices = build_matrices(scenario)
+    params = replace(_params(), objective="vehicles_then_distance")
+    objective = Objective.of(scenario, matrices, "vehicles_then_distance")
+    assert {p.fixed for p in objective.prices.values()} == {objective.prices["t0"].fixed} != {0}
+    for backend in (solve_ortools, solve_pyvrp):
+        raw = backend(scenario, matrices, scenario.requests, params, time.monotonic() + 120)
+        assert raw.found and raw.objective == objective.price(raw.routes, raw.dropped), backend.__name__
