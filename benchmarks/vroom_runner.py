@@ -14,8 +14,8 @@ import numpy as np
 from routing.matrix.provider import MatrixSet
 from routing.model import Scenario
 from routing.plan import Plan, SolveStats, Unserved
-from routing.solve.backends.base import TimedStep
 from routing.solve.assemble import route_from_visits
+from routing.solve.backends.base import TimedStep
 
 
 def solve_vroom(scenario: Scenario, matrices: MatrixSet, time_limit: float, exploration_level: int = 5) -> Plan:
