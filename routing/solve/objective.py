@@ -63,6 +63,7 @@ import numpy as np
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario
 from routing.solve.backends.base import TimedStep
+from routing.solve.params import OBJECTIVES
 from routing.units import dkk_per_hour_to_cost_units_per_s, dkk_per_km_to_cost_units_per_m, dkk_to_cost_units
 
 #: The terms of the objective, in the order the module doc explains them.
@@ -150,7 +151,14 @@ class Objective:
         -------
         Objective
             Prices per vehicle and the unserved penalty.
+
+        Raises
+        ------
+        ValueError
+            For an unknown ``kind``.
         """
+        if kind not in OBJECTIVES:
+            raise ValueError(f"unknown objective {kind!r}; use one of {', '.join(OBJECTIVES)}")
         requests = scenario.requests if requests is None else requests
         weight = 0
         if kind == "vehicles_then_distance":
