@@ -44,8 +44,10 @@ Adding a term
 A term (e.g. a consistency term: a price per request served by another vehicle than last week;
 a disruption term: a price per request moved from a given plan) must provide
 
-1. its price of one route in ``route_cost`` (so ``price``, the portfolio and the LNS see it),
-   and, if it can be charged per insertion, its increment in ``Inserter.insert``;
+1. its price of one route in ``route_cost`` (so ``price``, the portfolio and the LNS see it;
+   a term priced per request takes the route's request ids, which ``route_price`` and
+   ``lns.route_cost`` both have), its data in ``Objective.of`` (e.g. last week's vehicle per
+   request), and, if it can be charged per insertion, its increment in ``Inserter.insert``;
 2. its OR-Tools form (an arc cost, a fixed or span cost, a penalty per node, or a soft bound on
    a dimension) in ``backends/ortools.py``, or its name in ``unsupported_terms("ortools")``;
 3. likewise its PyVRP form in ``backends/pyvrp.py`` or its name in ``unsupported_terms("pyvrp")``;
