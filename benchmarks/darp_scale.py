@@ -100,7 +100,7 @@ def generate_day(num_requests: int, layout: str, seed: int) -> Scenario:
         vehicles=vehicles,
         profiles=(TravelProfile("plane", kind="euclidean", circuity=1.0, scale=SCALE),),
         reference_profile="plane",
-        solver=SolveParams(objective="distance", first_solution="LOCAL_CHEAPEST_INSERTION"),
+        solver={"objective": "distance", "first_solution": "LOCAL_CHEAPEST_INSERTION"},
     )
 
 

@@ -31,7 +31,6 @@ from routing.model import (
     VehicleType,
     Visit,
 )
-from routing.solve.params import SolveParams
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -152,7 +151,7 @@ def _fleet_scenario(
         vehicles=tuple(Vehicle(f"v{j + 1}", vt.id, depot, depot, shift) for j in range(num_vehicles)),
         profiles=(_profile(fam),),
         reference_profile="euclid",
-        solver=SolveParams(objective=fam.objective),
+        solver={"objective": fam.objective},
     )
 
 
@@ -236,7 +235,7 @@ def read_cordeau(path: str | Path, fam: Family | None = None) -> Scenario:
         vehicles=vehicles,
         profiles=(_profile(fam),),
         reference_profile="euclid",
-        solver=SolveParams(objective=fam.objective, first_solution="LOCAL_CHEAPEST_INSERTION"),
+        solver={"objective": fam.objective, "first_solution": "LOCAL_CHEAPEST_INSERTION"},
     )
 
 

@@ -14,8 +14,8 @@ import numpy as np
 from routing.matrix.provider import MatrixSet
 from routing.model import Scenario
 from routing.plan import Plan, SolveStats, Unserved
+from routing.solve.assemble import route_from_visits
 from routing.solve.backends.base import TimedStep
-from routing.solve.solve import route_from_visits
 
 
 def solve_vroom(scenario: Scenario, matrices: MatrixSet, time_limit: float, exploration_level: int = 5) -> Plan:
@@ -31,7 +31,7 @@ def solve_vroom(scenario: Scenario, matrices: MatrixSet, time_limit: float, expl
     problem.set_costs_matrix(profile, np.asarray(matrices.distance_m[profile], dtype=np.uint32))
     dims = scenario.dimensions
     weight = 0
-    if scenario.solver.objective == "vehicles_then_distance":
+    if scenario.solver.get("objective") == "vehicles_then_distance":
         weight = int(matrices.distance_m[profile].max(axis=1).sum()) + 1
     for j, v in enumerate(scenario.vehicles, start=1):
         vt = scenario.vehicle_type(v.type)

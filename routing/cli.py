@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
@@ -34,7 +33,7 @@ def _fail(code: int, message: str, detail: dict[str, object] | None = None) -> i
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
-    from routing import build_matrices, check_plan, load_scenario, solve
+    from routing import SolveParams, build_matrices, check_plan, load_scenario, solve
     from routing.costing.vehicle_cost import price_plan_by_vehicle_types
     from routing.report import summary_table, write_plan_json, write_stops_csv
 
@@ -58,7 +57,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         }.items()
         if v is not None
     }
-    params = replace(scenario.solver, **overrides)
+    params = SolveParams.of(scenario, **overrides)
     matrices = build_matrices(scenario, None if args.no_cache else args.cache_dir)
     plan = solve(scenario, matrices, params)
     result = check_plan(scenario, matrices, plan)

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 from routing.exceptions import Problem, ScenarioError
-from routing.solve.params import SolveParams
 from routing.units import MAX_CLOCK_S, format_clock
 
 #: Largest time value the model accepts (planar benchmark instances use scaled time units).
@@ -691,7 +690,9 @@ class Scenario:
     vehicles: tuple[Vehicle, ...]
     profiles: tuple[TravelProfile, ...] = (TravelProfile("car"),)
     reference_profile: str = "car"
-    solver: SolveParams = field(default_factory=SolveParams)
+    #: The scenario's solver settings as plain data (the ``solver:`` block, validated at load);
+    #: the solve layer reads them with ``routing.solve.params.SolveParams.of(scenario)``.
+    solver: Mapping[str, object] = field(default_factory=dict, hash=False)
     description: str = ""
     #: Free-form facts carried with the scenario (sources, calibration targets, demand that is
     #: counted but not routed); never read by the solver.

@@ -62,10 +62,15 @@ def minutes_to_s(minutes: float) -> int:
 
 
 def dkk_to_cost_units(dkk: float) -> int:
-    """Convert DKK to integer cost units (1e-5 DKK)."""
+    """Convert DKK to whole cost units (1e-5 DKK), rounded."""
     return int(round(dkk * COST_UNITS_PER_DKK))
 
 
-def cost_units_to_dkk(units: int | float) -> float:
-    """Convert cost units back to DKK."""
-    return float(units) / COST_UNITS_PER_DKK
+def dkk_per_hour_to_cost_units_per_s(dkk_per_hour: float) -> int:
+    """Convert an hourly price in DKK to whole cost units per second, rounded."""
+    return int(round(dkk_per_hour * COST_UNITS_PER_DKK / SECONDS_PER_HOUR))
+
+
+def dkk_per_km_to_cost_units_per_m(dkk_per_km: float) -> float:
+    """Convert a price per km in DKK to cost units per metre (not rounded: arcs are rounded when priced)."""
+    return dkk_per_km * COST_UNITS_PER_DKK / METRES_PER_KM

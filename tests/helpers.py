@@ -76,7 +76,7 @@ def planar(
         vehicles=vehicles,
         profiles=(TravelProfile("grid", kind="euclidean", circuity=1.0, scale=MIN),),
         reference_profile="grid",
-        solver=SolveParams(time_limit_s=60, solution_limit=solution_limit),
+        solver={"time_limit_s": 60, "solution_limit": solution_limit},
     )
 
 

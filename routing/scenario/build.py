@@ -174,7 +174,9 @@ class _Builder:
             for i, spec in enumerate(d["requests"])
         ]
         solver_spec = d.get("solver") or {}
-        solver = self._make("solver", "SolveParams", "", lambda: SolveParams(**solver_spec))
+        # Validated here (codes E50x-E52x at their YAML paths); the scenario keeps the plain settings.
+        self._make("solver", "SolveParams", "", lambda: SolveParams.from_mapping(solver_spec))
+        solver = dict(solver_spec)
         if self.problems:
             return None
         profile_names = [p.name for p in profiles]

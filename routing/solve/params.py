@@ -1,10 +1,19 @@
-"""Solver settings (``SolveParams``): everything that steers a solve, logged with its result."""
+"""Solver settings (``SolveParams``): everything that steers a solve, logged with its result.
+
+``SolveParams.pipeline`` (a ``Pipeline``) holds the stage order and the time shares of the
+solve pipeline (``solve.py`` picks backends, ``hybrid.py`` runs relax → repair → insert →
+improve → polish), so every number that steers a solve is recorded in ``plan.json``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from routing.exceptions import Problem, ScenarioError
+from routing.model import Scenario
 
 #: First-solution strategies the OR-Tools backend accepts (names of OR-Tools' enum).
 FIRST_SOLUTION_STRATEGIES = (
@@ -45,6 +54,156 @@ OBJECTIVES = ("cost", "distance", "vehicles_then_distance")
 #: repaired, polished by OR-Tools) and plain ``ortools`` searches; OR-Tools as the fallback.
 BACKENDS = ("auto", "ortools", "pyvrp", "pyvrp_fleet", "hybrid")
 
+#: Stages of the hybrid pipeline, in their order. ``relax`` (PyVRP on the relaxation; replaced
+#: by a given plan), ``repair`` and ``insert`` always run; ``improve`` (ruin and recreate) and
+#: ``polish`` (OR-Tools from the warm start) may be left out.
+HYBRID_STAGES = ("relax", "repair", "insert", "improve", "polish")
+_REQUIRED_STAGES = ("relax", "repair", "insert")
+
+
+def _share(problems: list[Problem], path: str, value: float) -> None:
+    if not 0 < value <= 1:
+        problems.append(
+            Problem("E520", path, f"{value!r} is not a share in (0, 1]", "Give a number above 0, at most 1.")
+        )
+
+
+def _count(problems: list[Problem], path: str, value: int) -> None:
+    if not value >= 1:
+        problems.append(Problem("E523", path, f"{value!r} is below 1", "Give a whole number from 1."))
+
+
+@dataclass(frozen=True, slots=True)
+class Pipeline:
+    """Stage order and time shares of the solve pipeline (defaults: the measured settings).
+
+    Shares are fractions of the solve's time budget; "by" shares are points in it.
+
+    Parameters
+    ----------
+    darp_portfolio
+        Backends the ``auto`` portfolio cycles through, one per parallel worker, for problems
+        PyVRP cannot express.
+    plain_ortools_max_requests
+        Above this many requests OR-Tools' own first-solution phase is too slow to be worth a
+        core (measured: 4-6 s at 200 requests, 18-25 s at 300, minutes beyond): every ``auto``
+        worker runs the hybrid.
+    fallback_reserve
+        Share of the remaining time kept back for the OR-Tools fallback when PyVRP goes first.
+    hybrid_stages
+        The hybrid's stages in order (``HYBRID_STAGES``; ``improve`` and ``polish`` may be left out).
+    relaxation_share
+        Share of the time limit given to the relaxed PyVRP search.
+    insertion_share
+        Point in the time limit by which re-inserting repaired-out requests must stop when
+        OR-Tools polishes after it.
+    lns_shares
+        Point in the time limit until which the ruin-and-recreate search improves the plan, per
+        seed in turn: portfolio workers alternate, so one of them gives OR-Tools' guided local
+        search a long polish from the LNS plan (strong on small instances).
+    lns_start_thresholds
+        Acceptance threshold of the ruin-and-recreate search at its start, as a share of the
+        current cost (falls linearly to 0), per seed in turn (an odd seed explores more widely).
+    lns_iterations_per_solution
+        LNS iterations per unit of ``solution_limit`` when the LNS plan is the result.
+    polish_max_requests
+        Above this many requests OR-Tools' guided local search from the warm start overruns the
+        time limit (measured: a 3 234-request day stayed inside SolveFromAssignmentWithParameters
+        for minutes) and adds little; the LNS plan, already exact, is returned as it is.
+    pyvrp_distance_share
+        Share of the time PyVRP's first, distance-only search gets under a hierarchical objective.
+    pyvrp_final_share
+        Share of the time kept for PyVRP's final search at the smallest fleet found.
+    pyvrp_iterations_per_solution
+        PyVRP iterations per unit of ``solution_limit`` when a run is bounded by count (tests).
+    """
+
+    darp_portfolio: tuple[str, ...] = ("hybrid", "hybrid")
+    plain_ortools_max_requests: int = 250
+    fallback_reserve: float = 0.05
+    hybrid_stages: tuple[str, ...] = HYBRID_STAGES
+    relaxation_share: float = 0.1
+    insertion_share: float = 0.5
+    lns_shares: tuple[float, ...] = (0.93, 0.6)
+    lns_start_thresholds: tuple[float, ...] = (0.01, 0.03)
+    lns_iterations_per_solution: int = 20
+    polish_max_requests: int = 2000
+    pyvrp_distance_share: float = 0.15
+    pyvrp_final_share: float = 0.3
+    pyvrp_iterations_per_solution: int = 50
+
+    def problems(self, where: str = "SolveParams.pipeline") -> list[Problem]:
+        """Every problem with these settings (empty: fine).
+
+        Parameters
+        ----------
+        where
+            Path prefix for the problems.
+
+        Returns
+        -------
+        list[Problem]
+            Coded problems E520-E523.
+        """
+        problems: list[Problem] = []
+        for name in ("fallback_reserve", "relaxation_share", "insertion_share", "pyvrp_distance_share"):
+            _share(problems, f"{where}.{name}", getattr(self, name))
+        if not 0 <= self.pyvrp_final_share < 1:
+            problems.append(
+                Problem(
+                    "E520",
+                    f"{where}.pyvrp_final_share",
+                    f"{self.pyvrp_final_share!r} is not a share in [0, 1)",
+                    "Give a number from 0, below 1.",
+                )
+            )
+        for name in ("lns_shares", "lns_start_thresholds"):
+            values = getattr(self, name)
+            if not values:
+                problems.append(Problem("E520", f"{where}.{name}", "is empty", "Give at least one share."))
+            for i, value in enumerate(values):
+                _share(problems, f"{where}.{name}[{i}]", value)
+        for name in ("plain_ortools_max_requests", "lns_iterations_per_solution", "polish_max_requests"):
+            _count(problems, f"{where}.{name}", getattr(self, name))
+        _count(problems, f"{where}.pyvrp_iterations_per_solution", self.pyvrp_iterations_per_solution)
+        if not self.darp_portfolio or any(b not in BACKENDS or b == "auto" for b in self.darp_portfolio):
+            problems.append(
+                Problem(
+                    "E521",
+                    f"{where}.darp_portfolio",
+                    f"{list(self.darp_portfolio)!r} is not a list of backends",
+                    f"Name one or more of {', '.join(b for b in BACKENDS if b != 'auto')}.",
+                )
+            )
+        order = [s for s in HYBRID_STAGES if s in self.hybrid_stages]
+        if list(self.hybrid_stages) != order or any(s not in self.hybrid_stages for s in _REQUIRED_STAGES):
+            problems.append(
+                Problem(
+                    "E522",
+                    f"{where}.hybrid_stages",
+                    f"{list(self.hybrid_stages)!r} is not a stage order",
+                    f"Keep the order {', '.join(HYBRID_STAGES)}; only improve and polish may be left out.",
+                )
+            )
+        return problems
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Pipeline:
+        """Settings from plain data (lists become tuples).
+
+        Parameters
+        ----------
+        data
+            Field names to values; missing fields keep their defaults.
+
+        Returns
+        -------
+        Pipeline
+            The settings (not yet validated: ``SolveParams`` validates them).
+        """
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        return cls(**values)
+
 
 @dataclass(frozen=True, slots=True)
 class SolveParams:
@@ -74,8 +233,13 @@ class SolveParams:
         Independent searches run in parallel processes with seeds ``seed, seed+1, …``;
         the best plan wins. Default 1.
     implied_windows
-        Tighten windows by ride limits, direct times and shifts before searching
-        (cuts no feasible plan). False reproduces the plain OR-Tools model.
+        Tighten windows by ride limits, direct times and shifts before searching (cuts no
+        feasible plan): in the OR-Tools model, the hybrid's relaxation and its insertion (and so
+        its ruin-and-recreate search). PyVRP, on the problems it expresses in full, has no ride
+        limits to imply windows from and takes the windows as given. False reproduces the plain
+        OR-Tools model.
+    pipeline
+        Stage order and time shares (``Pipeline``).
     """
 
     time_limit_s: float = 10.0
@@ -88,10 +252,14 @@ class SolveParams:
     backend: str = "auto"
     workers: int = 1
     implied_windows: bool = True
+    pipeline: Pipeline = field(default_factory=Pipeline)
 
     def __post_init__(self) -> None:
         problems = []
         where = "SolveParams"
+        if isinstance(self.pipeline, Mapping):
+            object.__setattr__(self, "pipeline", Pipeline.from_mapping(self.pipeline))
+        problems += self.pipeline.problems(f"{where}.pipeline")
         if not self.time_limit_s > 0:
             problems.append(
                 Problem(
@@ -156,5 +324,65 @@ class SolveParams:
             raise ScenarioError(problems)
 
     def as_dict(self) -> dict[str, object]:
-        """Return the settings as a plain dict (for logs and plan.json)."""
-        return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+        """Return the settings as plain data (for logs and plan.json): nested dicts, lists for tuples.
+
+        Returns
+        -------
+        dict[str, object]
+            Every setting, JSON-serialisable.
+        """
+        plain = _plain(dataclasses.asdict(self))
+        assert isinstance(plain, dict)
+        return plain
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], **overrides: Any) -> SolveParams:
+        """Settings from plain data, e.g. a scenario's ``solver`` block.
+
+        Parameters
+        ----------
+        data
+            Field names to values (``pipeline`` may be a mapping); missing fields keep their defaults.
+        **overrides
+            Fields to set on top of ``data`` (e.g. from the command line).
+
+        Returns
+        -------
+        SolveParams
+            The validated settings.
+
+        Raises
+        ------
+        ScenarioError
+            Listing every bad setting (E501-E523).
+        """
+        values = {**data, **overrides}
+        if isinstance(values.get("pipeline"), Mapping):
+            values["pipeline"] = Pipeline.from_mapping(values["pipeline"])
+        return cls(**values)
+
+    @classmethod
+    def of(cls, scenario: Scenario, **overrides: Any) -> SolveParams:
+        """The scenario's own solver settings (``Scenario.solver``), with ``overrides``.
+
+        Parameters
+        ----------
+        scenario
+            The scenario (its ``solver`` block, validated at load).
+        **overrides
+            Fields to set on top of the scenario's settings.
+
+        Returns
+        -------
+        SolveParams
+            The validated settings.
+        """
+        return cls.from_mapping(scenario.solver, **overrides)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value

@@ -25,6 +25,7 @@ from routing.matrix import build_matrices
 from routing.model import TOTAL_AREA, Scenario, area_sort_key
 from routing.plan import Plan
 from routing.scenario.build import load_scenario
+from routing.solve.params import SolveParams
 from routing.studies.plan_store import read_plans, write_plans
 from routing.studies.planning import DayOutcome, meta_by_area, plan_day, unrouted_cost
 
@@ -183,9 +184,8 @@ def evaluate(
     mode = str(scenario.meta.get("planning", "joint"))
     matrices = build_matrices(scenario, cache_dir)
     result = ScenarioResult(scenario.name, str(path), mode, days)
-    solve_params = replace(
-        scenario.solver, time_limit_s=time_limit_s, log_search=False, workers=workers or scenario.solver.workers
-    )
+    own = SolveParams.of(scenario)
+    solve_params = replace(own, time_limit_s=time_limit_s, log_search=False, workers=workers or own.workers)
     for day in days:
         outcome = plan_day(scenario, day, matrices, params, mode, solve_params, progress, stored=stored.get(day))
         made[day] = {key: plan for key, _, plan in outcome.plans}

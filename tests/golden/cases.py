@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from routing import Plan, SolveParams, build_matrices, check_plan, load_scenario, solve
@@ -52,7 +51,7 @@ def _solve_checked(scenario: Scenario, params: SolveParams) -> dict[str, object]
 def demo() -> dict[str, object]:
     """The embedded demo day with its own solver settings, seed 1, one worker and 20 solutions."""
     scenario = load_scenario(DEMO)
-    params = replace(scenario.solver, seed=1, workers=1, solution_limit=20, time_limit_s=TIME_LIMIT_S)
+    params = SolveParams.of(scenario, seed=1, workers=1, solution_limit=20, time_limit_s=TIME_LIMIT_S)
     return _solve_checked(scenario, params)
 
 

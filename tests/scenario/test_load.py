@@ -28,7 +28,7 @@ def test_ok_small_loads_with_seconds_internally(fixtures: Path) -> None:
     assert a.pickup.service_s == 120
     assert a.ride.absolute_s == 3600
     assert s.request("c").load.as_dict() == {"wheelchairs": 1}
-    assert s.solver.solution_limit == 20
+    assert s.solver["solution_limit"] == 20
 
 
 def test_demo_scenario_loads() -> None:

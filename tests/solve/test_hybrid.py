@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 from routing import SolveParams, TimeWindow, Vehicle, build_matrices
 from routing.limits import ride_limits_s
-from routing.solve.hybrid import relax, repair
-from routing.solve.objective import VehiclePrices
+from routing.solve.objective import Objective
 from routing.solve.search.insertion import insert_requests
+from routing.solve.search.relax import relax
+from routing.solve.search.repair import repair
 from routing.solve.search.schedule import Step, earliest_schedule, occupancy_problem
 from routing.solve.search.tighten import tightened_windows
 from tests.helpers import DEMO, at, planar, req, solve_checked
@@ -90,7 +89,7 @@ def test_insertion_prices_the_longer_duty_under_the_cost_objective() -> None:
     by_distance, _ = insert_requests(scenario, matrices, morning, ["r2"], deadline=float("inf"))
     assert set(by_distance) == {"v1"}  # 20 min of detour-free driving beats a new route's 60 min
     by_cost, left = insert_requests(
-        scenario, matrices, morning, ["r2"], deadline=float("inf"), prices=VehiclePrices.of(scenario, "cost")
+        scenario, matrices, morning, ["r2"], deadline=float("inf"), objective=Objective.of(scenario, matrices, "cost")
     )
     assert not left and by_cost == {
         **morning,
@@ -115,10 +114,10 @@ def test_hybrid_backend_plans_pass_the_checker() -> None:
 def test_lns_keeps_plans_feasible_and_never_worse() -> None:
     """Tests that ruin-and-recreate returns complete, checker-accepted routes no longer than its start."""
     from routing import Plan, check_plan
+    from routing.solve.assemble import route_from_visits
     from routing.solve.backends.base import TimedStep
     from routing.solve.search.lns import improve
     from routing.solve.search.schedule import earliest_schedule
-    from routing.solve.solve import route_from_visits
 
     points = {"depot": (0, 0), **{f"p{i}": ((i * 7) % 20, (i * 13) % 20) for i in range(10)}}
     requests = [req(f"r{i}", f"p{i}", f"p{(i + 3) % 10}", dw=(40 + 4 * i, 60 + 4 * i), ride=40) for i in range(10)]
@@ -147,19 +146,21 @@ def test_lns_keeps_plans_feasible_and_never_worse() -> None:
     assert check_plan(scenario, matrices, Plan(tuple(plan_routes))).is_feasible
 
 
-def test_large_days_skip_the_ortools_polish_and_stay_exact(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests that above POLISH_MAX_REQUESTS the hybrid returns its own exact plan and the checker accepts it."""
-    import importlib
-
-    hybrid = importlib.import_module("routing.solve.hybrid")
+def test_large_days_skip_the_ortools_polish_and_stay_exact() -> None:
+    """Tests that above ``Pipeline.polish_max_requests`` the hybrid returns its exact plan; the checker accepts it."""
     from routing import build_matrices, check_plan, load_scenario, solve
-    from routing.solve.params import SolveParams
+    from routing.solve.params import Pipeline, SolveParams
 
-    monkeypatch.setattr(hybrid, "POLISH_MAX_REQUESTS", 5)
     scenario = load_scenario(DEMO)
     matrices = build_matrices(scenario)
-    # Bounded by count, not by a 4 s clock: the same plan on a slow or busy machine.
-    params = SolveParams(time_limit_s=120, solution_limit=5, backend="hybrid", objective="cost")
+    # Bounded by count, not by a clock: the same plan on a slow or busy machine.
+    params = SolveParams(
+        time_limit_s=60,
+        solution_limit=5,
+        backend="hybrid",
+        objective="cost",
+        pipeline=Pipeline(polish_max_requests=5),
+    )
     plan = solve(scenario, matrices, params)
     assert "no OR-Tools polish" in plan.stats.status
     assert check_plan(scenario, matrices, plan).is_feasible
@@ -209,3 +210,23 @@ def test_silo_plans_merge_onto_distinct_vehicles_of_the_same_kind() -> None:
         scenario, [Plan((route("r1", "a", "s"),)), Plan((route("r2", "b", "s"), route("r3", "a", "b")))]
     )
     assert [(r.vehicle, r.request_ids) for r in merged.routes] == [("v1", ("r1",)), ("v2", ("r2",))]
+
+
+def test_every_stage_runs_without_implied_windows() -> None:
+    """Tests that with ``implied_windows`` off the relaxation keeps the windows as given and the plan still checks."""
+    points = {"depot": (0, 0), **{f"p{i}": ((i * 7) % 20, (i * 13) % 20) for i in range(12)}}
+    requests = [
+        req(f"r{i}", f"p{i}", f"p{(i + 5) % 12}", dw=(40 + 5 * i, 55 + 5 * i), ride=35, service=1) for i in range(12)
+    ]
+    vehicles = [Vehicle(f"v{i}", "car", "depot", "depot") for i in range(4)]
+    scenario = planar(points, requests, vehicles=vehicles)
+    matrices = build_matrices(scenario)
+    _, loose = relax(scenario, matrices, scenario.requests, implied_windows=False)
+    assert [r.dropoff.window for r in loose] == [r.dropoff.window for r in scenario.requests]
+    assert all(r.pickup is not None and r.pickup.window is None for r in loose)
+    _, tight = relax(scenario, matrices, scenario.requests)
+    assert all(r.pickup is not None and r.pickup.window is not None for r in tight)
+    plan, _ = solve_checked(
+        scenario, SolveParams(time_limit_s=60, solution_limit=30, backend="hybrid", implied_windows=False)
+    )
+    assert not plan.unserved

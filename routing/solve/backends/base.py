@@ -1,8 +1,7 @@
 """What a backend returns: plain visits per vehicle with service start times, and search facts.
 
-Backends (``ortools_backend``, ``pyvrp_backend``) share this shape and the signature
-``solve_X(scenario, matrices, requests, params, deadline) -> RawSolution``; the solve
-stage turns it into a ``Plan``.
+Backends (``backends.ortools``, ``backends.pyvrp``, and the ``hybrid`` pipeline) share this
+shape and the signature ``Backend``; the solve stage turns a ``RawSolution`` into a ``Plan``.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from typing import Protocol
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario
 from routing.solve.params import SolveParams
+from routing.solve.search.schedule import Step
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,34 @@ class Backend(Protocol):
     """A routing backend: routes the given requests on the scenario's fleet before ``deadline``."""
 
     def __call__(
-        self, scenario: Scenario, matrices: MatrixSet, requests: Sequence[Request], params: SolveParams, deadline: float
+        self,
+        scenario: Scenario,
+        matrices: MatrixSet,
+        requests: Sequence[Request],
+        params: SolveParams,
+        deadline: float,
+        initial: dict[str, list[Step]] | None = None,
     ) -> RawSolution:
-        """Return the visits found; ``found`` is False when there is no solution."""
+        """Route ``requests``; ``found`` is False when there is no solution.
+
+        Parameters
+        ----------
+        scenario, matrices
+            The model and its matrices.
+        requests
+            The requests to route (those proven unservable are left out by the caller).
+        params
+            Solver settings.
+        deadline
+            ``time.monotonic()`` value by which the solve must be over.
+        initial
+            Routes to start from (steps per vehicle id, possibly breaking rules), or None. Each
+            backend says what it does with them (OR-Tools: a warm start if they are feasible;
+            the hybrid: repaired and completed in place of its relaxation; PyVRP: ignored).
+
+        Returns
+        -------
+        RawSolution
+            Visits per used vehicle, dropped requests and search facts.
+        """
         ...

@@ -21,10 +21,10 @@ from routing.limits import max_duration_s, ride_limits_s
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario
 from routing.solve.backends.base import RawSolution, TimedStep
+from routing.solve.objective import Objective
 from routing.solve.params import SolveParams
 from routing.solve.search.schedule import Step
 from routing.solve.search.tighten import tightened_windows
-from routing.units import COST_UNITS_PER_DKK, METRES_PER_KM, SECONDS_PER_HOUR
 
 _STATUS = {
     0: "NOT_SOLVED",
@@ -85,38 +85,20 @@ def _index_manager(scenario: Scenario, nodes: _Nodes) -> pywrapcp.RoutingIndexMa
     return pywrapcp.RoutingIndexManager(len(nodes.locations), len(scenario.vehicles), starts, ends)
 
 
-def _arc_costs(
-    routing: pywrapcp.RoutingModel, scenario: Scenario, matrices: MatrixSet, nodes: _Nodes, params: SolveParams
-) -> None:
-    """Per-vehicle-type arc cost matrices, span cost for the hourly price, fixed costs."""
+def _arc_costs(routing: pywrapcp.RoutingModel, scenario: Scenario, objective: Objective, nodes: _Nodes) -> None:
+    """Arc costs and fixed costs of the objective: one priced transit matrix per vehicle type."""
     loc = np.asarray(nodes.locations)
     by_type: dict[str, int] = {}
     for vt in scenario.vehicle_types:
-        dist = matrices.distance_m[vt.profile][np.ix_(loc, loc)]
-        if params.objective != "cost":
-            cost = dist
-        else:
-            per_m = vt.cost_per_km_dkk * COST_UNITS_PER_DKK / METRES_PER_KM
-            # +1 unit per metre keeps distance as a tie-breaker when prices are zero.
-            cost = np.rint(dist * per_m).astype(np.int64) + dist
-        by_type[vt.id] = routing.RegisterTransitMatrix(cost.tolist())
-    vehicle_cost = _vehicle_weight(scenario, matrices, loc) if params.objective == "vehicles_then_distance" else 0
+        vehicle = next((v for v in scenario.vehicles if v.type == vt.id), None)
+        if vehicle is not None:
+            arcs = objective.arcs(vehicle.id)[np.ix_(loc, loc)]
+            by_type[vt.id] = routing.RegisterTransitMatrix(arcs.tolist())
     for v_idx, v in enumerate(scenario.vehicles):
-        vt = scenario.vehicle_type(v.type)
-        routing.SetArcCostEvaluatorOfVehicle(by_type[vt.id], v_idx)
-        if params.objective == "cost":
-            routing.SetFixedCostOfVehicle(int(round(vt.fixed_cost_dkk * COST_UNITS_PER_DKK)), v_idx)
-        elif vehicle_cost:
-            routing.SetFixedCostOfVehicle(vehicle_cost, v_idx)
-
-
-def _vehicle_weight(scenario: Scenario, matrices: MatrixSet, loc: np.ndarray) -> int:
-    """A cost per vehicle above any plan's total distance: one vehicle fewer always wins."""
-    worst = 0
-    for vt in scenario.vehicle_types:
-        dist = matrices.distance_m[vt.profile][np.ix_(loc, loc)]
-        worst = max(worst, int(dist.max(axis=1).sum()) + 1)
-    return worst
+        routing.SetArcCostEvaluatorOfVehicle(by_type[v.type], v_idx)
+        fixed = objective.prices[v.id].fixed
+        if fixed:
+            routing.SetFixedCostOfVehicle(fixed, v_idx)
 
 
 def _time_dimension(
@@ -126,8 +108,13 @@ def _time_dimension(
     matrices: MatrixSet,
     nodes: _Nodes,
     params: SolveParams,
+    objective: Objective,
 ) -> pywrapcp.RoutingDimension:
-    """Travel time plus service time at the origin, with waiting as slack."""
+    """Travel time plus service time at the origin, with waiting as slack; the duty price as span cost.
+
+    The span runs depot to depot: duty priced from the first stop is beyond it
+    (``Objective.unsupported_terms``), and such vehicles are priced from the depot here.
+    """
     loc = np.asarray(nodes.locations)
     service = np.asarray(nodes.service_s, dtype=np.int64)[:, None]
     by_profile: dict[str, int] = {}
@@ -153,9 +140,9 @@ def _time_dimension(
         longest = max_duration_s(scenario, v)
         if longest is not None:
             time_dim.SetSpanUpperBoundForVehicle(longest, v_idx)
-        hourly = scenario.vehicle_type(v.type).cost_per_hour_dkk
-        if params.objective == "cost" and hourly > 0:
-            time_dim.SetSpanCostCoefficientForVehicle(int(round(hourly * COST_UNITS_PER_DKK / SECONDS_PER_HOUR)), v_idx)
+        per_s = objective.prices[v.id].per_s
+        if per_s > 0:
+            time_dim.SetSpanCostCoefficientForVehicle(per_s, v_idx)
     return time_dim
 
 
@@ -212,7 +199,7 @@ def _pickup_delivery(
     nodes: _Nodes,
     penalty: int,
 ) -> None:
-    """Pairs on one vehicle, pickup first; each request droppable at ``penalty``."""
+    """Pairs on one vehicle, pickup first; each visit droppable at ``penalty`` (the objective's unserved term)."""
     solver = routing.solver()
     for _, pickup, dropoff in nodes.pairs:
         p, d = manager.NodeToIndex(pickup), manager.NodeToIndex(dropoff)
@@ -285,22 +272,6 @@ def _search_parameters(params: SolveParams, seconds: float) -> pywrapcp.DefaultR
         search.solution_limit = params.solution_limit
     search.log_search = params.log_search
     return search
-
-
-def _drop_penalty(scenario: Scenario, matrices: MatrixSet, num_nodes: int, num_requests: int) -> int:
-    """A penalty far above any route's cost, yet safe from int64 overflow."""
-    worst_arc = max(int(m.max()) for m in matrices.distance_m.values()) if matrices.distance_m else 1
-    worst_km_price = max((vt.cost_per_km_dkk for vt in scenario.vehicle_types), default=0.0)
-    worst_hour = max((vt.cost_per_hour_dkk for vt in scenario.vehicle_types), default=0.0)
-    worst_fixed = max((vt.fixed_cost_dkk for vt in scenario.vehicle_types), default=0.0)
-    arc_cost = worst_arc * (1 + worst_km_price * COST_UNITS_PER_DKK / METRES_PER_KM)
-    route_bound = (
-        worst_fixed * COST_UNITS_PER_DKK
-        + arc_cost * (num_nodes + 1)
-        + worst_hour * COST_UNITS_PER_DKK * scenario.horizon_s / SECONDS_PER_HOUR
-    )
-    safe_cap = (2**62) // (2 * num_requests + 2)
-    return int(min(max(10 * route_bound * len(scenario.vehicles), 10**6), safe_cap))
 
 
 def _extract(
@@ -387,12 +358,11 @@ def solve_ortools(
     nodes = _nodes(scenario, matrices, requests)
     manager = _index_manager(scenario, nodes)
     routing = pywrapcp.RoutingModel(manager)
-    _arc_costs(routing, scenario, matrices, nodes, params)
-    time_dim = _time_dimension(routing, manager, scenario, matrices, nodes, params)
+    objective = Objective.of(scenario, matrices, params.objective, requests)
+    _arc_costs(routing, scenario, objective, nodes)
+    time_dim = _time_dimension(routing, manager, scenario, matrices, nodes, params, objective)
     _load_dimensions(routing, scenario, nodes)
-    _pickup_delivery(
-        routing, manager, time_dim, nodes, _drop_penalty(scenario, matrices, len(nodes.locations), len(requests))
-    )
+    _pickup_delivery(routing, manager, time_dim, nodes, objective.unserved_per_visit)
     _ride_time_limits(routing, manager, time_dim, nodes, ride_limits_s(scenario, matrices))
     _allowed_vehicles(routing, manager, scenario, nodes)
     _schedule_finalizers(routing, manager, time_dim, scenario, nodes)

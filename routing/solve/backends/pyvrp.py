@@ -7,6 +7,11 @@ heterogeneous fleets with several depots, shifts, maximum durations and fixed,
 per-distance and per-duration costs. It cannot express maximum ride times,
 enekørsel, not-together rules or vehicle skills: ``unsupported`` says which,
 and the solve stage then uses OR-Tools instead.
+
+Costs come from the one objective (``routing.solve.objective``): its priced integer arc
+matrices are PyVRP's distance matrices (one per (profile, price), unit distance cost 1), its
+fixed prices and per-second duty prices PyVRP's fixed and unit duration costs. PyVRP's duration
+runs depot to depot (see ``Objective.unsupported_terms``).
 """
 
 from __future__ import annotations
@@ -23,15 +28,9 @@ from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario, Vehicle
 from routing.solve.backends.base import RawSolution, TimedStep
+from routing.solve.objective import Objective
 from routing.solve.params import SolveParams
-from routing.units import COST_UNITS_PER_DKK, METRES_PER_KM, SECONDS_PER_HOUR
-
-#: Iterations per unit of ``solution_limit`` when a run is bounded by count (tests).
-ITERATIONS_PER_SOLUTION = 50
-#: Share of the time the first, distance-only search gets under a hierarchical objective.
-DISTANCE_SHARE = 0.15
-#: Share of the time kept for the final search at the smallest fleet found.
-FINAL_SHARE = 0.3
+from routing.solve.search.schedule import Step
 
 
 class _FeasibleFound:
@@ -71,9 +70,12 @@ def _minimise_fleet(data: pyvrp.ProblemData, params: SolveParams, deadline: floa
     search continues from the best plan at the smallest fleet found.
     """
     total = deadline - time.monotonic()
-    final_at = deadline - FINAL_SHARE * total
+    final_at = deadline - params.pipeline.pyvrp_final_share * total
     result = pyvrp.solve(
-        data, stop=MaxRuntime(max(0.01, DISTANCE_SHARE * total)), seed=params.seed, display=params.log_search
+        data,
+        stop=MaxRuntime(max(0.01, params.pipeline.pyvrp_distance_share * total)),
+        seed=params.seed,
+        display=params.log_search,
     )
     best = result.best
     if not (best.is_feasible() and best.is_complete()):
@@ -110,6 +112,34 @@ def _minimise_fleet(data: pyvrp.ProblemData, params: SolveParams, deadline: floa
     )
 
 
+def _initial_solution(
+    data: pyvrp.ProblemData,
+    initial: dict[str, list[Step]],
+    group_members: list[list[Vehicle]],
+    client_of: list[str],
+    shipment_of: list[str],
+) -> pyvrp.Solution | None:
+    """Given routes as a PyVRP solution (None when PyVRP rejects them); requests not routed here are left out."""
+    group = {v.id: g for g, members in enumerate(group_members) for v in members}
+    client = {rid: k for k, rid in enumerate(client_of)}
+    shipment = {rid: k for k, rid in enumerate(shipment_of)}
+    routes = []
+    for vid, steps in initial.items():
+        activities = []
+        for s in steps:
+            if s.request in client:
+                activities.append(pyvrp.Activity(pyvrp.ActivityType.CLIENT, client[s.request]))
+            elif s.request in shipment:
+                kind = pyvrp.ActivityType.PICKUP if s.kind == "pickup" else pyvrp.ActivityType.DELIVERY
+                activities.append(pyvrp.Activity(kind, shipment[s.request]))
+        if activities and vid in group:
+            routes.append(pyvrp.Route(data, activities, group[vid]))
+    try:
+        return pyvrp.Solution(data, routes)
+    except (ValueError, RuntimeError, IndexError):
+        return None
+
+
 def unsupported(scenario: Scenario, requests: Sequence[Request]) -> str:
     """Why PyVRP cannot express this problem ('' when it can)."""
     if any(r.ride.is_limited for r in requests):
@@ -128,22 +158,6 @@ def unsupported(scenario: Scenario, requests: Sequence[Request]) -> str:
     return ""
 
 
-def _prize(scenario: Scenario, matrices: MatrixSet, profiles: list[str], params: SolveParams) -> int:
-    """A prize per optional request above the most serving it could add to the objective (a vehicle of its own)."""
-    longest_m = max(int(matrices.distance_m[p].max()) for p in profiles)
-    longest_s = max(int(matrices.duration_s[p].max()) for p in profiles)
-    worst = 0
-    for vt in scenario.vehicle_types:
-        if params.objective == "cost":
-            per_m = vt.cost_per_km_dkk * COST_UNITS_PER_DKK / METRES_PER_KM + 1
-            per_s = vt.cost_per_hour_dkk * COST_UNITS_PER_DKK / SECONDS_PER_HOUR
-            fixed = vt.fixed_cost_dkk * COST_UNITS_PER_DKK
-        else:
-            per_m, per_s, fixed = 1.0, 0.0, 0.0
-        worst = max(worst, int(fixed + 4 * longest_m * per_m + 4 * longest_s * per_s))
-    return 10 * worst + 1
-
-
 def _group_key(scenario: Scenario, v: Vehicle) -> tuple[object, ...]:
     from routing.limits import max_duration_s
 
@@ -151,48 +165,25 @@ def _group_key(scenario: Scenario, v: Vehicle) -> tuple[object, ...]:
 
 
 def solve_pyvrp_fleet(
-    scenario: Scenario, matrices: MatrixSet, requests: Sequence[Request], params: SolveParams, deadline: float
-) -> RawSolution:
-    """PyVRP with a route-minimisation stage (hierarchical objective): see ``solve_pyvrp``."""
-    return solve_pyvrp(scenario, matrices, requests, params, deadline, minimise_fleet=True)
-
-
-def solve_pyvrp(
     scenario: Scenario,
     matrices: MatrixSet,
     requests: Sequence[Request],
     params: SolveParams,
     deadline: float,
-    minimise_fleet: bool = False,
-    warm_start: bool = False,
+    initial: dict[str, list[Step]] | None = None,
 ) -> RawSolution:
-    """Solve with PyVRP; ``found`` is False unless PyVRP returns a complete, feasible solution.
+    """PyVRP with a route-minimisation stage (hierarchical objective): see ``solve_pyvrp``."""
+    return solve_pyvrp(scenario, matrices, requests, params, deadline, initial, minimise_fleet=True)
 
-    With ``minimise_fleet`` (objective ``vehicles_then_distance``, one vehicle kind) a first
-    distance search is followed by a search with one vehicle fewer than it used, kept if feasible.
-    With ``warm_start`` the result only seeds another search that repairs it: every request
-    carries a prize above any cost of serving it instead of being required, so a tight problem
-    still yields a partial plan (``dropped`` lists the rest), and PyVRP's best routes are returned
-    even when they break a rule (``status`` says so). PyVRP's search can stay stuck on such
-    routes when some vehicle types lack a load dimension (wheelchair places: PyVRP issue #842).
-    """
-    started = time.monotonic()
-    raw = RawSolution()
-    why = unsupported(scenario, requests)
-    if why:
-        raw.status = f"UNSUPPORTED: {why}"
-        return raw
-    index = matrices.index()
-    dims = scenario.dimensions
-    profiles = sorted({vt.profile for vt in scenario.vehicle_types})
-    locations = [pyvrp.Location(x=0, y=0, name=loc) for loc in matrices.location_ids]
 
-    depot_ids = list(dict.fromkeys(loc for v in scenario.vehicles for loc in (v.start, v.end)))
-    depot_pos = {loc: i for i, loc in enumerate(depot_ids)}
-    depots = [pyvrp.Depot(location=index[loc], name=loc) for loc in depot_ids]
-
-    clients, shipments, client_of, shipment_of = [], [], [], []
-    prize = _prize(scenario, matrices, profiles, params) if warm_start else 0
+def _requests(
+    requests: Sequence[Request], index: dict[str, int], dims: tuple[str, ...], prize: int, warm_start: bool
+) -> tuple[list[pyvrp.Client], list[pyvrp.Shipment], list[str], list[str]]:
+    """Depot deliveries as PyVRP clients, pickup-and-drop-off trips as shipments, with their request ids."""
+    clients: list[pyvrp.Client] = []
+    shipments: list[pyvrp.Shipment] = []
+    client_of: list[str] = []
+    shipment_of: list[str] = []
     for r in requests:
         amounts = [r.load.get(d) for d in dims]
         w = r.dropoff.effective_window
@@ -229,39 +220,78 @@ def solve_pyvrp(
                 )
             )
             shipment_of.append(r.id)
+    return clients, shipments, client_of, shipment_of
+
+
+def solve_pyvrp(
+    scenario: Scenario,
+    matrices: MatrixSet,
+    requests: Sequence[Request],
+    params: SolveParams,
+    deadline: float,
+    initial: dict[str, list[Step]] | None = None,
+    minimise_fleet: bool = False,
+    warm_start: bool = False,
+) -> RawSolution:
+    """Solve with PyVRP; ``found`` is False unless PyVRP returns a complete, feasible solution.
+
+    ``initial`` routes, when given, are PyVRP's initial solution (requests they lack are
+    inserted by its search; routes PyVRP rejects, e.g. more than a vehicle kind has, mean a
+    start from scratch, and ``status`` says so). Not with ``minimise_fleet``.
+
+    With ``minimise_fleet`` (objective ``vehicles_then_distance``, one vehicle kind) a first
+    distance search is followed by a search with one vehicle fewer than it used, kept if feasible.
+    With ``warm_start`` the result only seeds another search that repairs it: every request
+    carries a prize above any cost of serving it instead of being required, so a tight problem
+    still yields a partial plan (``dropped`` lists the rest), and PyVRP's best routes are returned
+    even when they break a rule (``status`` says so). PyVRP's search can stay stuck on such
+    routes when some vehicle types lack a load dimension (wheelchair places: PyVRP issue #842).
+    """
+    started = time.monotonic()
+    raw = RawSolution()
+    why = unsupported(scenario, requests)
+    if why:
+        raw.status = f"UNSUPPORTED: {why}"
+        return raw
+    index = matrices.index()
+    dims = scenario.dimensions
+    objective = Objective.of(scenario, matrices, params.objective, requests)
+    # One PyVRP profile per priced arc matrix: its distance is the objective's arc cost.
+    arc_keys = objective.arc_keys
+    locations = [pyvrp.Location(x=0, y=0, name=loc) for loc in matrices.location_ids]
+
+    depot_ids = list(dict.fromkeys(loc for v in scenario.vehicles for loc in (v.start, v.end)))
+    depot_pos = {loc: i for i, loc in enumerate(depot_ids)}
+    depots = [pyvrp.Depot(location=index[loc], name=loc) for loc in depot_ids]
+
+    prize = objective.prize() if warm_start else 0
+    clients, shipments, client_of, shipment_of = _requests(requests, index, dims, prize, warm_start)
 
     groups: dict[tuple[object, ...], list[Vehicle]] = defaultdict(list)
     for v in scenario.vehicles:
         groups[_group_key(scenario, v)].append(v)
-    # Vehicles first: for one vehicle kind a route-minimisation stage caps the fleet (below); a huge
-    # fixed cost per vehicle distorts PyVRP's penalty management (Li & Lim lc204: 735 vs 590.6 at 10 s).
-    vehicle_weight = 0
-    single_type = len({_group_key(scenario, v) for v in scenario.vehicles}) == 1
-    if params.objective == "vehicles_then_distance" and not single_type:
-        vehicle_weight = max(int(matrices.distance_m[p].max(axis=1).sum()) + 1 for p in profiles)
+    # Vehicles first: for one vehicle kind a route-minimisation stage caps the fleet (below) instead
+    # of the objective's weight per vehicle, which distorts PyVRP's penalty management there
+    # (Li & Lim lc204: 735 vs 590.6 at 10 s).
+    fleet_stage = params.objective == "vehicles_then_distance" and len(groups) == 1
     vehicle_types = []
     group_members: list[list[Vehicle]] = []
     for (type_id, start, end, shift_start, shift_end, longest), members in groups.items():
         vt = scenario.vehicle_type(str(type_id))
-        if params.objective == "cost":
-            fixed = int(round(vt.fixed_cost_dkk * COST_UNITS_PER_DKK))
-            per_m = int(round(vt.cost_per_km_dkk * COST_UNITS_PER_DKK / METRES_PER_KM)) + 1
-            per_s = int(round(vt.cost_per_hour_dkk * COST_UNITS_PER_DKK / SECONDS_PER_HOUR))
-        else:
-            fixed, per_m, per_s = vehicle_weight, 1, 0
+        price = objective.prices[members[0].id]
         vehicle_types.append(
             pyvrp.VehicleType(
                 num_available=len(members),
                 capacity=[vt.capacity.get(d) for d in dims],
                 start_depot=depot_pos[str(start)],
                 end_depot=depot_pos[str(end)],
-                fixed_cost=fixed,
+                fixed_cost=0 if fleet_stage else price.fixed,
                 tw_early=int(shift_start),  # type: ignore[call-overload]
                 tw_late=int(shift_end),  # type: ignore[call-overload]
                 shift_duration=int(longest) if longest is not None else np.iinfo(np.int64).max,  # type: ignore[call-overload]
-                unit_distance_cost=per_m,
-                unit_duration_cost=per_s,
-                profile=profiles.index(vt.profile),
+                unit_distance_cost=1,
+                unit_duration_cost=price.per_s,
+                profile=arc_keys.index(price.arc_key),
                 name=str(type_id),
             )
         )
@@ -271,8 +301,8 @@ def solve_pyvrp(
         clients=clients,
         depots=depots,
         vehicle_types=vehicle_types,
-        distance_matrices=[np.ascontiguousarray(matrices.distance_m[p], dtype=np.int64) for p in profiles],
-        duration_matrices=[np.ascontiguousarray(matrices.duration_s[p], dtype=np.int64) for p in profiles],
+        distance_matrices=[np.ascontiguousarray(objective.arcs_for(key), dtype=np.int64) for key in arc_keys],
+        duration_matrices=[np.ascontiguousarray(matrices.duration_s[key[0]], dtype=np.int64) for key in arc_keys],
         shipments=shipments,
     )
     raw.build_time_s = time.monotonic() - started
@@ -284,9 +314,11 @@ def solve_pyvrp(
     def stop(seconds: float) -> pyvrp.stop.StoppingCriterion:
         criterion = MaxRuntime(max(0.01, seconds))
         if params.solution_limit is not None:
-            return MultipleCriteria([criterion, MaxIterations(params.solution_limit * ITERATIONS_PER_SOLUTION)])
+            iterations = params.solution_limit * params.pipeline.pyvrp_iterations_per_solution
+            return MultipleCriteria([criterion, MaxIterations(iterations)])
         return criterion
 
+    rejected = False
     with warnings.catch_warnings():
         # PyVRP warns when its penalty bounds bind; the result is checked anyway.
         warnings.simplefilter("ignore", pyvrp.exceptions.PenaltyBoundWarning)
@@ -299,8 +331,14 @@ def solve_pyvrp(
         if minimise_fleet:
             result = _minimise_fleet(data, params, deadline)
         else:
+            start = _initial_solution(data, initial, group_members, client_of, shipment_of) if initial else None
+            rejected = bool(initial) and start is None
             result = pyvrp.solve(
-                data, stop=stop(deadline - time.monotonic() - 0.05), seed=params.seed, display=params.log_search
+                data,
+                stop=stop(deadline - time.monotonic() - 0.05),
+                seed=params.seed,
+                display=params.log_search,
+                initial_solution=start,
             )
     best = result.best
     raw.num_solutions = result.num_iterations
@@ -309,6 +347,9 @@ def solve_pyvrp(
         raw.status = "PYVRP_INFEASIBLE" if not best.is_feasible() else "PYVRP_INCOMPLETE"
         return raw
     raw.status = "SUCCESS" if best.is_feasible() else "PYVRP_INFEASIBLE_WARM_START"
+    raw.warm_started = bool(initial) and not rejected
+    if rejected:
+        raw.status += " (initial routes rejected)"
     raw.found = True
     used = [0] * len(group_members)
     served: set[str] = set()

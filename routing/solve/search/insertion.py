@@ -2,10 +2,10 @@
 
 For each request (earliest window first) every position pair in every route whose
 time span can hold it is priced by what it adds under the solve objective
-(``VehiclePrices``): distance, and under ``cost`` also the price per km, the hourly price
-of the longer duty (estimated from the route's earliest schedule: the delay an insertion
+(``routing.solve.objective``): its priced arcs (distance, and under ``cost`` the price per km),
+the duty price of the longer duty (estimated from the route's earliest schedule: the delay an insertion
 causes, less the waiting that absorbs it, moves the return; a new first stop moves the
-departure) and a fixed price when it starts an idle vehicle. Candidates are then checked
+departure) and the fixed price when it starts an idle vehicle. Candidates are then checked
 in order of that cost with the exact scheduler, and the first feasible one is taken. Routes
 include idle vehicles (empty routes), so a request that fits nowhere else starts a
 vehicle of its own when the fleet has one to spare.
@@ -22,7 +22,7 @@ import numpy as np
 from routing.limits import ride_limits_s
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario, Vehicle
-from routing.solve.objective import VehiclePrices
+from routing.solve.objective import Objective
 from routing.solve.search.schedule import Step, earliest_schedule, occupancy_problem
 from routing.solve.search.tighten import tightened_windows
 
@@ -132,9 +132,9 @@ def _longer_duty(
     else:
         lead = float(first_arrival - depot_to_new)
     if empty:
-        return later_end + (rp.end - lead)
+        return np.asarray(later_end + (rp.end - lead), dtype=np.float64)
     later_end[0] += max(0.0, rp.leave - lead)
-    return later_end
+    return np.asarray(later_end, dtype=np.float64)
 
 
 def insert_requests(
@@ -144,14 +144,35 @@ def insert_requests(
     request_ids: Sequence[str],
     deadline: float,
     keep_order: bool = False,
-    prices: VehiclePrices | None = None,
+    objective: Objective | None = None,
+    implied_windows: bool = True,
 ) -> tuple[dict[str, list[Step]], list[str]]:
-    """Insert ``request_ids`` into ``routes`` (vehicle id → steps) where they fit best; return the routes and the ids left over.
+    """Insert requests into routes where they add least; return the routes and the ids left over.
 
-    Requests go in order of their earliest window unless ``keep_order``. Stops early at
-    ``deadline``; whatever is not inserted by then is returned as left over.
+    Parameters
+    ----------
+    scenario, matrices
+        The model and its matrices.
+    routes
+        Steps per vehicle id (feasible).
+    request_ids
+        Requests to insert; in order of their earliest window unless ``keep_order``.
+    deadline
+        ``time.monotonic()`` value; whatever is not inserted by then is returned as left over.
+    keep_order
+        Insert in the given order.
+    objective
+        What an insertion costs (default: the ``distance`` objective).
+    implied_windows
+        Filter positions by windows tightened by ride limits, direct times and shifts
+        (``SolveParams.implied_windows``); False: by the windows as given.
+
+    Returns
+    -------
+    tuple[dict[str, list[Step]], list[str]]
+        The routes and the ids left over.
     """
-    inserter = Inserter(scenario, matrices, routes, prices)
+    inserter = Inserter(scenario, matrices, routes, objective, implied_windows)
     left = inserter.insert(request_ids, deadline, keep_order)
     return inserter.routes(), left
 
@@ -168,14 +189,21 @@ class Inserter:
         scenario: Scenario,
         matrices: MatrixSet,
         routes: dict[str, list[Step]] | None = None,
-        prices: VehiclePrices | None = None,
+        objective: Objective | None = None,
+        implied_windows: bool = True,
     ) -> None:
         self.scenario = scenario
-        self.prices = prices or VehiclePrices.of(scenario, "distance")  # metres only by default
+        self.objective = objective or Objective.of(scenario, matrices, "distance")  # metres only by default
         self.matrices = matrices
         self.requests = {r.id: r for r in scenario.requests}
         self.limits = ride_limits_s(scenario, matrices)
-        self.windows = tightened_windows(scenario, matrices, scenario.requests)
+        if implied_windows:
+            self.windows = tightened_windows(scenario, matrices, scenario.requests)
+        else:
+            self.windows = {
+                r.id: (r.pickup.effective_window if r.pickup else None, r.dropoff.effective_window)
+                for r in scenario.requests
+            }
         self.index = matrices.index()
         self.dims = scenario.dimensions
         # Idle vehicles that are interchangeable: only one per kind needs pricing.
@@ -214,7 +242,7 @@ class Inserter:
                 self.requests,
                 times,
                 self.dims,
-                self.prices.first_stop[vid],
+                self.objective.prices[vid].first_stop,
             )
         else:
             self.profiles.pop(vid, None)
@@ -224,16 +252,9 @@ class Inserter:
         return {vid: steps for vid, steps in self.current.items() if steps}
 
     def insert(self, request_ids: Sequence[str], deadline: float, keep_order: bool = False) -> list[str]:
-        """Insert each request where it adds least; return the ids that fit nowhere (or were not reached by ``deadline``)."""
-        scenario, matrices, requests, windows, index, dims = (
-            self.scenario,
-            self.matrices,
-            self.requests,
-            self.windows,
-            self.index,
-            self.dims,
-        )
-        current, schedules, profiles, limits = self.current, self.schedules, self.profiles, self.limits
+        """Insert each request where it adds least; return the ids that fit nowhere or not reached by ``deadline``."""
+        matrices, requests, windows, index, dims = self.matrices, self.requests, self.windows, self.index, self.dims
+        current, schedules, profiles = self.current, self.schedules, self.profiles
         left: list[str] = []
 
         def window_start(rid: str) -> int:
@@ -247,7 +268,11 @@ class Inserter:
             request = requests[rid]
             pw, dw = windows[rid]
             q = np.array([request.load.get(d) for d in dims], dtype=np.int64)
-            costs, owners, picks, drops, route_ids = [], [], [], [], []
+            costs: list[np.ndarray] = []
+            owners: list[np.ndarray] = []
+            picks: list[np.ndarray] = []
+            drops: list[np.ndarray] = []
+            route_ids: list[str] = []
             idle_seen: set[tuple[object, ...]] = set()
             d_loc = index[request.dropoff.location]
             p_loc = index[request.pickup.location] if request.pickup is not None else None
@@ -262,7 +287,8 @@ class Inserter:
                 if not request.skills <= vt.skills or not request.load.fits_in(vt.capacity):
                     continue
                 rp = profiles[vid]
-                dist, dur = matrices.distance_m[vt.profile], matrices.duration_s[vt.profile]
+                price = self.objective.prices[vid]
+                dist, dur = self.objective.arcs(vid), matrices.duration_s[vt.profile]
                 here, after = rp.loc[:-1], rp.loc[1:]
                 ready = rp.t[:-1] + rp.service[:-1]
                 base = dist[here, after]
@@ -273,9 +299,9 @@ class Inserter:
                     np.maximum(rp.t[1:], arrive_d + sd + dur[d_loc, after]) <= rp.latest[1:]
                 )
                 cost_d = dist[here, d_loc] + dist[d_loc, after] - base
-                per_m, per_s = self.prices.per_m[vid], self.prices.per_s[vid]
+                per_s = price.per_s
                 empty = not current[vid]
-                fixed = self.prices.fixed[vid] if empty else 0.0
+                fixed = price.fixed if empty else 0
                 if per_s:
                     span_d = _longer_duty(
                         rp,
@@ -290,7 +316,7 @@ class Inserter:
                     # A depot delivery rides from the start: the load up to its drop-off must leave room.
                     drop_ok &= (rp.range_max[0] <= room).all(axis=1)
                     j = np.flatnonzero(drop_ok)
-                    price_d = cost_d * per_m + (per_s * span_d if per_s else 0.0) + fixed
+                    price_d = cost_d + (per_s * span_d if per_s else 0) + fixed
                     costs.append(price_d[j])
                     picks.append(np.full(len(j), -1))
                     drops.append(j)
@@ -316,7 +342,7 @@ class Inserter:
                     ok = np.triu(pick_ok[:, None] & drop_ok[None, :], 1) | np.diag(same_ok)
                     ok &= fits
                     i, j = np.nonzero(ok)
-                    price = pair * per_m + fixed
+                    priced = pair + fixed
                     if per_s:
                         # Both delays counted in full (an upper bound when the first one also delays the second).
                         first_p, to_p = int(arrive_p[0]), int(dur[rp.loc[0], p_loc])
@@ -335,33 +361,42 @@ class Inserter:
                                 empty,
                             ),
                         )
-                        price = price + per_s * span_pair
-                    costs.append(price[i, j])
+                        priced = priced + per_s * span_pair
+                    costs.append(priced[i, j])
                     picks.append(i)
                     drops.append(j)
                 owners.append(np.full(len(costs[-1]), len(owners)))
                 route_ids.append(vid)
-            placed = False
-            if costs:
-                all_costs = np.concatenate(costs)
-                owner = np.concatenate(owners)
-                pick_at = np.concatenate(picks)
-                drop_at = np.concatenate(drops)
-                for k in np.argsort(all_costs, kind="stable"):
-                    vid = route_ids[int(owner[k])]
-                    i, j = int(pick_at[k]), int(drop_at[k])
-                    trial = list(current[vid])
-                    trial.insert(j, Step(rid, "dropoff"))
-                    if i >= 0:
-                        trial.insert(i, Step(rid, "pickup"))
-                    vehicle = scenario.vehicle(vid)
-                    if occupancy_problem(scenario, vehicle, trial, requests) is not None:
-                        continue
-                    times = earliest_schedule(scenario, matrices, vehicle, trial, requests, limits)
-                    if times is not None:
-                        self.set_route(vid, trial, times)
-                        placed = True
-                        break
-            if not placed:
+            if not costs or not self._place_cheapest(rid, costs, owners, picks, drops, route_ids):
                 left.append(rid)
         return left
+
+    def _place_cheapest(
+        self,
+        rid: str,
+        costs: list[np.ndarray],
+        owners: list[np.ndarray],
+        picks: list[np.ndarray],
+        drops: list[np.ndarray],
+        route_ids: list[str],
+    ) -> bool:
+        """Check candidates cheapest first with the exact scheduler; take the first feasible one."""
+        all_costs = np.concatenate(costs)
+        owner = np.concatenate(owners)
+        pick_at = np.concatenate(picks)
+        drop_at = np.concatenate(drops)
+        for k in np.argsort(all_costs, kind="stable"):
+            vid = route_ids[int(owner[k])]
+            at_pick, at_drop = int(pick_at[k]), int(drop_at[k])
+            trial = list(self.current[vid])
+            trial.insert(at_drop, Step(rid, "dropoff"))
+            if at_pick >= 0:
+                trial.insert(at_pick, Step(rid, "pickup"))
+            vehicle = self.scenario.vehicle(vid)
+            if occupancy_problem(self.scenario, vehicle, trial, self.requests) is not None:
+                continue
+            times = earliest_schedule(self.scenario, self.matrices, vehicle, trial, self.requests, self.limits)
+            if times is not None:
+                self.set_route(vid, trial, times)
+                return True
+        return False

@@ -6,10 +6,9 @@ feasible insertion (``insertion``, exact schedule checks), and keeps the result 
 a threshold-acceptance rule whose threshold shrinks to zero by the deadline. Every
 state it holds is feasible, so stopping at any moment leaves a valid plan.
 
-Its objective is the arc cost of the routes (distance, or the per-km price of each
-vehicle type) plus fixed vehicle costs and, under the ``cost`` objective, the hourly price
-of each route's duty (from leaving the depot for the first stop to the earliest return, or from
-the first stop to the last where the deadhead is unpaid).
+Its objective is the solve's (``routing.solve.objective``): each route priced by
+``Objective.route_cost`` on its earliest schedule, leaving the depot just in time for the first
+stop (the same times ``hybrid`` returns, so the price the portfolio sees is the one searched).
 """
 
 from __future__ import annotations
@@ -19,56 +18,61 @@ import time
 
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario
-from routing.solve.objective import VehiclePrices
+from routing.solve.objective import Objective
 from routing.solve.params import SolveParams
 from routing.solve.search.insertion import Inserter
 from routing.solve.search.schedule import Step
 
-#: Threshold at the start, as a share of the current cost; it falls linearly to 0. Portfolio
-#: workers alternate between the two (an odd seed explores more widely).
-START_THRESHOLDS = (0.01, 0.03)
 
+def route_cost(
+    objective: Objective,
+    scenario: Scenario,
+    matrices: MatrixSet,
+    vid: str,
+    steps: list[Step],
+    times: list[int] | None,
+) -> int:
+    """Price of one route on its earliest schedule ``times`` (start depot, each step, end depot).
 
-class RouteCosts:
-    """Arc, fixed and hourly costs of routes under the solve objective (``VehiclePrices``)."""
+    Parameters
+    ----------
+    objective
+        The solve's objective.
+    scenario, matrices
+        The model and its matrices.
+    vid
+        The vehicle.
+    steps
+        Its visits; an empty route costs nothing.
+    times
+        Earliest service start per node (``schedule.earliest_schedule``); None (no schedule):
+        the route is priced without its duty.
 
-    def __init__(self, scenario: Scenario, matrices: MatrixSet, prices: VehiclePrices) -> None:
-        self.scenario = scenario
-        self.index = matrices.index()
-        self.requests = {r.id: r for r in scenario.requests}
-        self.duration = {v.id: matrices.duration_s[scenario.vehicle_type(v.type).profile] for v in scenario.vehicles}
-        # One priced matrix per (profile, price): a day's fleet has hundreds of vehicles but a few types.
-        priced: dict[tuple[str, float], object] = {}
-        self.arc = {}
-        for v in scenario.vehicles:
-            key = (scenario.vehicle_type(v.type).profile, prices.per_m[v.id])
-            if key not in priced:
-                priced[key] = matrices.distance_m[key[0]] * key[1]
-            self.arc[v.id] = priced[key]
-        self.fixed, self.per_s, self.first_stop = prices.fixed, prices.per_s, prices.first_stop
-        self.service = {r.id: (r.pickup.service_s if r.pickup else 0, r.dropoff.service_s) for r in scenario.requests}
-
-    def route(self, vid: str, steps: list[Step], times: list[int] | None = None) -> float:
-        """Cost of one route; ``times`` (its earliest schedule) adds the hourly price."""
-        if not steps:
-            return 0.0
-        v = self.scenario.vehicle(vid)
-        locs = [self.index[v.start]]
-        for s in steps:
-            r = self.requests[s.request]
-            visit = r.pickup if s.kind == "pickup" else r.dropoff
-            locs.append(self.index[visit.location])  # type: ignore[union-attr]
-        locs.append(self.index[v.end])
-        arc = self.arc[vid]
-        cost = float(arc[locs[:-1], locs[1:]].sum()) + self.fixed[vid]
-        if self.per_s[vid] and times is not None:
-            if self.first_stop[vid]:
-                last = steps[-1]
-                paid = times[-2] + self.service[last.request][0 if last.kind == "pickup" else 1] - times[1]
-            else:
-                paid = times[-1] - (times[1] - int(self.duration[vid][locs[0], locs[1]]))
-            cost += self.per_s[vid] * paid
-        return cost
+    Returns
+    -------
+    int
+        Cost units, as ``Objective.route_price`` prices the route's visits leaving the depot just in time.
+    """
+    if not steps:
+        return 0
+    v = scenario.vehicle(vid)
+    index = matrices.index()
+    locs = [index[v.start]]
+    for s in steps:
+        r = scenario.request(s.request)
+        visit = r.pickup if s.kind == "pickup" else r.dropoff
+        assert visit is not None
+        locs.append(index[visit.location])
+    locs.append(index[v.end])
+    if times is None:
+        return objective.route_cost(vid, locs, 0)
+    last = scenario.request(steps[-1].request)
+    last_visit = last.pickup if steps[-1].kind == "pickup" else last.dropoff
+    assert last_visit is not None
+    dur = matrices.duration_s[scenario.vehicle_type(v.type).profile]
+    leave = max(times[0], times[1] - int(dur[locs[0], locs[1]]))
+    paid = objective.paid_duty_s(vid, leave, times[1], times[-2] + last_visit.service_s, times[-1])
+    return objective.route_cost(vid, locs, paid)
 
 
 def _related(requests: list[Request], seed: Request, matrices: MatrixSet, count: int) -> list[str]:
@@ -96,14 +100,39 @@ def improve(
     params: SolveParams,
     deadline: float,
     max_iterations: int | None = None,
+    objective: Objective | None = None,
 ) -> tuple[dict[str, list[Step]], int]:
-    """Improve complete feasible ``routes`` until ``deadline`` (or ``max_iterations``); return the best routes and the iterations run."""
+    """Improve complete feasible routes by ruin and recreate.
+
+    Parameters
+    ----------
+    scenario, matrices
+        The model and its matrices.
+    routes
+        Steps per vehicle id, complete and feasible.
+    params
+        Settings: seed, objective, implied windows and the start thresholds (``pipeline``).
+    deadline
+        ``time.monotonic()`` value to stop at.
+    max_iterations
+        Stop after this many iterations (deterministic). Default: only the deadline.
+    objective
+        The solve's objective (default: ``Objective.of(scenario, matrices, params.objective)``).
+
+    Returns
+    -------
+    tuple[dict[str, list[Step]], int]
+        The best routes found and the iterations run.
+    """
     rng = random.Random(params.seed)
-    prices = VehiclePrices.of(scenario, params.objective)
-    costs = RouteCosts(scenario, matrices, prices)
-    state = Inserter(scenario, matrices, routes, prices)
-    route_cost = {vid: costs.route(vid, steps, state.schedules[vid]) for vid, steps in state.current.items()}
-    current_cost = sum(route_cost.values())
+    objective = objective or Objective.of(scenario, matrices, params.objective)
+    state = Inserter(scenario, matrices, routes, objective, params.implied_windows)
+
+    def cost_of(vid: str, steps: list[Step], times: list[int] | None) -> int:
+        return route_cost(objective, scenario, matrices, vid, steps, times)
+
+    route_costs = {vid: cost_of(vid, steps, state.schedules[vid]) for vid, steps in state.current.items()}
+    current_cost = sum(route_costs.values())
     best, best_cost = state.routes(), current_cost
     served = [scenario.request(s.request) for steps in state.current.values() for s in steps if s.kind == "dropoff"]
     if len(served) < 2:
@@ -115,7 +144,8 @@ def improve(
     span = max(1e-6, deadline - start) if by_time else float(max_iterations or 1)
     iterations = 0
     low, high = 2, max(3, min(20, len(served) // 4))
-    start_threshold = START_THRESHOLDS[params.seed % len(START_THRESHOLDS)]
+    thresholds = params.pipeline.lns_start_thresholds
+    start_threshold = thresholds[params.seed % len(thresholds)]
     while time.monotonic() < deadline and (max_iterations is None or iterations < max_iterations):
         iterations += 1
         q = rng.randint(low, high)
@@ -131,13 +161,13 @@ def improve(
         if trial.insert(order, deadline, keep_order=True):
             continue
         changed = [vid for vid in trial.current if trial.current[vid] is not state.current[vid]]
-        new_cost = {vid: costs.route(vid, trial.current[vid], trial.schedules[vid]) for vid in changed}
-        cost = current_cost + sum(new_cost[vid] - route_cost[vid] for vid in changed)
+        new_cost = {vid: cost_of(vid, trial.current[vid], trial.schedules[vid]) for vid in changed}
+        cost = current_cost + sum(new_cost[vid] - route_costs[vid] for vid in changed)
         progress = ((time.monotonic() - start) if by_time else iterations) / span
         threshold = start_threshold * max(0.0, 1.0 - progress) * current_cost
         if cost < current_cost + threshold - 1e-9:
             state, current_cost = trial, cost
-            route_cost.update(new_cost)
+            route_costs.update(new_cost)
             for vid in changed:
                 for s in state.current[vid]:
                     owner[s.request] = vid

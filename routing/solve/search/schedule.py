@@ -87,9 +87,9 @@ def earliest_schedule(
         assert visit is not None
         locs.append(visit.location)
         service.append(visit.service_s)
-        w = visit.effective_window
-        lower.append(w.start_s)
-        upper.append(w.end_s)
+        window = visit.effective_window
+        lower.append(window.start_s)
+        upper.append(window.end_s)
         position[(s.request, s.kind)] = k
     locs.append(vehicle.end)
     service.append(0)

@@ -64,7 +64,10 @@ def _alone(
     sp, sd = pickup.service_s, r.dropoff.service_s
     wp, wd = pickup.effective_window, r.dropoff.effective_window
     if limit is not None and direct > limit:
-        return f"its direct trip ({_minutes(direct)} on profile {vt.profile!r}) already exceeds its maximum ride time ({_minutes(limit)})"
+        return (
+            f"its direct trip ({_minutes(direct)} on profile {vt.profile!r}) already exceeds "
+            f"its maximum ride time ({_minutes(limit)})"
+        )
     earliest_pick = max(v.shift.start_s + to_pick, wp.start_s)
     # Pick up as late as the windows and the shift allow, to keep the ride short.
     bounds = {
@@ -72,11 +75,8 @@ def _alone(
         f"the drop-off window closes ({format_clock(wd.end_s)}) before vehicle {v.id} can get there": wd.end_s
         - sp
         - direct,
-        f"vehicle {v.id} cannot return to its depot before its shift ends ({format_clock(v.shift.end_s)})": v.shift.end_s
-        - to_end
-        - sd
-        - direct
-        - sp,
+        f"vehicle {v.id} cannot return to its depot before its shift ends "
+        f"({format_clock(v.shift.end_s)})": v.shift.end_s - to_end - sd - direct - sp,
     }
     latest_pick = min(bounds.values())
     if latest_pick < earliest_pick:
@@ -87,7 +87,10 @@ def _alone(
         return f"the windows force a ride of {_minutes(ride)}, above the maximum ride time ({_minutes(limit)})"
     back = drop_start + sd + to_end
     if back > v.shift.end_s:
-        return f"waiting for the drop-off window keeps vehicle {v.id} out past its shift end ({format_clock(v.shift.end_s)})"
+        return (
+            f"waiting for the drop-off window keeps vehicle {v.id} out past its shift end "
+            f"({format_clock(v.shift.end_s)})"
+        )
     longest = max_duration_s(scenario, v)
     leave = max(v.shift.start_s, latest_pick - to_pick)
     if longest is not None and back - leave > longest:
@@ -124,14 +127,18 @@ def check_servability(scenario: Scenario, matrices: MatrixSet) -> dict[str, Serv
                 r.id, (), f"no vehicle with the skills needed has room for the load {r.load.as_dict()}"
             )
             continue
-        able, reasons = [], []
+        able: list[str] = []
+        reasons: list[str] = []
         # Vehicles alike in type, depots, shift and duration give the same answer: check one of each.
         groups: dict[tuple[object, ...], list[Vehicle]] = {}
         for v in roomy:
             groups.setdefault((v.type, v.start, v.end, v.shift, max_duration_s(scenario, v)), []).append(v)
         for members in groups.values():
             why = _alone(scenario, matrices, index, r, members[0], limits[r.id])
-            (reasons.append(why) if isinstance(why, str) else able.extend(v.id for v in members))
+            if isinstance(why, str):
+                reasons.append(why)
+            else:
+                able.extend(v.id for v in members)
         reason = (
             ""
             if able
