@@ -30,7 +30,7 @@ from routing.solve.backends.ortools import solve_ortools
 from routing.solve.backends.pyvrp import solve_pyvrp, solve_pyvrp_fleet, unsupported
 from routing.solve.hybrid import solve_hybrid
 from routing.solve.objective import Objective
-from routing.solve.params import SolveParams
+from routing.solve.params import BACKENDS, SolveParams
 from routing.solve.search.schedule import Step
 from routing.solve.search.servability import check_servability
 
@@ -117,12 +117,14 @@ def solve(
     return Plan(tuple(routes), tuple(unserved), stats)
 
 
-BACKENDS: dict[str, Backend] = {
+#: The function behind each backend name of ``params.BACKENDS`` (``auto`` is the choice among them).
+SEARCHES: dict[str, Backend] = {
     "ortools": solve_ortools,
     "pyvrp": solve_pyvrp,
     "pyvrp_fleet": solve_pyvrp_fleet,
     "hybrid": solve_hybrid,
 }
+assert set(SEARCHES) == set(BACKENDS) - {"auto"}, "every backend name has one search, and no search is unnamed"
 
 
 #: The engine behind each backend, for ``Objective.unsupported_terms`` (the hybrid handles its own).
@@ -178,7 +180,7 @@ def _one_search(
         # The seed also permutes the request order: another, equally valid search trajectory.
         requests = list(requests)
         random.Random(params.seed).shuffle(requests)
-    return BACKENDS[name](scenario, matrices, requests, params, deadline, initial)
+    return SEARCHES[name](scenario, matrices, requests, params, deadline, initial)
 
 
 def _portfolio(

@@ -18,7 +18,7 @@ from routing.solve.objective import Objective
 from routing.solve.params import Pipeline
 from routing.solve.search.lns import route_cost
 from routing.solve.search.schedule import Step, earliest_schedule
-from routing.solve.solve import BACKENDS, _portfolio
+from routing.solve.solve import SEARCHES, _portfolio
 from tests.helpers import planar, req
 
 #: Prices that do not divide evenly into cost units per metre or second: the rounding is tested too.
@@ -184,8 +184,8 @@ def test_portfolio_ranks_workers_by_the_shared_price(monkeypatch: pytest.MonkeyP
     cheap = RawSolution(routes=route("t0"), dropped=others, found=True, objective=10**12)
     objective = Objective.of(scenario, matrices, "cost")
     assert objective.price(cheap.routes, others) < objective.price(dear.routes, others)
-    monkeypatch.setitem(BACKENDS, "dear", lambda *args, **kwargs: dear)
-    monkeypatch.setitem(BACKENDS, "cheap", lambda *args, **kwargs: cheap)
+    monkeypatch.setitem(SEARCHES, "dear", lambda *args, **kwargs: dear)
+    monkeypatch.setitem(SEARCHES, "cheap", lambda *args, **kwargs: cheap)
     params = _params(workers=2)
     name, raw = _portfolio(
         ("dear", "cheap"), scenario, matrices, list(scenario.requests), params, time.monotonic() + 60, objective
