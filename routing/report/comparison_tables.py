@@ -46,9 +46,7 @@ def comparison_rows(results: list[ScenarioResult]) -> list[dict[str, Any]]:
     first = results[0] if results else None
     rows = []
     for res in results:
-        keys = sorted(
-            res.figures, key=lambda k: (area_order(k[0]), k[1] != "all", k[1])
-        )
+        keys = sorted(res.figures, key=lambda k: (area_order(k[0]), k[1] != "all", k[1]))
         for area, channel in keys:
             fig = res.figures[(area, channel)]
             served = res.served.get((area, channel), 0.0)
@@ -128,7 +126,9 @@ def comparison_markdown(results: list[ScenarioResult], command: str) -> str:
         )
     out.append("| **total** | " + " | ".join(f"**{_mio(r.total.cost_dkk)}**" for r in results) + " |")
     out.append(
-        "| saving vs first | " + " | ".join(_mio(saving_dkk(results[0], r, (TOTAL_AREA, "all"))) for r in results) + " |"
+        "| saving vs first | "
+        + " | ".join(_mio(saving_dkk(results[0], r, (TOTAL_AREA, "all"))) for r in results)
+        + " |"
     )
     out += [
         "",
