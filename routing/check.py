@@ -25,6 +25,7 @@ Replay rules (the plan semantics of ``plan.json``):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from routing.limits import max_duration_s, ride_limits_s
 from routing.matrix.provider import MatrixSet
@@ -88,6 +89,22 @@ class RouteMetrics:
     wait_onboard_s: int
 
 
+class PlanSummary(TypedDict):
+    """Totals of a plan as the checker recomputes them (``CheckResult.summary``); times in seconds."""
+
+    requests: int
+    served: int
+    unserved: int
+    vehicles_used: int
+    vehicles_available: int
+    distance_m: int
+    duration_s: int
+    mean_ride_s: float
+    max_ride_s: int
+    wait_onboard_s: int
+    feasible: bool
+
+
 @dataclass(frozen=True, slots=True)
 class CheckResult:
     """Violations (empty: feasible) and recomputed metrics of a plan."""
@@ -101,7 +118,7 @@ class CheckResult:
         """True when no rule is broken."""
         return not self.violations
 
-    def summary(self, plan: Plan, scenario: Scenario) -> dict[str, object]:
+    def summary(self, plan: Plan, scenario: Scenario) -> PlanSummary:
         """Totals of the plan as recomputed here."""
         rides = [t for m in self.routes for t in m.ride_times_s.values()]
         served = sum(m.num_requests for m in self.routes)
