@@ -25,6 +25,7 @@ Replay rules (the plan semantics of ``plan.json``):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from routing.limits import max_duration_s, ride_limits_s
 from routing.matrix.provider import MatrixSet
@@ -88,6 +89,22 @@ class RouteMetrics:
     wait_onboard_s: int
 
 
+class PlanSummary(TypedDict):
+    """Totals of a plan as the checker recomputes them (``CheckResult.summary``); times in seconds."""
+
+    requests: int
+    served: int
+    unserved: int
+    vehicles_used: int
+    vehicles_available: int
+    distance_m: int
+    duration_s: int
+    mean_ride_s: float
+    max_ride_s: int
+    wait_onboard_s: int
+    feasible: bool
+
+
 @dataclass(frozen=True, slots=True)
 class CheckResult:
     """Violations (empty: feasible) and recomputed metrics of a plan."""
@@ -101,7 +118,7 @@ class CheckResult:
         """True when no rule is broken."""
         return not self.violations
 
-    def summary(self, plan: Plan, scenario: Scenario) -> dict[str, object]:
+    def summary(self, plan: Plan, scenario: Scenario) -> PlanSummary:
         """Totals of the plan as recomputed here."""
         rides = [t for m in self.routes for t in m.ride_times_s.values()]
         served = sum(m.num_requests for m in self.routes)
@@ -118,6 +135,18 @@ class CheckResult:
             "wait_onboard_s": sum(m.wait_onboard_s for m in self.routes),
             "feasible": self.is_feasible,
         }
+
+
+@dataclass(slots=True)
+class _ReplayState:
+    """What a route replay carries from stop to stop."""
+
+    onboard: dict[str, None] = field(default_factory=dict)  # insertion-ordered set
+    picked_at: dict[str, int] = field(default_factory=dict)
+    done: set[str] = field(default_factory=set)
+    rides: dict[str, int] = field(default_factory=dict)
+    distance_m: int = 0
+    wait_onboard_s: int = 0
 
 
 class _RouteReplay:
@@ -139,12 +168,26 @@ class _RouteReplay:
         self.found.append(Violation(cause, self.route.vehicle, request, message, amount))
 
     def run(self, requests: dict[str, Request], index: dict[str, int]) -> RouteMetrics:
-        route, v, vt = self.route, self.v, self.vt
-        stops = route.stops
-        dist_matrix, dur_matrix = self.m.distance_m[vt.profile], self.m.duration_s[vt.profile]
+        """Replay the route stop by stop; violations go to ``found``, the figures are returned."""
+        route, stops = self.route, self.route.stops
         if len(stops) < 2:
             self.flag("structure", "a route needs at least its start and end depot stops")
             return RouteMetrics(route.vehicle, 0, 0, 0, {}, 0)
+        self._check_depots(requests)
+        if not self._locations_known(index):
+            return RouteMetrics(route.vehicle, 0, 0, 0, {}, 0)
+        self._check_shift_start()
+        state = _ReplayState()
+        for k in range(len(stops)):
+            self._replay_stop(k, requests, index, state)
+        duration = self._check_end(state)
+        return RouteMetrics(
+            route.vehicle, state.distance_m, duration, len(state.picked_at), state.rides, state.wait_onboard_s
+        )
+
+    def _check_depots(self, requests: dict[str, Request]) -> None:
+        """Start and end at the vehicle's depots, which serve only depot deliveries boarding at the start."""
+        v, stops = self.v, self.route.stops
         if stops[0].location != v.start:
             self.flag("structure", f"starts at {stops[0].location!r}, not at the vehicle's start depot {v.start!r}")
         if stops[-1].location != v.end:
@@ -162,113 +205,143 @@ class _RouteReplay:
                     self.flag(
                         "structure", f"{rid} is picked up at {request.pickup.location!r}, not at the start depot", rid
                     )
-        for stop in stops:
-            if stop.location not in index:
-                self.flag("unknown", f"unknown location {stop.location!r}")
-        if any(stop.location not in index for stop in stops):
-            return RouteMetrics(route.vehicle, 0, 0, 0, {}, 0)
 
-        if stops[0].departure_s < v.shift.start_s:
+    def _locations_known(self, index: dict[str, int]) -> bool:
+        """Flag every stop at a location the matrices do not know; true when there is none."""
+        unknown = [stop for stop in self.route.stops if stop.location not in index]
+        for stop in unknown:
+            self.flag("unknown", f"unknown location {stop.location!r}")
+        return not unknown
+
+    def _check_shift_start(self) -> None:
+        """The vehicle leaves its start depot no earlier than its shift starts."""
+        first, shift = self.route.stops[0], self.v.shift
+        if first.departure_s < shift.start_s:
             self.flag(
                 "shift",
-                f"leaves the depot at {format_clock(stops[0].departure_s)}, "
-                f"before the shift starts ({format_clock(v.shift.start_s)})",
-                amount=v.shift.start_s - stops[0].departure_s,
+                f"leaves the depot at {format_clock(first.departure_s)}, "
+                f"before the shift starts ({format_clock(shift.start_s)})",
+                amount=shift.start_s - first.departure_s,
             )
-        distance = 0
-        onboard: dict[str, None] = {}  # insertion-ordered set
-        picked_at: dict[str, int] = {}
-        done: set[str] = set()
-        rides: dict[str, int] = {}
-        wait_onboard = 0
-        for k, stop in enumerate(stops):
-            if stop.departure_s < stop.arrival_s:
-                self.flag(
-                    "time_order",
-                    f"stop {k} at {stop.location!r} departs ({format_clock(stop.departure_s)}) "
-                    f"before it arrives ({format_clock(stop.arrival_s)})",
-                )
-            if k > 0:
-                prev = stops[k - 1]
-                i, j = index[prev.location], index[stop.location]
-                distance += int(dist_matrix[i, j])
-                need = prev.departure_s + int(dur_matrix[i, j])
-                if stop.arrival_s < need:
-                    self.flag(
-                        "travel",
-                        f"stop {k} at {stop.location!r}: arrives {format_clock(stop.arrival_s)}, "
-                        f"but the trip from {prev.location!r} ends {format_clock(need)} at the earliest",
-                        amount=need - stop.arrival_s,
-                    )
-            t = stop.arrival_s if stop.service_start_s is None else stop.service_start_s
-            if t < stop.arrival_s:
-                self.flag(
-                    "time_order",
-                    f"stop {k}: service starts ({format_clock(t)}) "
-                    f"before the vehicle arrives ({format_clock(stop.arrival_s)})",
-                )
-            first_start: int | None = None
-            had_riders = bool(onboard)
-            for kind, rid in [("dropoff", r) for r in stop.dropoff] + [("pickup", r) for r in stop.pickup]:
-                request = requests.get(rid)
-                if request is None:
-                    self.flag("unknown", f"stop {k} names unknown request {rid!r}", rid)
-                    continue
-                visit = (request.pickup or Visit(v.start)) if kind == "pickup" else request.dropoff
-                if visit.location != stop.location:
-                    self.flag(
-                        "structure",
-                        f"{kind} of {rid} belongs at {visit.location!r}, not at stop {k} ({stop.location!r})",
-                        rid,
-                    )
-                window = visit.effective_window
-                start = max(t, window.start_s)
-                first_start = start if first_start is None else first_start
-                if start > window.end_s:
-                    self.flag(
-                        "delay",
-                        f"{kind} starts {format_clock(start)}, after its window closes ({format_clock(window.end_s)})",
-                        rid,
-                        start - window.end_s,
-                    )
-                t = start + visit.service_s
-                if kind == "pickup":
-                    if rid in picked_at or rid in done:
-                        self.flag("coverage", "picked up more than once", rid)
-                    if not request.skills <= vt.skills:
-                        self.flag(
-                            "skills",
-                            f"needs {sorted(request.skills - vt.skills)}, which vehicle type {vt.id!r} lacks",
-                            rid,
-                        )
-                    picked_at[rid] = k
-                    onboard[rid] = None
-                else:
-                    if rid not in onboard:
-                        self.flag("precedence", "dropped off without being on board (pickup missing or later)", rid)
-                    else:
-                        del onboard[rid]
-                        done.add(rid)
-                        rides[rid] = stop.arrival_s - stops[picked_at[rid]].departure_s
-                        limit = self.limits.get(rid)
-                        if limit is not None and rides[rid] > limit:
-                            self.flag(
-                                "max_ride_time",
-                                f"rides {rides[rid] / 60:.1f} min, above its limit of {limit / 60:.1f} min",
-                                rid,
-                                rides[rid] - limit,
-                            )
-                self._occupancy(onboard, requests, k, rid)
-            if stop.departure_s < t:
-                self.flag(
-                    "time_order",
-                    f"stop {k} at {stop.location!r}: leaves {format_clock(stop.departure_s)}, "
-                    f"before service ends ({format_clock(t)})",
-                    amount=t - stop.departure_s,
-                )
-            if first_start is not None and had_riders:
-                wait_onboard += max(0, first_start - stop.arrival_s)
-        for rid in onboard:
+
+    def _replay_stop(self, k: int, requests: dict[str, Request], index: dict[str, int], state: _ReplayState) -> None:
+        """Replay stop ``k``: the trip to it, then its drop-offs and pickups in the listed order."""
+        stop = self.route.stops[k]
+        self._check_arrival(k, index, state)
+        t = stop.arrival_s if stop.service_start_s is None else stop.service_start_s
+        if t < stop.arrival_s:
+            self.flag(
+                "time_order",
+                f"stop {k}: service starts ({format_clock(t)}) "
+                f"before the vehicle arrives ({format_clock(stop.arrival_s)})",
+            )
+        first_start: int | None = None
+        had_riders = bool(state.onboard)
+        for kind, rid in [("dropoff", r) for r in stop.dropoff] + [("pickup", r) for r in stop.pickup]:
+            request = requests.get(rid)
+            if request is None:
+                self.flag("unknown", f"stop {k} names unknown request {rid!r}", rid)
+                continue
+            start, t = self._serve(k, kind, request, t)
+            first_start = start if first_start is None else first_start
+            if kind == "pickup":
+                self._pick_up(k, request, state)
+            else:
+                self._drop_off(k, request, state)
+            self._occupancy(state.onboard, requests, k, rid)
+        if stop.departure_s < t:
+            self.flag(
+                "time_order",
+                f"stop {k} at {stop.location!r}: leaves {format_clock(stop.departure_s)}, "
+                f"before service ends ({format_clock(t)})",
+                amount=t - stop.departure_s,
+            )
+        if first_start is not None and had_riders:
+            state.wait_onboard_s += max(0, first_start - stop.arrival_s)
+
+    def _check_arrival(self, k: int, index: dict[str, int], state: _ReplayState) -> None:
+        """Stop ``k`` departs after it arrives, and no earlier than the trip from the previous stop allows."""
+        stops, profile = self.route.stops, self.vt.profile
+        stop = stops[k]
+        if stop.departure_s < stop.arrival_s:
+            self.flag(
+                "time_order",
+                f"stop {k} at {stop.location!r} departs ({format_clock(stop.departure_s)}) "
+                f"before it arrives ({format_clock(stop.arrival_s)})",
+            )
+        if k == 0:
+            return
+        prev = stops[k - 1]
+        i, j = index[prev.location], index[stop.location]
+        state.distance_m += int(self.m.distance_m[profile][i, j])
+        need = prev.departure_s + int(self.m.duration_s[profile][i, j])
+        if stop.arrival_s < need:
+            self.flag(
+                "travel",
+                f"stop {k} at {stop.location!r}: arrives {format_clock(stop.arrival_s)}, "
+                f"but the trip from {prev.location!r} ends {format_clock(need)} at the earliest",
+                amount=need - stop.arrival_s,
+            )
+
+    def _serve(self, k: int, kind: str, request: Request, t: int) -> tuple[int, int]:
+        """Serve one pickup or drop-off at stop ``k`` from time ``t``; returns when it starts and when it ends."""
+        stop, rid = self.route.stops[k], request.id
+        visit = (request.pickup or Visit(self.v.start)) if kind == "pickup" else request.dropoff
+        if visit.location != stop.location:
+            self.flag(
+                "structure",
+                f"{kind} of {rid} belongs at {visit.location!r}, not at stop {k} ({stop.location!r})",
+                rid,
+            )
+        window = visit.effective_window
+        start = max(t, window.start_s)
+        if start > window.end_s:
+            self.flag(
+                "delay",
+                f"{kind} starts {format_clock(start)}, after its window closes ({format_clock(window.end_s)})",
+                rid,
+                start - window.end_s,
+            )
+        return start, start + visit.service_s
+
+    def _pick_up(self, k: int, request: Request, state: _ReplayState) -> None:
+        """Board ``request`` at stop ``k``: once only, and on a vehicle with the skills it needs."""
+        rid, vt = request.id, self.vt
+        if rid in state.picked_at or rid in state.done:
+            self.flag("coverage", "picked up more than once", rid)
+        if not request.skills <= vt.skills:
+            self.flag(
+                "skills",
+                f"needs {sorted(request.skills - vt.skills)}, which vehicle type {vt.id!r} lacks",
+                rid,
+            )
+        state.picked_at[rid] = k
+        state.onboard[rid] = None
+
+    def _drop_off(self, k: int, request: Request, state: _ReplayState) -> None:
+        """Set ``request`` down at stop ``k``: it must be on board; its ride time is checked against its limit."""
+        rid = request.id
+        if rid not in state.onboard:
+            self.flag("precedence", "dropped off without being on board (pickup missing or later)", rid)
+            return
+        del state.onboard[rid]
+        state.done.add(rid)
+        stops = self.route.stops
+        ride = stops[k].arrival_s - stops[state.picked_at[rid]].departure_s
+        state.rides[rid] = ride
+        limit = self.limits.get(rid)
+        if limit is not None and ride > limit:
+            self.flag(
+                "max_ride_time",
+                f"rides {ride / 60:.1f} min, above its limit of {limit / 60:.1f} min",
+                rid,
+                ride - limit,
+            )
+
+    def _check_end(self, state: _ReplayState) -> int:
+        """Nobody left on board, back within the shift and the maximum duration; returns the route's duration."""
+        v, stops = self.v, self.route.stops
+        for rid in state.onboard:
             self.flag("pairing", "picked up but never dropped off on this route", rid)
         last = stops[-1]
         if last.arrival_s > v.shift.end_s:
@@ -285,7 +358,7 @@ class _RouteReplay:
                 f"lasts {duration / 60:.1f} min, above the maximum of {longest / 60:.1f} min",
                 amount=duration - longest,
             )
-        return RouteMetrics(route.vehicle, distance, duration, len(picked_at), rides, wait_onboard)
+        return duration
 
     def _occupancy(self, onboard: dict[str, None], requests: dict[str, Request], k: int, rid: str) -> None:
         """Capacity, enekørsel and not-together after one action."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Protocol, TypeVar
 
 from routing.exceptions import Problem, ScenarioError
 from routing.units import MAX_CLOCK_S, format_clock
@@ -174,9 +175,10 @@ class Location:
     @property
     def coords(self) -> tuple[float, float]:
         """``(lat, lon)`` or ``(x, y)``."""
-        if self.is_planar:
-            return (float(self.x), float(self.y))  # type: ignore[arg-type]
-        return (float(self.lat), float(self.lon))  # type: ignore[arg-type]
+        first, second = (self.x, self.y) if self.is_planar else (self.lat, self.lon)
+        if first is None or second is None:  # construction rejects half-given coordinates (E102-E104)
+            raise RuntimeError(f"Location {self.id!r} has incomplete coordinates")
+        return (float(first), float(second))
 
 
 @dataclass(frozen=True, slots=True)
@@ -447,7 +449,8 @@ class Request:
                 Problem(
                     "E309",
                     f"{where}.dropoff.window",
-                    f"closes ({format_clock(self.dropoff.window.end_s)}) before the pickup window opens ({format_clock(self.pickup.window.start_s)})",
+                    f"closes ({format_clock(self.dropoff.window.end_s)}) "
+                    f"before the pickup window opens ({format_clock(self.pickup.window.start_s)})",
                     "Check the two windows.",
                 )
             )
@@ -675,6 +678,29 @@ class TravelProfile:
         _raise(problems)
 
 
+class _Identified(Protocol):
+    """Anything with a string id."""
+
+    @property
+    def id(self) -> str:
+        """The object's id."""
+        ...
+
+
+_Item = TypeVar("_Item", bound=_Identified)
+
+
+@dataclass(frozen=True, slots=True)
+class _Lookups:
+    """A scenario's objects by id (profiles by name), built once when the scenario is made."""
+
+    locations: dict[str, Location]
+    vehicle_types: dict[str, VehicleType]
+    requests: dict[str, Request]
+    vehicles: dict[str, Vehicle]
+    profiles: dict[str, TravelProfile]
+
+
 @dataclass(frozen=True, slots=True)
 class Scenario:
     """A whole planning problem: places, demand, fleet, travel profiles and solver settings.
@@ -699,39 +725,39 @@ class Scenario:
     meta: Mapping[str, object] = field(default_factory=dict, compare=False)
     #: Overrides of the cost and emission parameters (``routing.costing.params``), by key path.
     costing: Mapping[str, object] = field(default_factory=dict, compare=False)
-    _by_id: dict[str, dict[str, object]] = field(init=False, repr=False, compare=False, default_factory=dict)
+    _by_id: _Lookups = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _raise(list(_scenario_problems(self)))
-        lookups = {
-            "location": _index(self.locations),
-            "vehicle_type": _index(self.vehicle_types),
-            "request": _index(self.requests),
-            "vehicle": {v.id: v for v in self.vehicles},
-            "profile": {p.name: p for p in self.profiles},
-        }
+        lookups = _Lookups(
+            locations=_index(self.locations),
+            vehicle_types=_index(self.vehicle_types),
+            requests=_index(self.requests),
+            vehicles=_index(self.vehicles),
+            profiles={p.name: p for p in self.profiles},
+        )
         object.__setattr__(self, "_by_id", lookups)
 
     # Lookups -----------------------------------------------------------------
     def location(self, location_id: str) -> Location:
         """The location with this id."""
-        return self._by_id["location"][location_id]  # type: ignore[return-value]
+        return self._by_id.locations[location_id]
 
     def vehicle_type(self, type_id: str) -> VehicleType:
         """The vehicle type with this id."""
-        return self._by_id["vehicle_type"][type_id]  # type: ignore[return-value]
+        return self._by_id.vehicle_types[type_id]
 
     def vehicle(self, vehicle_id: str) -> Vehicle:
         """The vehicle with this id."""
-        return self._by_id["vehicle"][vehicle_id]  # type: ignore[return-value]
+        return self._by_id.vehicles[vehicle_id]
 
     def profile(self, name: str) -> TravelProfile:
         """The travel profile with this name."""
-        return self._by_id["profile"][name]  # type: ignore[return-value]
+        return self._by_id.profiles[name]
 
     def request(self, request_id: str) -> Request:
         """The request with this id."""
-        return self._by_id["request"][request_id]  # type: ignore[return-value]
+        return self._by_id.requests[request_id]
 
     @property
     def dimensions(self) -> tuple[str, ...]:
@@ -761,7 +787,7 @@ class Scenario:
 
     def not_together_pairs(self) -> set[tuple[str, str]]:
         """Pairs ``(a, b)`` with ``a < b`` that may not be on board together (``not_with`` is symmetric)."""
-        return {tuple(sorted((r.id, other))) for r in self.requests for other in r.not_with}  # type: ignore[misc]
+        return {(min(r.id, other), max(r.id, other)) for r in self.requests for other in r.not_with}
 
     @property
     def horizon_s(self) -> int:
@@ -776,7 +802,7 @@ class Scenario:
         return bool(self.locations) and self.locations[0].is_planar
 
 
-def _index(items: Iterable[Location | Request | VehicleType]) -> dict[str, object]:  # type: ignore[type-arg]
+def _index(items: Iterable[_Item]) -> dict[str, _Item]:
     return {item.id: item for item in items}
 
 
@@ -791,19 +817,9 @@ def _duplicates(ids: Iterable[str]) -> list[str]:
 
 
 def _scenario_problems(s: Scenario) -> Iterator[Problem]:
-    for kind, items in (
-        ("Location", s.locations),
-        ("Request", s.requests),
-        ("VehicleType", s.vehicle_types),
-        ("Vehicle", s.vehicles),
-    ):
-        for dup in _duplicates(item.id for item in items):
-            yield Problem("E001", f"{kind} {dup!r}", "the id is used more than once", "Ids must be unique.")
+    """Problems across the scenario's parts: duplicate ids, unknown profiles, types, locations and requests."""
+    yield from _duplicate_problems(s)
     profile_names = [p.name for p in s.profiles]
-    for dup in _duplicates(profile_names):
-        yield Problem(
-            "E517", f"TravelProfile {dup!r}", "the name is used more than once", "Profile names must be unique."
-        )
     if s.reference_profile not in profile_names:
         yield Problem(
             "E518",
@@ -818,9 +834,30 @@ def _scenario_problems(s: Scenario) -> Iterator[Problem]:
             "mixes lat/lon and x/y locations",
             "Use one kind of coordinates in a scenario.",
         )
+    yield from _fleet_problems(s, profile_names)
+    yield from _request_problems(s)
+
+
+def _duplicate_problems(s: Scenario) -> Iterator[Problem]:
+    """Ids (and profile names) used more than once."""
+    for kind, items in (
+        ("Location", s.locations),
+        ("Request", s.requests),
+        ("VehicleType", s.vehicle_types),
+        ("Vehicle", s.vehicles),
+    ):
+        for dup in _duplicates(item.id for item in items):
+            yield Problem("E001", f"{kind} {dup!r}", "the id is used more than once", "Ids must be unique.")
+    for dup in _duplicates(p.name for p in s.profiles):
+        yield Problem(
+            "E517", f"TravelProfile {dup!r}", "the name is used more than once", "Profile names must be unique."
+        )
+
+
+def _fleet_problems(s: Scenario, profile_names: list[str]) -> Iterator[Problem]:
+    """Vehicle types on unknown profiles; vehicles of unknown types or at unknown depots."""
     location_ids = {loc.id for loc in s.locations}
     type_ids = {vt.id for vt in s.vehicle_types}
-    dims = set(s.dimensions)
     for vt in s.vehicle_types:
         if vt.profile not in profile_names:
             yield Problem(
@@ -845,7 +882,13 @@ def _scenario_problems(s: Scenario) -> Iterator[Problem]:
                     f"unknown location {getattr(v, end)!r}",
                     "Name a location defined under locations.",
                 )
+
+
+def _request_problems(s: Scenario) -> Iterator[Problem]:
+    """Requests at unknown locations, not with unknown requests, or loading a dimension no vehicle has."""
+    location_ids = {loc.id for loc in s.locations}
     request_ids = {r.id for r in s.requests}
+    dims = set(s.dimensions)
     for r in s.requests:
         for end in ("pickup", "dropoff"):
             visit = getattr(r, end)

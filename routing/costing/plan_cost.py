@@ -50,6 +50,15 @@ class Figures:
     trips: int = 0
 
     def add(self, other: Figures, share: float = 1.0) -> None:
+        """Add ``share`` of ``other``'s cost, CO2, km and hours to these figures (trips are not added).
+
+        Parameters
+        ----------
+        other
+            The figures to add.
+        share
+            Fraction of ``other`` to add, e.g. a passenger's share of a route. Default: all of it.
+        """
         self.cost_dkk += other.cost_dkk * share
         self.co2_kg += other.co2_kg * share
         self.km += other.km * share
@@ -85,10 +94,24 @@ class PlanCost:
         target.trips += fig.trips
 
     def use(self, params: tuple[Param, ...]) -> None:
+        """Record parameters a price used (the first record of each path is kept).
+
+        Parameters
+        ----------
+        params
+            The parameters a ``Price`` lists.
+        """
         for p in params:
             self.params.setdefault(p.path, p)
 
     def total(self) -> Figures:
+        """The sum over every area and channel, trips included.
+
+        Returns
+        -------
+        Figures
+            A new object; the cells are not changed.
+        """
         out = Figures()
         for f in self.by_area_channel.values():
             out.add(f)
@@ -119,12 +142,42 @@ class PlanCoster:
 
     # --- per request ------------------------------------------------------------------------
     def direct_km(self, r: Request, start: str | None = None) -> float:
+        """Shortest distance of a request's trip, in km, on the scenario's reference profile.
+
+        Parameters
+        ----------
+        r
+            The request.
+        start
+            Where a depot delivery (a request without pickup) starts. Default: none, and such a
+            request has no direct trip.
+
+        Returns
+        -------
+        float
+            Kilometres from pickup (or ``start``) to drop-off; 0.0 when there is no origin.
+        """
         origin = r.pickup.location if r.pickup else start
         if origin is None:
             return 0.0
         return self.matrices.dist_m(self.scenario.reference_profile, origin, r.dropoff.location) / 1000.0
 
     def direct_minutes(self, r: Request, start: str | None = None) -> float:
+        """Shortest travel time of a request's trip, in minutes, on the scenario's reference profile.
+
+        Parameters
+        ----------
+        r
+            The request.
+        start
+            Where a depot delivery (a request without pickup) starts. Default: none, and such a
+            request has no direct trip.
+
+        Returns
+        -------
+        float
+            Minutes from pickup (or ``start``) to drop-off; 0.0 when there is no origin.
+        """
         origin = r.pickup.location if r.pickup else start
         if origin is None:
             return 0.0
@@ -132,6 +185,7 @@ class PlanCoster:
 
     @staticmethod
     def wheelchair(r: Request) -> bool:
+        """True when the request takes a wheelchair place (its trip is priced as a wheelchair trip)."""
         return r.load.get("wheelchairs") > 0
 
     def trip_price(self, r: Request, channel: str) -> tuple[t.Price, float]:
@@ -152,6 +206,19 @@ class PlanCoster:
         return sum(self.matrices.dist_m(profile, a, b) for a, b in zip(locs, locs[1:])) / 1000.0
 
     def route_cost(self, route: Route) -> tuple[RouteCost, tuple[Param, ...]]:
+        """Price one route under every channel it may be bought through, and buy it by the policy.
+
+        Parameters
+        ----------
+        route
+            A route of a plan of this scenario.
+
+        Returns
+        -------
+        tuple[RouteCost, tuple[Param, ...]]
+            The route priced (channel, figures, alternatives, runner-up and the passengers'
+            shares) and every parameter the prices and the CO2 used.
+        """
         vehicle = self.scenario.vehicle(route.vehicle)
         vt = self.scenario.vehicle_type(vehicle.type)
         vclass = tariff_class(vt)

@@ -1,5 +1,6 @@
-"""Tariff formulas per procurement channel (2021 price level, DKK). Each returns a ``Price``
-that lists the parameters it used, so every figure traces to its sources.
+"""Tariff formulas per procurement channel (2021 price level, DKK).
+
+Each returns a ``Price`` that lists the parameters it used, so every figure traces to its sources.
 
 - **Flexrute** (Movia, fixed routes): paid vehicle-hours × hourly rate of the vehicle class ×
   price index × Movia administration factor; at least the contract's minimum hours per duty.

@@ -206,7 +206,8 @@ class _Week:
             bookings = max(1, round(legs / (1 + share)))
             made = self._adhoc(area, spec, bookings)
             note["adhoc_bookings"] = (
-                f"{adhoc_day:g} ad hoc legs/day (areas.yaml, derived) x 5 days x scale {self.scale:g} = {legs:.1f} legs; / (1 + {share:g} round trips) = {bookings} bookings derived, {made} made"
+                f"{adhoc_day:g} ad hoc legs/day (areas.yaml, derived) x 5 days x scale {self.scale:g}"
+                f" = {legs:.1f} legs; / (1 + {share:g} round trips) = {bookings} bookings derived, {made} made"
             )
         if pattern in ("day", "school", "rehab") and d.get("distinct_recurring_passengers"):
             base = int(d["distinct_recurring_passengers"])
@@ -235,7 +236,7 @@ class _Week:
     def _destination(self, spec: dict[str, Any], inside: bool, home: tuple[float, float]) -> str:
         choices = spec["inside"] if inside or not spec["outside"] else spec["outside"]
         if choices == "nearest_school":
-            schools = [k for k, v in self.cfg["destinations"].items() if v["kind"] == "school"]
+            schools: list[str] = [k for k, v in self.cfg["destinations"].items() if v["kind"] == "school"]
             return min(schools, key=lambda s: straight_km(home, self._where(s)))
         return _pick(self.rng, {k: float(v) for k, v in choices.items()})
 
@@ -405,11 +406,14 @@ class _Week:
 
     def _passenger_cost(self, channel: str, item: dict[str, Any]) -> float:
         """A recurring passenger's year of legs bought per trip on ``channel`` (kr.)."""
-        return self._trip_cost(channel, item["home"], self._where(item["dest"]), item["wheel"]) * item["per_year"]
+        legs_per_year = float(item["per_year"])
+        return self._trip_cost(channel, item["home"], self._where(item["dest"]), item["wheel"]) * legs_per_year
 
     def _assign_recurring(self, area: Area, pending: list[dict[str, Any]]) -> list[str]:
-        """Channels of recurring passengers: per-trip channels until their 2021 spend is met (priced with the
-        tariff formulas on each passenger's own direct distance), the rest on routes by the table's split.
+        """Channels of recurring passengers: per-trip channels until their 2021 spend is met, the rest on routes.
+
+        Per-trip channels are priced with the tariff formulas on each passenger's own direct
+        distance; the passengers left over go on routes by the table's split.
         """
         deficits = self._targets(area)
         out: list[str | None] = [None] * len(pending)
@@ -686,11 +690,13 @@ class _Week:
                 unrouted[a.id] = {
                     "flexhandicap_trips_per_week": round(fh / days * week_days * self.scale, 1) if fh else 0,
                     "refusion_trips_per_week": round(rf / days * 5 * self.scale, 1) if rf else 0,
-                    "arithmetic": f"units/yr (areas.yaml derived_units_per_year) / {days:g} operating days x {week_days} days x scale {self.scale:g}",
+                    "arithmetic": "units/yr (areas.yaml derived_units_per_year)"
+                    f" / {days:g} operating days x {week_days} days x scale {self.scale:g}",
                 }
         meta: dict[str, Any] = {
             "generator": {
-                "command": f"python cli.py generate fredensborg --seed {self.seed} --scale {self.scale:g}{' --baseline-2021' if self.baseline else ''}",
+                "command": f"python cli.py generate fredensborg --seed {self.seed} --scale {self.scale:g}"
+                + (" --baseline-2021" if self.baseline else ""),
                 "seed": self.seed,
                 "scale": self.scale,
             },
@@ -720,13 +726,15 @@ class _Week:
                 f"area_{a.id:02d}": {**a.cost_2021, "not_estimated": list(a.not_estimated)} for a in self.areas.values()
             }
             meta["baseline"] = (
-                "2021 channel assignment: each request's channel is how that kind of trip was bought in 2021 (areas.yaml channel_split_by_trips, apportioned)"
+                "2021 channel assignment: each request's channel is how that kind of trip was bought in 2021"
+                " (areas.yaml channel_split_by_trips, apportioned)"
             )
         name = f"fredensborg-week-x{self.scale:g}" + ("-baseline-2021" if self.baseline else "")
         return {
             "schema": "routing.scenario/1",
             "name": name,
-            "description": f"Synthetic but calibrated typical school week of visiteret borgerbefordring in Fredensborg Kommune (scale {self.scale:g}, seed {self.seed}). Generated; edit freely.",
+            "description": "Synthetic but calibrated typical school week of visiteret borgerbefordring in Fredensborg"
+            f" Kommune (scale {self.scale:g}, seed {self.seed}). Generated; edit freely.",
             "profiles": {
                 "car": {"kind": "geodesic", "circuity": 1.3, "speed_kph": [[2, 30], [10, 50], [None, 70]]},
                 "minibus": {"kind": "geodesic", "circuity": 1.3, "speed_kph": [[2, 25], [10, 45], [None, 65]]},

@@ -38,7 +38,9 @@ DAY_CENTRE_USER_PAYMENT = 8.5
 
 
 def _costing(data: Data) -> Data:
-    return data.setdefault("costing", {})
+    """The scenario's ``costing:`` overrides (added, empty, where it has none)."""
+    costing: Data = data.setdefault("costing", {})
+    return costing
 
 
 def indsats_11(data: Data) -> Data:

@@ -26,12 +26,13 @@ from routing.plan import Plan, Route, SolveStats, Stop, Unserved
 SCHEMA = "routing.plan/1"
 
 
-def _coords(scenario: Scenario, location_id: str) -> dict[str, float]:
+def _coords(scenario: Scenario, location_id: str) -> dict[str, float | None]:
+    """The location's coordinates as the scenario gives them (never None once built)."""
     loc = scenario.location(location_id)
-    return {"x": loc.x, "y": loc.y} if loc.is_planar else {"lat": loc.lat, "lon": loc.lon}  # type: ignore[dict-item]
+    return {"x": loc.x, "y": loc.y} if loc.is_planar else {"lat": loc.lat, "lon": loc.lon}
 
 
-def _stop_to_dict(stop: Stop, coords: dict[str, float]) -> dict[str, Any]:
+def _stop_to_dict(stop: Stop, coords: dict[str, float | None]) -> dict[str, Any]:
     return {
         "location": stop.location,
         **coords,

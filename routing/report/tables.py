@@ -105,11 +105,11 @@ def summary_table(scenario: Scenario, plan: Plan, result: CheckResult, cost: Veh
         ("requests served / total", f"{s['served']} / {s['requests']}"),
         ("unserved", f"{s['unserved']}"),
         ("vehicles used / available", f"{s['vehicles_used']} / {s['vehicles_available']}"),
-        ("distance", f"{s['distance_m']} units" if planar else f"{s['distance_m'] / 1000:.1f} km"),  # type: ignore[operator]
-        ("vehicle hours", f"{s['duration_s']} units" if planar else f"{s['duration_s'] / 3600:.2f} h"),  # type: ignore[operator]
+        ("distance", f"{s['distance_m']} units" if planar else f"{s['distance_m'] / 1000:.1f} km"),
+        ("vehicle hours", f"{s['duration_s']} units" if planar else f"{s['duration_s'] / 3600:.2f} h"),
         ("vehicle-type cost (not an invoice)", f"{cost.total_dkk:.2f} DKK"),
-        ("mean / max ride", f"{s['mean_ride_s'] / 60:.1f} / {s['max_ride_s'] / 60:.1f} min"),  # type: ignore[operator]
-        ("waiting with passengers on board", f"{s['wait_onboard_s'] / 60:.1f} min"),  # type: ignore[operator]
+        ("mean / max ride", f"{s['mean_ride_s'] / 60:.1f} / {s['max_ride_s'] / 60:.1f} min"),
+        ("waiting with passengers on board", f"{s['wait_onboard_s'] / 60:.1f} min"),
         ("solve time", f"{plan.stats.wall_time_s:.2f} s ({plan.stats.backend}, {plan.stats.status})"),
         ("checker", "feasible" if result.is_feasible else f"{len(result.violations)} VIOLATIONS"),
     ]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from routing.exceptions import Problem, ScenarioError
 from routing.model import (
@@ -99,6 +101,14 @@ def _profile(name: str, spec: dict[str, Any]) -> TravelProfile:
     )
 
 
+_T = TypeVar("_T")
+
+
+def _built(items: Iterable[_T | None]) -> tuple[_T, ...]:
+    """The objects that were made (after a build without problems: all of them)."""
+    return tuple(item for item in items if item is not None)
+
+
 class _Builder:
     """Builds model objects and records problems with YAML paths."""
 
@@ -107,7 +117,8 @@ class _Builder:
         self.problems: list[Problem] = []
         self.paths: dict[tuple[str, str], str] = {}
 
-    def _make(self, path: str, kind: str, object_id: str, factory: Any) -> Any:
+    def _make(self, path: str, kind: str, object_id: str, factory: Callable[[], _T]) -> _T | None:
+        """``factory()``, or None with its problems recorded under the YAML path ``path``."""
         self.paths[(kind, object_id)] = path
         try:
             return factory()
@@ -131,9 +142,8 @@ class _Builder:
     def build(self, default_name: str) -> Scenario | None:
         d = self.data
         profiles_spec = d.get("profiles") or {}
-        profiles = [
-            self._make(f"profiles.{n}", "TravelProfile", n, lambda n=n, s=s: _profile(n, s))
-            for n, s in profiles_spec.items()
+        profiles: list[TravelProfile | None] = [
+            self._make(f"profiles.{n}", "TravelProfile", n, partial(_profile, n, s)) for n, s in profiles_spec.items()
         ]
         if not profiles_spec:
             profiles = [DEFAULT_PROFILE]
@@ -142,7 +152,8 @@ class _Builder:
                 f"locations[{i}]",
                 "Location",
                 str(spec["id"]),
-                lambda spec=spec: Location(
+                partial(
+                    Location,
                     str(spec["id"]),
                     spec.get("lat"),
                     spec.get("lon"),
@@ -155,9 +166,7 @@ class _Builder:
             for i, spec in enumerate(d["locations"])
         ]
         types = [
-            self._make(
-                f"vehicle_types[{i}]", "VehicleType", str(spec["id"]), lambda spec=spec: self._vehicle_type(spec)
-            )
+            self._make(f"vehicle_types[{i}]", "VehicleType", str(spec["id"]), partial(self._vehicle_type, spec))
             for i, spec in enumerate(d["vehicle_types"])
         ]
         vehicles: list[Vehicle | None] = []
@@ -165,12 +174,10 @@ class _Builder:
             count = spec.get("count", 1)
             for k in range(count):
                 vid = str(spec["id"]) if count == 1 else f"{spec['id']}-{k + 1}"
-                vehicles.append(
-                    self._make(f"vehicles[{i}]", "Vehicle", vid, lambda spec=spec, vid=vid: self._vehicle(spec, vid))
-                )
+                vehicles.append(self._make(f"vehicles[{i}]", "Vehicle", vid, partial(self._vehicle, spec, vid)))
         defaults = d.get("defaults") or {}
         requests = [
-            self._make(f"requests[{i}]", "Request", str(spec["id"]), lambda spec=spec: self._request(spec, defaults))
+            self._make(f"requests[{i}]", "Request", str(spec["id"]), partial(self._request, spec, defaults))
             for i, spec in enumerate(d["requests"])
         ]
         solver_spec = d.get("solver") or {}
@@ -179,7 +186,7 @@ class _Builder:
         solver = dict(solver_spec)
         if self.problems:
             return None
-        profile_names = [p.name for p in profiles]
+        profile_names = [p.name for p in _built(profiles)]
         reference = d.get("reference_profile", "car" if "car" in profile_names else profile_names[0])
         return self._make(
             "(scenario)",
@@ -188,11 +195,11 @@ class _Builder:
             lambda: Scenario(
                 name=d.get("name", default_name),
                 description=d.get("description", ""),
-                locations=tuple(locations),
-                requests=tuple(requests),
-                vehicle_types=tuple(types),
-                vehicles=tuple(vehicles),  # type: ignore[arg-type]
-                profiles=tuple(profiles),
+                locations=_built(locations),
+                requests=_built(requests),
+                vehicle_types=_built(types),
+                vehicles=_built(vehicles),
+                profiles=_built(profiles),
                 reference_profile=reference,
                 solver=solver,
                 meta=dict(d.get("meta") or {}),

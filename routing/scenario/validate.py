@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from routing.exceptions import Problem
 from routing.model import CHANNELS, WEEKDAYS
+from routing.solve.params import BACKENDS, OBJECTIVES, Pipeline
 from routing.units import parse_clock
 
 Check = Callable[[Any, str, list[Problem]], None]
@@ -305,6 +306,21 @@ DEFAULTS = mapping(
     }
 )
 
+
+def _pipeline_schema() -> Check:
+    """The ``solver.pipeline`` block: one key per ``Pipeline`` field, typed as the field is (values: E52x)."""
+    keys: dict[str, Key] = {}
+    for f in fields(Pipeline):
+        kind = str(f.type)
+        if kind.startswith("tuple[str"):
+            keys[f.name] = Key(list_of(text(), 1))
+        elif kind.startswith("tuple["):
+            keys[f.name] = Key(list_of(number(0), 1))
+        else:
+            keys[f.name] = Key(number(0, integer=kind == "int"))
+    return mapping(keys)
+
+
 SOLVER = mapping(
     {
         "time_limit_s": Key(number(0, exclusive=True)),
@@ -312,9 +328,12 @@ SOLVER = mapping(
         "first_solution": Key(text()),
         "metaheuristic": Key(text()),
         "seed": Key(number(0, integer=True)),
-        "objective": Key(text(("cost", "distance", "vehicles_then_distance"))),
-        "backend": Key(text(("auto", "ortools", "pyvrp", "pyvrp_fleet", "hybrid"))),
+        "objective": Key(text(OBJECTIVES)),
+        "backend": Key(text(BACKENDS)),
         "workers": Key(number(1, integer=True)),
+        "implied_windows": Key(boolean),
+        "log_search": Key(boolean),
+        "pipeline": Key(_pipeline_schema()),
     }
 )
 

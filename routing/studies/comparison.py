@@ -76,7 +76,7 @@ class ScenarioResult:
         return max(self.rides_min, default=0.0)
 
 
-def saving_dkk(first: ScenarioResult, result: ScenarioResult, key: tuple[int | str, str]) -> float:
+def saving_dkk(first: ScenarioResult, result: ScenarioResult, key: tuple[str | None, str]) -> float:
     """What ``result`` saves against ``first`` in one cell, DKK per year (negative: it costs more).
 
     Parameters
@@ -86,7 +86,7 @@ def saving_dkk(first: ScenarioResult, result: ScenarioResult, key: tuple[int | s
     result
         The scenario compared.
     key
-        The cell: (area, channel), or a roll-up such as ``("total", "all")``.
+        The cell: (area id or None for no area, channel), or a roll-up such as ``("total", "all")``.
 
     Returns
     -------

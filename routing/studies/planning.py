@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from routing.check import CheckResult, check_plan
 from routing.costing import tariffs as t
@@ -51,6 +52,7 @@ class DayOutcome:
 
     @property
     def served(self) -> int:
+        """Number of requests the day's plans serve."""
         return sum(len(p.served_ids) for _, _, p in self.plans)
 
 
@@ -214,6 +216,11 @@ def meta_by_area(scenario: Scenario, key: str) -> dict[str, Any]:
     -------
     dict[str, Any]
         Area id -> value; empty when the scenario gives no such table.
+
+    Raises
+    ------
+    ScenarioError
+        When ``meta[key]`` is given but is not a mapping (E019).
     """
     table = scenario.meta.get(key) or {}
     if not isinstance(table, Mapping):

@@ -138,3 +138,25 @@ requests: [{id: r, pickup: {location: h}, dropoff: {location: d}}]
     s = build_scenario(data)
     assert [v.id for v in s.vehicles] == ["taxi-1", "taxi-2", "taxi-3"]
     assert s.vehicles[0].shift.end_s == 18 * 3600
+
+
+def test_solver_block_takes_the_pipeline_and_reports_its_problems_at_their_paths() -> None:
+    """Tests that solver.pipeline and solver.implied_windows load into SolveParams, and bad values get coded paths."""
+    from routing import SolveParams
+
+    data = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    data["solver"] = {"implied_windows": False, "pipeline": {"relaxation_share": 0.2, "lns_shares": [0.9, 0.5]}}
+    params = SolveParams.of(build_scenario(data))
+    assert params.implied_windows is False
+    assert params.pipeline.relaxation_share == 0.2 and params.pipeline.lns_shares == (0.9, 0.5)
+    data["solver"] = {"pipeline": {"relaxation_shar": 0.2, "lns_shares": "x"}}
+    with pytest.raises(ScenarioError) as err:
+        build_scenario(data)
+    assert [(p.code, p.path) for p in err.value.problems] == [
+        ("E011", "solver.pipeline.relaxation_shar"),
+        ("E013", "solver.pipeline.lns_shares"),
+    ]
+    data["solver"] = {"pipeline": {"relaxation_share": 2}}
+    with pytest.raises(ScenarioError) as err:
+        build_scenario(data)
+    assert [(p.code, p.path) for p in err.value.problems] == [("E520", "solver.pipeline.relaxation_share")]

@@ -188,7 +188,9 @@ def _load_dimensions(routing: pywrapcp.RoutingModel, scenario: Scenario, nodes: 
         if a in position and b in position:
             demand = [0] * len(nodes.locations)
             for k in (position[a], position[b]):
-                demand[nodes.pickup[k]], demand[nodes.dropoff[k]] = 1, -1  # type: ignore[index]
+                pickup = nodes.pickup[k]
+                assert pickup is not None, "not-together requests are pickup-and-drop-off pairs (validated)"
+                demand[pickup], demand[nodes.dropoff[k]] = 1, -1
             _vector_dimension(routing, f"apart:{a}|{b}", demand, [1] * len(scenario.vehicles))
 
 

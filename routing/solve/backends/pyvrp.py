@@ -20,11 +20,13 @@ import time
 import warnings
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyvrp
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
+from routing.limits import max_duration_s
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario, Vehicle
 from routing.solve.backends.base import RawSolution, TimedStep
@@ -158,10 +160,19 @@ def unsupported(scenario: Scenario, requests: Sequence[Request]) -> str:
     return ""
 
 
-def _group_key(scenario: Scenario, v: Vehicle) -> tuple[object, ...]:
-    from routing.limits import max_duration_s
+class _Kind(NamedTuple):
+    """Vehicles PyVRP can treat as one vehicle type: same type, depots, shift and longest duty."""
 
-    return (v.type, v.start, v.end, v.shift.start_s, v.shift.end_s, max_duration_s(scenario, v))
+    type: str
+    start: str
+    end: str
+    shift_start_s: int
+    shift_end_s: int
+    longest_s: int | None
+
+
+def _group_key(scenario: Scenario, v: Vehicle) -> _Kind:
+    return _Kind(v.type, v.start, v.end, v.shift.start_s, v.shift.end_s, max_duration_s(scenario, v))
 
 
 def solve_pyvrp_fleet(
@@ -267,7 +278,7 @@ def solve_pyvrp(
     prize = objective.prize() if warm_start else 0
     clients, shipments, client_of, shipment_of = _requests(requests, index, dims, prize, warm_start)
 
-    groups: dict[tuple[object, ...], list[Vehicle]] = defaultdict(list)
+    groups: dict[_Kind, list[Vehicle]] = defaultdict(list)
     for v in scenario.vehicles:
         groups[_group_key(scenario, v)].append(v)
     # Vehicles first: for one vehicle kind a route-minimisation stage caps the fleet (below) instead
@@ -276,33 +287,36 @@ def solve_pyvrp(
     fleet_stage = params.objective == "vehicles_then_distance" and len(groups) == 1
     vehicle_types = []
     group_members: list[list[Vehicle]] = []
-    for (type_id, start, end, shift_start, shift_end, longest), members in groups.items():
-        vt = scenario.vehicle_type(str(type_id))
+    for group, members in groups.items():
+        vt = scenario.vehicle_type(group.type)
         price = objective.prices[members[0].id]
         vehicle_types.append(
             pyvrp.VehicleType(
                 num_available=len(members),
                 capacity=[vt.capacity.get(d) for d in dims],
-                start_depot=depot_pos[str(start)],
-                end_depot=depot_pos[str(end)],
+                start_depot=depot_pos[group.start],
+                end_depot=depot_pos[group.end],
                 fixed_cost=0 if fleet_stage else price.fixed,
-                tw_early=int(shift_start),  # type: ignore[call-overload]
-                tw_late=int(shift_end),  # type: ignore[call-overload]
-                shift_duration=int(longest) if longest is not None else np.iinfo(np.int64).max,  # type: ignore[call-overload]
+                tw_early=group.shift_start_s,
+                tw_late=group.shift_end_s,
+                shift_duration=group.longest_s if group.longest_s is not None else np.iinfo(np.int64).max,
                 unit_distance_cost=1,
                 unit_duration_cost=price.per_s,
                 profile=arc_keys.index(price.arc_key),
-                name=str(type_id),
+                name=group.type,
             )
         )
         group_members.append(members)
+    # PyVRP's stubs type a matrix's shape as int; the arrays are plain 2-D int64.
+    distances: list[Any] = [np.ascontiguousarray(objective.arcs_for(key), dtype=np.int64) for key in arc_keys]
+    durations: list[Any] = [np.ascontiguousarray(matrices.duration_s[key[0]], dtype=np.int64) for key in arc_keys]
     data = pyvrp.ProblemData(
         locations=locations,
         clients=clients,
         depots=depots,
         vehicle_types=vehicle_types,
-        distance_matrices=[np.ascontiguousarray(objective.arcs_for(key), dtype=np.int64) for key in arc_keys],
-        duration_matrices=[np.ascontiguousarray(matrices.duration_s[key[0]], dtype=np.int64) for key in arc_keys],
+        distance_matrices=distances,
+        duration_matrices=durations,
         shipments=shipments,
     )
     raw.build_time_s = time.monotonic() - started
