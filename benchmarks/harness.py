@@ -103,14 +103,9 @@ def engine_params(fam: Family, solver: str, time_limit: float, workers: int = 2)
     """The solve settings of one solver configuration for a family (``workers``: the engine's parallel searches)."""
     base = SolveParams(time_limit_s=time_limit, objective=fam.objective)
     if solver == "engine":
-        return replace(
-            base,
-            backend="auto",
-            workers=workers,
-            first_solution="LOCAL_CHEAPEST_INSERTION" if fam.name == "cordeau" else base.first_solution,
-        )
+        return replace(base, backend="auto", workers=workers, first_solution=fam.first_solution or base.first_solution)
     if solver == "ortools":
-        first = "LOCAL_CHEAPEST_INSERTION" if fam.name == "cordeau" else "PARALLEL_CHEAPEST_INSERTION"
+        first = fam.first_solution or "PARALLEL_CHEAPEST_INSERTION"
         return replace(
             base,
             backend="ortools",
