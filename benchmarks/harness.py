@@ -59,14 +59,25 @@ class Outcome:
 
 
 def load_bks(fam: Family) -> dict[str, tuple[int | None, float | None]]:
-    """Best-known ``(vehicles, distance)`` per instance (None where unknown)."""
-    path = DATA / fam.folder / "bks.csv"
+    """Best-known ``(vehicles, distance)`` per instance (None where unknown).
+
+    From the family's ``bks.csv``; where the family also has a ``bks_literature.csv`` (Cordeau a/b:
+    the literature's optima), its distances replace those of ``bks.csv``.
+    """
+    folder = DATA / fam.folder
     out: dict[str, tuple[int | None, float | None]] = {}
-    with path.open() as fh:
+    with (folder / "bks.csv").open() as fh:
         for row in csv.DictReader(fh):
             vehicles = int(row["vehicles"]) if row.get("vehicles") else None
             distance = float(row["distance"]) if row.get("distance") else None
             out[row["instance"]] = (vehicles, distance)
+    literature = folder / "bks_literature.csv"
+    if literature.exists():
+        with literature.open() as fh:
+            for row in csv.DictReader(fh):
+                if row.get("distance"):
+                    vehicles, _ = out.get(row["instance"], (None, None))
+                    out[row["instance"]] = (vehicles, float(row["distance"]))
     return out
 
 

@@ -123,3 +123,11 @@ def test_the_vendored_pr_set_reads_with_its_reference_values() -> None:
         assert vehicles == len(scenario.vehicles) and distance is not None and distance > 0
         sizes.append(len(scenario.requests))
     assert min(sizes) == 24 and max(sizes) == 144
+
+
+def test_the_literature_optima_are_the_gap_reference_of_the_ab_set() -> None:
+    """Tests load_bks for Cordeau a/b: bks_literature.csv's distances (31 of 32) over bks.csv's, K kept."""
+    bks = load_bks(family("cordeau"))
+    assert len(bks) == 32 and sum(1 for _, d in bks.values() if d) == 31
+    assert bks["a6-72"] == (6, 916.05) and bks["a3-18"] == (3, 300.48)
+    assert bks["b4-24"] == (4, None)
