@@ -184,7 +184,7 @@ def family_table(fam: str, results: Path = RESULTS) -> list[str]:
 
 
 def _requests(fam: str) -> dict[str, int]:
-    """Requests per instance from the family's ``bks.csv`` (column ``requests``), where it has one."""
+    """Requests per instance from the family's ``bks.csv`` (column ``requests``, the DARP families only)."""
     path = DATA / family(fam).folder / "bks.csv"
     with path.open() as fh:
         return {row["instance"]: int(row["requests"]) for row in csv.DictReader(fh) if row.get("requests")}
@@ -243,7 +243,8 @@ def comparisons(fam: str, results: Path = RESULTS) -> list[str]:
         out.append(f"At {cores} core{'s' if cores > 1 else ''} each:")
         out.append("")
         out += [versus(fam, engine.name, peer.name, results=results) for peer in peers]
-        if fam.startswith("cordeau"):
+        sizes = _requests(fam)
+        if any(sizes.get(x["instance"], 0) >= 48 for x in _rows(fam, engine.name, results)):
             out += [versus(fam, engine.name, peer.name, min_requests=48, results=results) for peer in peers]
         out.append("")
     if not out:
