@@ -40,9 +40,12 @@ COLUMNS = (
 )
 
 #: Solver configurations the harness can run on the same instances.
-#: ``engine``: the product (auto backend, both cores); ``ortools``: plain OR-Tools
-#: (registered matrices, GLS, one thread); ``pyvrp``: PyVRP alone, one thread;
-#: ``vroom``: VROOM (optional ``bench`` extra), one thread, exploration level 5.
+#: ``engine``: the product (auto backend); ``ortools``: plain OR-Tools (registered matrices, GLS);
+#: ``pyvrp``: PyVRP alone; ``vroom``: VROOM (optional ``bench`` extra), exploration level 5.
+#: Each runs on ``workers`` cores: the engine as that many parallel searches; plain OR-Tools and
+#: PyVRP as the best of that many seeds run in parallel (one process each, seeds 0, 1, …); VROOM
+#: with that many threads (it has no seed; its own threads split its heuristic starts).
+#: By default the engine takes every core and the others one (see ``run_family``).
 SOLVERS = ("engine", "ortools", "pyvrp", "vroom")
 
 
@@ -56,14 +59,25 @@ class Outcome:
 
 
 def load_bks(fam: Family) -> dict[str, tuple[int | None, float | None]]:
-    """Best-known ``(vehicles, distance)`` per instance (None where unknown)."""
-    path = DATA / fam.folder / "bks.csv"
+    """Best-known ``(vehicles, distance)`` per instance (None where unknown).
+
+    From the family's ``bks.csv``; where the family also has a ``bks_literature.csv`` (Cordeau a/b:
+    the literature's optima), its distances replace those of ``bks.csv``.
+    """
+    folder = DATA / fam.folder
     out: dict[str, tuple[int | None, float | None]] = {}
-    with path.open() as fh:
+    with (folder / "bks.csv").open() as fh:
         for row in csv.DictReader(fh):
             vehicles = int(row["vehicles"]) if row.get("vehicles") else None
             distance = float(row["distance"]) if row.get("distance") else None
             out[row["instance"]] = (vehicles, distance)
+    literature = folder / "bks_literature.csv"
+    if literature.exists():
+        with literature.open() as fh:
+            for row in csv.DictReader(fh):
+                if row.get("distance"):
+                    vehicles, _ = out.get(row["instance"], (None, None))
+                    out[row["instance"]] = (vehicles, float(row["distance"]))
     return out
 
 
@@ -99,29 +113,44 @@ def solution_text(plan: Plan, distance: float) -> str:
     return out.getvalue()
 
 
-def engine_params(fam: Family, solver: str, time_limit: float, workers: int = 2) -> SolveParams:
-    """The solve settings of one solver configuration for a family (``workers``: the engine's parallel searches)."""
+def engine_params(fam: Family, solver: str, time_limit: float, workers: int | None = None) -> SolveParams:
+    """The solve settings of one solver configuration for a family.
+
+    Parameters
+    ----------
+    fam
+        The benchmark family (objective, first-solution strategy).
+    solver
+        ``engine``, ``ortools`` or ``pyvrp``.
+    time_limit
+        Seconds per instance.
+    workers
+        Cores: parallel searches with seeds 0, 1, …, the cheapest plan kept (default: 2 for the
+        engine, 1 for the others).
+
+    Returns
+    -------
+    SolveParams
+        The settings passed to ``routing.solve``.
+    """
     base = SolveParams(time_limit_s=time_limit, objective=fam.objective)
+    if workers is None:
+        workers = 2 if solver == "engine" else 1
     if solver == "engine":
-        return replace(
-            base,
-            backend="auto",
-            workers=workers,
-            first_solution="LOCAL_CHEAPEST_INSERTION" if fam.name == "cordeau" else base.first_solution,
-        )
+        return replace(base, backend="auto", workers=workers, first_solution=fam.first_solution or base.first_solution)
     if solver == "ortools":
-        first = "LOCAL_CHEAPEST_INSERTION" if fam.name == "cordeau" else "PARALLEL_CHEAPEST_INSERTION"
+        first = fam.first_solution or "PARALLEL_CHEAPEST_INSERTION"
         return replace(
             base,
             backend="ortools",
-            workers=1,
+            workers=workers,
             first_solution=first,
             metaheuristic="GUIDED_LOCAL_SEARCH",
             implied_windows=False,
         )
     if solver == "pyvrp":
-        # PyVRP alone as its users run it: one search on the objective's costs, no extra stages.
-        return replace(base, backend="pyvrp", workers=1)
+        # PyVRP alone as its users run it: a search on the objective's costs, no extra stages.
+        return replace(base, backend="pyvrp", workers=workers)
     raise ValueError(f"no engine settings for solver {solver!r}")
 
 
@@ -131,9 +160,9 @@ def run_instance(
     solver: str,
     time_limit: float,
     bks: dict[str, tuple[int | None, float | None]],
-    workers: int = 2,
+    workers: int | None = None,
 ) -> Outcome:
-    """Solve one instance with one solver configuration; always returns a row."""
+    """Solve one instance with one solver configuration on ``workers`` cores; always returns a row."""
     scenario = read_instance(fam, path)
     matrices = build_matrices(scenario)
     started = time.monotonic()
@@ -142,7 +171,7 @@ def run_instance(
         if solver == "vroom":
             from benchmarks.vroom_runner import solve_vroom
 
-            plan = solve_vroom(scenario, matrices, time_limit)
+            plan = solve_vroom(scenario, matrices, time_limit, threads=workers or 1)
         else:
             plan = solve(scenario, matrices, engine_params(fam, solver, time_limit, workers))
     except Exception as exc:  # a failed solve is a result row, not a crash of the whole run
@@ -179,7 +208,7 @@ def run_instance(
     return Outcome(row, "", note)
 
 
-def _run_one(args: tuple[Family, Path, str, float, int]) -> Outcome:
+def _run_one(args: tuple[Family, Path, str, float, int | None]) -> Outcome:
     fam, path, solver, time_limit, workers = args
     return run_instance(fam, path, solver, time_limit, load_bks(fam), workers)
 
@@ -193,10 +222,18 @@ def run_family(
     solver: str = "engine",
     jobs: int = 1,
     progress: Callable[[Outcome], None] | None = None,
+    workers: int | None = None,
 ) -> list[Outcome]:
-    """Solve ``files`` and write ``out_csv`` (one row per instance) and ``routes_dir/<instance>.sol``."""
-    # Pool workers cannot fork searches of their own: with parallel instances the engine runs one search each.
-    workers = max(1, (os.cpu_count() or 1) // jobs) if jobs == 1 else 1
+    """Solve ``files`` and write ``out_csv`` (one row per instance) and ``routes_dir/<instance>.sol``.
+
+    ``jobs`` instances run at a time, each on ``workers`` cores (see ``SOLVERS``). By default the
+    engine takes every core when ``jobs`` is 1 and one otherwise, and the other solvers one.
+    """
+    if workers is None:
+        workers = max(1, os.cpu_count() or 1) if solver == "engine" and jobs == 1 else 1
+    if jobs > 1 and workers > 1:
+        # Pool workers cannot fork processes of their own.
+        raise ValueError(f"{jobs} instances at a time need workers=1, not {workers}")
     tasks = [(fam, Path(f), solver, time_limit, workers) for f in files]
     outcomes: list[Outcome] = []
     if jobs > 1:

@@ -10,8 +10,8 @@ Conventions (see ``benchmarks/data/README.md``):
 - Solomon: DIMACS — each arc truncated to one decimal (``scale=10``), travel time =
   distance; up to 25 vehicles; objective distance.
 - Gehring & Homberger, Li & Lim: double precision; objective vehicles, then distance.
-- Cordeau DARP: capacity Q, maximum route duration T, maximum ride time L; K vehicles;
-  objective distance.
+- Cordeau DARP (the 2006 a/b sets and the 2003 'pr' set, told apart by row count): capacity Q,
+  maximum route duration T, maximum ride time L; K vehicles; objective distance.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ class Family:
     objective: str  # "distance" or "vehicles_then_distance"
     truncate_decimals: int | None
     scale: int
+    first_solution: str | None = None  # the solvers' first-solution strategy where not their default
 
     @property
     def instances(self) -> list[Path]:
@@ -61,7 +62,8 @@ FAMILIES = {
     "solomon": Family("solomon", "solomon", "distance", 1, 10),
     "homberger": Family("homberger", "gehring_homberger", "vehicles_then_distance", None, 1000),
     "lilim": Family("lilim", "li_lim", "vehicles_then_distance", None, 1000),
-    "cordeau": Family("cordeau", "cordeau_darp", "distance", None, 1000),
+    "cordeau": Family("cordeau", "cordeau_darp", "distance", None, 1000, "LOCAL_CHEAPEST_INSERTION"),
+    "cordeau_pr": Family("cordeau_pr", "cordeau_pr", "distance", None, 1000, "LOCAL_CHEAPEST_INSERTION"),
 }
 ALIASES = {
     "gehring_homberger": "homberger",
@@ -69,6 +71,8 @@ ALIASES = {
     "li_lim": "lilim",
     "cordeau_darp": "cordeau",
     "darp": "cordeau",
+    "pr": "cordeau_pr",
+    "cordeau_laporte": "cordeau_pr",
 }
 
 
@@ -189,18 +193,51 @@ def read_li_lim(path: str | Path, fam: Family | None = None) -> Scenario:
 
 
 def read_cordeau(path: str | Path, fam: Family | None = None) -> Scenario:
-    """Read a Cordeau (2006) dial-a-ride instance.
+    """Read a Cordeau dial-a-ride instance: the 2006 a/b sets or the Cordeau & Laporte (2003) 'pr' set.
 
-    Header ``K N T Q L`` (vehicles, requests, maximum route duration, capacity, maximum
-    ride time), then rows ``id x y service load earliest latest`` for the start depot
-    (0), pickups 1..N, drop-offs N+1..2N and the end depot (2N+1).
+    Both start with a header ``K N T Q L`` (vehicles, N, maximum route duration, capacity,
+    maximum ride time), then rows ``id x y service load earliest latest``: the start depot (0),
+    pickups 1..n, drop-offs n+1..2n. The two formats are told apart by the number of rows:
+
+    - a/b (2006): N is the number of requests n, and a last row 2n+1 is the end depot
+      (2n+2 rows);
+    - pr (2003): N counts the nodes 2n, and there is no end-depot row (2n+1 rows); vehicles
+      return to the start depot.
+
+    Parameters
+    ----------
+    path
+        The instance file.
+    fam
+        The family whose scale and objective apply (default: ``cordeau``).
+
+    Returns
+    -------
+    Scenario
+        K identical vehicles of capacity Q (seats), each with maximum duration T and the depot's
+        window as shift; one request per pickup with its drop-off, both windows and ride limit L.
+
+    Raises
+    ------
+    ValueError
+        When the row count fits neither format.
     """
     path = Path(path)
     fam = fam or FAMILIES["cordeau"]
     rows = _rows(path)
-    k, n, t_max, q, l_max = (float(x) for x in rows[0][:5])
-    num_vehicles, num_requests = int(k), int(n)
-    nodes = rows[1 : 2 * num_requests + 3]
+    k, second, t_max, q, l_max = (float(x) for x in rows[0][:5])
+    num_vehicles, body = int(k), [r for r in rows[1:] if len(r) >= 7]
+    if len(body) == 2 * int(second) + 2:
+        num_requests, fmt = int(second), "a/b (2006)"
+        nodes, end_id = body, body[-1][0]
+    elif len(body) == int(second) + 1 and int(second) % 2 == 0:
+        num_requests, fmt = int(second) // 2, "pr (2003)"
+        nodes, end_id = body, body[0][0]
+    else:
+        raise ValueError(
+            f"{path}: {len(body)} node rows fit neither Cordeau format for N={int(second)} "
+            f"(a/b: 2N+2 = {2 * int(second) + 2} rows with an end depot; pr: N+1 = {int(second) + 1} rows without)"
+        )
     s = fam.scale
 
     def visit(r: list[str]) -> Visit:
@@ -217,16 +254,16 @@ def read_cordeau(path: str | Path, fam: Family | None = None) -> Scenario:
         )
         for i in range(1, num_requests + 1)
     )
-    depot, end = nodes[0], nodes[-1]
+    depot = nodes[0]
     vt = VehicleType("vehicle", Quantities.of(seats=int(q)), profile="euclid", max_duration_s=_scaled(t_max, s))
     vehicles = tuple(
-        Vehicle(f"v{j + 1}", vt.id, depot[0], end[0], TimeWindow(_scaled(depot[5], s), _scaled(depot[6], s)))
+        Vehicle(f"v{j + 1}", vt.id, depot[0], end_id, TimeWindow(_scaled(depot[5], s), _scaled(depot[6], s)))
         for j in range(num_vehicles)
     )
     return Scenario(
         name=path.stem,
         description=(
-            f"Cordeau DARP instance {path.stem}: {num_vehicles} vehicles, {num_requests} requests, "
+            f"Cordeau DARP instance {path.stem} ({fmt} format): {num_vehicles} vehicles, {num_requests} requests, "
             f"Q={int(q)}, L={l_max:g}, T={t_max:g}"
         ),
         locations=locations,
@@ -239,7 +276,13 @@ def read_cordeau(path: str | Path, fam: Family | None = None) -> Scenario:
     )
 
 
-READERS = {"solomon": read_solomon, "homberger": read_solomon, "lilim": read_li_lim, "cordeau": read_cordeau}
+READERS = {
+    "solomon": read_solomon,
+    "homberger": read_solomon,
+    "lilim": read_li_lim,
+    "cordeau": read_cordeau,
+    "cordeau_pr": read_cordeau,
+}
 
 
 def read_instance(fam: Family, path: str | Path) -> Scenario:

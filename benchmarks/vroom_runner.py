@@ -18,8 +18,10 @@ from routing.solve.assemble import route_from_visits
 from routing.solve.backends.base import TimedStep
 
 
-def solve_vroom(scenario: Scenario, matrices: MatrixSet, time_limit: float, exploration_level: int = 5) -> Plan:
-    """Solve with VROOM (one thread) and return the plan; raises if VROOM cannot express the problem."""
+def solve_vroom(
+    scenario: Scenario, matrices: MatrixSet, time_limit: float, exploration_level: int = 5, threads: int = 1
+) -> Plan:
+    """Solve with VROOM on ``threads`` threads and return the plan; raises if VROOM cannot express the problem."""
     import vroom
 
     if any(r.ride.is_limited for r in scenario.requests):
@@ -77,7 +79,9 @@ def solve_vroom(scenario: Scenario, matrices: MatrixSet, time_limit: float, expl
                 ),
                 amount=vroom.Amount(amount),
             )
-    solution = problem.solve(exploration_level=exploration_level, nb_threads=1, timeout=timedelta(seconds=time_limit))
+    solution = problem.solve(
+        exploration_level=exploration_level, nb_threads=threads, timeout=timedelta(seconds=time_limit)
+    )
     steps = solution.routes
     routes = []
     served: set[str] = set()
