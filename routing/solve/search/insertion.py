@@ -209,6 +209,7 @@ class Inserter:
         # Idle vehicles that are interchangeable: only one per kind needs pricing.
         self.kind = {v.id: (v.type, v.start, v.end, v.shift, v.max_duration_s) for v in scenario.vehicles}
         self.vehicle_type = {v.id: scenario.vehicle_type(v.type) for v in scenario.vehicles}
+        self.shift = {v.id: (v.shift.start_s, v.shift.end_s) for v in scenario.vehicles}
         self.current: dict[str, list[Step]] = {}
         self.schedules: dict[str, list[int] | None] = {}
         self.profiles: dict[str, _RouteProfile] = {}
@@ -276,8 +277,15 @@ class Inserter:
             idle_seen: set[tuple[object, ...]] = set()
             d_loc = index[request.dropoff.location]
             p_loc = index[request.pickup.location] if request.pickup is not None else None
+            # A vehicle whose shift ends before the drop-off window opens, or starts after the first
+            # visit's window closes, has no feasible position (the vectorised filters below would
+            # reject every one): skip it before any array work. Exact, so plans are unchanged.
+            first_closes, drop_opens = (pw or dw).end_s, dw.start_s
             for vid in current:
                 if schedules[vid] is None:
+                    continue
+                shift_start, shift_end = self.shift[vid]
+                if shift_start > first_closes or shift_end < drop_opens:
                     continue
                 if not current[vid]:
                     if self.kind[vid] in idle_seen:
