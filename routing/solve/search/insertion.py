@@ -112,6 +112,17 @@ class _RouteProfile:
         return cls(loc, t, svc, latest, absorb, leave, end, first_stop, cap, range_max)
 
 
+_UPPER: dict[int, np.ndarray] = {}
+
+
+def _strictly_upper(n: int) -> np.ndarray:
+    """The n x n mask of i < j (pickup after node i, drop-off after a later node j), built once per n."""
+    mask = _UPPER.get(n)
+    if mask is None:
+        mask = _UPPER[n] = np.triu(np.ones((n, n), dtype=bool), 1)
+    return mask
+
+
 def _longer_duty(
     rp: _RouteProfile, next_arrival: np.ndarray, first_arrival: int, depot_to_new: int, new_to_depot: int, empty: bool
 ) -> np.ndarray:
@@ -210,6 +221,10 @@ class Inserter:
         self.kind = {v.id: (v.type, v.start, v.end, v.shift, v.max_duration_s) for v in scenario.vehicles}
         self.vehicle_type = {v.id: scenario.vehicle_type(v.type) for v in scenario.vehicles}
         self.shift = {v.id: (v.shift.start_s, v.shift.end_s) for v in scenario.vehicles}
+        self.arcs = {v.id: self.objective.arcs(v.id) for v in scenario.vehicles}
+        self.durations = {v.id: matrices.duration_s[self.vehicle_type[v.id].profile] for v in scenario.vehicles}
+        # Per route: the priced arc of each leg and when each node is ready to leave (set with the profile).
+        self.legs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.current: dict[str, list[Step]] = {}
         self.schedules: dict[str, list[int] | None] = {}
         self.profiles: dict[str, _RouteProfile] = {}
@@ -222,6 +237,7 @@ class Inserter:
         other = object.__new__(Inserter)
         other.__dict__.update(self.__dict__)
         other.current, other.schedules, other.profiles = dict(self.current), dict(self.schedules), dict(self.profiles)
+        other.legs = dict(self.legs)
         return other
 
     def set_route(self, vid: str, steps: list[Step], times: list[int] | None = None) -> None:
@@ -235,7 +251,7 @@ class Inserter:
             times = earliest_schedule(self.scenario, self.matrices, vehicle, steps, self.requests, self.limits)
         self.schedules[vid] = times
         if times is not None:
-            self.profiles[vid] = _RouteProfile.of(
+            rp = self.profiles[vid] = _RouteProfile.of(
                 self.scenario,
                 self.matrices,
                 vehicle,
@@ -245,8 +261,10 @@ class Inserter:
                 self.dims,
                 self.objective.prices[vid].first_stop,
             )
+            self.legs[vid] = (self.arcs[vid][rp.loc[:-1], rp.loc[1:]], rp.t[:-1] + rp.service[:-1])
         else:
             self.profiles.pop(vid, None)
+            self.legs.pop(vid, None)
 
     def routes(self) -> dict[str, list[Step]]:
         """Non-empty routes by vehicle id."""
@@ -254,7 +272,7 @@ class Inserter:
 
     def insert(self, request_ids: Sequence[str], deadline: float, keep_order: bool = False) -> list[str]:
         """Insert each request where it adds least; return the ids that fit nowhere or not reached by ``deadline``."""
-        matrices, requests, windows, index, dims = self.matrices, self.requests, self.windows, self.index, self.dims
+        requests, windows, index, dims = self.requests, self.windows, self.index, self.dims
         current, schedules, profiles = self.current, self.schedules, self.profiles
         left: list[str] = []
 
@@ -296,10 +314,9 @@ class Inserter:
                     continue
                 rp = profiles[vid]
                 price = self.objective.prices[vid]
-                dist, dur = self.objective.arcs(vid), matrices.duration_s[vt.profile]
+                dist, dur = self.arcs[vid], self.durations[vid]
                 here, after = rp.loc[:-1], rp.loc[1:]
-                ready = rp.t[:-1] + rp.service[:-1]
-                base = dist[here, after]
+                base, ready = self.legs[vid]
                 sd = request.dropoff.service_s
                 # Drop-off after node j: reachable in its window, and the next node still in time.
                 arrive_d = np.maximum(dw.start_s, ready + dur[here, d_loc])
@@ -345,10 +362,13 @@ class Inserter:
                     cost_p = dist[here, p_loc] + dist[p_loc, after] - base
                     pair = cost_p[:, None] + cost_d[None, :]
                     same = dist[here, p_loc] + dist[p_loc, d_loc] + dist[d_loc, after] - base
-                    np.fill_diagonal(pair, same)
-                    fits = (rp.range_max <= room).all(axis=2)
-                    ok = np.triu(pick_ok[:, None] & drop_ok[None, :], 1) | np.diag(same_ok)
-                    ok &= fits
+                    diagonal = slice(None, None, len(base) + 1)
+                    pair.flat[diagonal] = same
+                    # Pickup after node i, drop-off after a later node j (i < j), or both after node i.
+                    ok = pick_ok[:, None] & drop_ok[None, :]
+                    ok &= _strictly_upper(len(base))
+                    ok.flat[diagonal] = same_ok
+                    ok &= (rp.range_max <= room).all(axis=2)
                     i, j = np.nonzero(ok)
                     priced = pair + fixed
                     if per_s:
@@ -358,16 +378,13 @@ class Inserter:
                             rp, arrive_p + sp + dur[p_loc, after], first_p, to_p, int(dur[p_loc, rp.loc[-1]]), empty
                         )
                         span_pair = span_p[:, None] + span_d[None, :]
-                        np.fill_diagonal(
-                            span_pair,
-                            _longer_duty(
-                                rp,
-                                arrive_pd + sd + dur[d_loc, after],
-                                first_p,
-                                to_p,
-                                int(dur[d_loc, rp.loc[-1]]),
-                                empty,
-                            ),
+                        span_pair.flat[diagonal] = _longer_duty(
+                            rp,
+                            arrive_pd + sd + dur[d_loc, after],
+                            first_p,
+                            to_p,
+                            int(dur[d_loc, rp.loc[-1]]),
+                            empty,
                         )
                         priced = priced + per_s * span_pair
                     costs.append(priced[i, j])
