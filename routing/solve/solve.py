@@ -63,7 +63,9 @@ def solve(
     ------
     SolveError
         When no plan was found within the time limit (the solver returned
-        nothing, or a plan with every servable request dropped).
+        nothing, or a plan with every servable request dropped, unless the deadline cut the
+        hybrid pipeline short: its best exact plan by then is returned, possibly empty, with
+        every request it did not place offered an idle vehicle or listed as not placed).
     """
     params = params or SolveParams.of(scenario)
     started = time.monotonic()
@@ -81,7 +83,9 @@ def solve(
     if servable:
         start = initial_steps(scenario, initial, {r.id for r in servable}) if initial is not None else None
         backend, raw = _run_backends(scenario, matrices, servable, params, deadline, start)
-        if not raw.found or len(raw.dropped) == len(servable):
+        # A plan dropping every request is no plan, unless the deadline cut it short: then the
+        # requests get idle vehicles below, or are listed as not placed (the best plan by then).
+        if not raw.found or (len(raw.dropped) == len(servable) and not raw.timed_out):
             raise SolveError(
                 f"no plan found within the time limit ({params.time_limit_s:g} s; {backend} status {raw.status}): "
                 "raise --time-limit, or split the scenario"
@@ -183,6 +187,17 @@ def _one_search(
     return SEARCHES[name](scenario, matrices, requests, params, deadline, initial)
 
 
+#: The portfolio's jobs while its worker processes fork from this one (see ``_portfolio``).
+_FORKED_JOBS: list[
+    tuple[str, Scenario, MatrixSet, list[Request], SolveParams, float, dict[str, list[Step]] | None]
+] = []
+
+
+def _forked_search(job: int) -> RawSolution:
+    """Run job number ``job`` of the portfolio, inherited by the forked worker (nothing large is pickled)."""
+    return _one_search(_FORKED_JOBS[job])
+
+
 def _portfolio(
     names: tuple[str, ...],
     scenario: Scenario,
@@ -215,8 +230,15 @@ def _portfolio(
     ]
     if len(jobs) == 1:
         return jobs[0][0], _one_search(jobs[0])
-    with ProcessPoolExecutor(max_workers=len(jobs), mp_context=multiprocessing.get_context("fork")) as pool:
-        results = list(pool.map(_one_search, jobs))
+    # The forked workers inherit the jobs and take only their number: pickling the scenario and its
+    # matrices to each worker took seconds at 1 600 requests (two 3 200 x 3 200 matrices per job).
+    global _FORKED_JOBS
+    _FORKED_JOBS = jobs
+    try:
+        with ProcessPoolExecutor(max_workers=len(jobs), mp_context=multiprocessing.get_context("fork")) as pool:
+            results = list(pool.map(_forked_search, range(len(jobs))))
+    finally:
+        _FORKED_JOBS = []
 
     def rank(pair: tuple[str, RawSolution]) -> tuple[bool, int]:
         raw = pair[1]
