@@ -4,8 +4,9 @@ Stages, in ``SolveParams.pipeline.hybrid_stages`` order, with their time shares 
 
 1. relax (``search/relax``): drop those rules, keep the windows they imply, and let PyVRP's
    search route the relaxation for ``relaxation_share`` of the time — or take the routes of a
-   given plan instead (``initial``). When PyVRP returns nothing (no time left), insertion
-   builds the plan from empty routes.
+   given plan instead (``initial``). When PyVRP returns nothing, or its set-up alone would
+   outlast the time left (``relaxation_setup_estimate_s``; not checked in runs bounded by
+   ``solution_limit``), insertion builds the plan from empty routes.
 2. repair (``search/repair``): replay each relaxed route exactly; while a route breaks a rule,
    take out the request that breaks it most.
 3. insert (``search/insertion``): re-insert the requests taken out where they add least to the
@@ -129,6 +130,25 @@ def polish_build_estimate_s(pipe: Pipeline, requests: Sequence[Request], num_dep
     return pipe.polish_build_s_per_million_arcs * nodes * nodes / 1e6
 
 
+def relaxation_setup_estimate_s(pipe: Pipeline, requests: Sequence[Request]) -> float:
+    """Estimated seconds PyVRP needs before its first result on the relaxation (it cannot be interrupted).
+
+    Parameters
+    ----------
+    pipe
+        The pipeline settings (``relaxation_setup_s_per_million_pairs``).
+    requests
+        The requests of the relaxation (one PyVRP client per visit).
+
+    Returns
+    -------
+    float
+        Seconds: its neighbour lists and first local search grow with the square of the visits.
+    """
+    visits = sum(len(r.visits) for r in requests)
+    return pipe.relaxation_setup_s_per_million_pairs * visits * visits / 1e6
+
+
 def _polish_misfit(params: SolveParams, build_s: float, deadline: float) -> str:
     """Why the time left cannot hold the OR-Tools polish ('' when it can, or when bounded by count)."""
     if params.solution_limit is not None:
@@ -178,18 +198,25 @@ def solve_hybrid(
     objective = Objective.of(scenario, matrices, params.objective, requests)
     source = "pyvrp+repair" if initial is None else "given plan"
     if initial is None:
-        relaxed_scenario, relaxed = relax(scenario, matrices, requests, params.implied_windows)
-        pyvrp_deadline = started + max(0.5, pipe.relaxation_share * budget)
-        # Warm-start mode: optional requests, and routes returned even when PyVRP could not make
-        # them feasible; repair and insertion below make them exact.
-        warm = solve_pyvrp(relaxed_scenario, matrices, relaxed, params, min(pyvrp_deadline, deadline), warm_start=True)
+        setup_s = relaxation_setup_estimate_s(pipe, requests)
+        if params.solution_limit is None and setup_s > deadline - time.monotonic():
+            # PyVRP could not even finish its set-up in time: insertion alone uses the time.
+            warm = RawSolution(status=f"NOT_RUN: its set-up (about {setup_s:.0f} s) exceeds the time left")
+        else:
+            relaxed_scenario, relaxed = relax(scenario, matrices, requests, params.implied_windows)
+            pyvrp_deadline = started + max(0.5, pipe.relaxation_share * budget)
+            # Warm-start mode: optional requests, and routes returned even when PyVRP could not make
+            # them feasible; repair and insertion below make them exact.
+            warm = solve_pyvrp(
+                relaxed_scenario, matrices, relaxed, params, min(pyvrp_deadline, deadline), warm_start=True
+            )
         if warm.found:
             given = {vid: _steps(visits) for vid, visits in warm.routes.items()}
         elif params.solution_limit is None or deadline <= time.monotonic():
             # No relaxed routes (no time left for PyVRP, or none found): insertion builds the plan
             # from empty routes, within the deadline, instead of OR-Tools from scratch, whose first
             # solution cannot be interrupted (measured: 66 s over a 15-s budget at 1 600 requests).
-            given, source = {}, "insertion"
+            given, source = {}, f"insertion; PyVRP relaxation {warm.status}"
         else:
             given = None
         missing = warm.dropped if warm.found else [r.id for r in requests]

@@ -115,6 +115,11 @@ class Pipeline:
         nodes x nodes; measured 2.8 s at 1 600 requests, 3 202 nodes, on one free core, 7 s with both
         cores busy). The polish runs only when the time left holds 1.5 times the estimate (the build
         cannot be interrupted), unless the run is bounded by ``solution_limit`` (deterministic).
+    relaxation_setup_s_per_million_pairs
+        Estimated seconds PyVRP needs before its first result on the hybrid's relaxation, per
+        million pairs of visits (neighbour lists and a first full local search: measured 5.6 s at
+        1 600 requests, 27 s at 3 303 on a busy machine). When the estimate exceeds the time left,
+        insertion builds the plan alone (not in runs bounded by ``solution_limit``).
     pyvrp_distance_share
         Share of the time PyVRP's first, distance-only search gets under a hierarchical objective.
     pyvrp_final_share
@@ -134,6 +139,7 @@ class Pipeline:
     lns_iterations_per_solution: int = 20
     polish_max_requests: int = 2000
     polish_build_s_per_million_arcs: float = 0.8
+    relaxation_setup_s_per_million_pairs: float = 0.5
     pyvrp_distance_share: float = 0.15
     pyvrp_final_share: float = 0.3
     pyvrp_iterations_per_solution: int = 50
@@ -172,15 +178,11 @@ class Pipeline:
         for name in ("plain_ortools_max_requests", "lns_iterations_per_solution", "polish_max_requests"):
             _count(problems, f"{where}.{name}", getattr(self, name))
         _count(problems, f"{where}.pyvrp_iterations_per_solution", self.pyvrp_iterations_per_solution)
-        if not self.polish_build_s_per_million_arcs >= 0:
-            problems.append(
-                Problem(
-                    "E520",
-                    f"{where}.polish_build_s_per_million_arcs",
-                    f"{self.polish_build_s_per_million_arcs!r} is negative",
-                    "Give seconds from 0.",
+        for name in ("polish_build_s_per_million_arcs", "relaxation_setup_s_per_million_pairs"):
+            if not getattr(self, name) >= 0:
+                problems.append(
+                    Problem("E520", f"{where}.{name}", f"{getattr(self, name)!r} is negative", "Give seconds from 0.")
                 )
-            )
         if not self.darp_portfolio or any(b not in BACKENDS or b == "auto" for b in self.darp_portfolio):
             problems.append(
                 Problem(

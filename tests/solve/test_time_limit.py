@@ -10,7 +10,13 @@ import time
 
 from routing import Scenario, SolveParams, Vehicle, build_matrices
 from routing.solve.backends.base import RawSolution
-from routing.solve.hybrid import _polish_misfit, _worse, polish_build_estimate_s, solve_hybrid
+from routing.solve.hybrid import (
+    _polish_misfit,
+    _worse,
+    polish_build_estimate_s,
+    relaxation_setup_estimate_s,
+    solve_hybrid,
+)
 from routing.solve.params import Pipeline
 from routing.solve.search.schedule import Step
 from tests.helpers import planar, req, solve_checked
@@ -67,6 +73,26 @@ def test_polish_build_estimate_grows_with_the_square_of_the_nodes() -> None:
     assert polish_build_estimate_s(pipe, scenario.requests[:6], 1) == 2.0 * 13 * 13 / 1e6
 
 
+def test_relaxation_setup_estimate_grows_with_the_square_of_the_visits() -> None:
+    """Tests the PyVRP set-up estimate: seconds per million pairs of visits."""
+    scenario = _darp()
+    pipe = Pipeline(relaxation_setup_s_per_million_pairs=3.0)
+    assert relaxation_setup_estimate_s(pipe, scenario.requests) == 3.0 * 24 * 24 / 1e6
+
+
+def test_insertion_builds_the_plan_when_the_relaxation_would_outlast_the_time() -> None:
+    """Tests that a PyVRP set-up estimated beyond the time left is skipped and insertion places every request.
+
+    The estimate is made absurd (not the clock), so the skip is certain on any machine; without the
+    improve and polish stages the run ends when insertion does.
+    """
+    scenario = _darp(num_vehicles=12)
+    pipe = Pipeline(relaxation_setup_s_per_million_pairs=1e12, hybrid_stages=("relax", "repair", "insert"))
+    plan, _ = solve_checked(scenario, SolveParams(time_limit_s=600, backend="hybrid", pipeline=pipe))
+    assert "warm start: insertion; PyVRP relaxation NOT_RUN" in plan.stats.status
+    assert not plan.unserved
+
+
 def test_the_polish_is_skipped_only_when_its_build_does_not_fit_and_never_in_counted_runs() -> None:
     """Tests ``_polish_misfit``: the time left must hold 1.5 times the build; runs bounded by count ignore the clock."""
     now = time.monotonic()
@@ -89,11 +115,13 @@ def test_a_polish_without_a_plan_or_serving_fewer_loses_to_its_start() -> None:
     assert not _worse(RawSolution(found=True, dropped=[]), start, requests)
 
 
-def test_solve_params_refuse_a_negative_build_rate() -> None:
-    """Tests that ``polish_build_s_per_million_arcs`` below 0 is a coded problem (E520)."""
+def test_solve_params_refuse_negative_set_up_rates() -> None:
+    """Tests that either estimate rate below 0 is a coded problem (E520)."""
     import pytest
 
     from routing.exceptions import ScenarioError
 
     with pytest.raises(ScenarioError, match="E520"):
         SolveParams(pipeline=Pipeline(polish_build_s_per_million_arcs=-1.0))
+    with pytest.raises(ScenarioError, match="relaxation_setup_s_per_million_pairs"):
+        SolveParams(pipeline=Pipeline(relaxation_setup_s_per_million_pairs=-1.0))
