@@ -17,8 +17,8 @@ from __future__ import annotations
 import multiprocessing
 import random
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
+from multiprocessing.connection import Connection
 
 from routing.exceptions import SolveError
 from routing.matrix.provider import MatrixSet
@@ -187,15 +187,49 @@ def _one_search(
     return SEARCHES[name](scenario, matrices, requests, params, deadline, initial)
 
 
-#: The portfolio's jobs while its worker processes fork from this one (see ``_portfolio``).
-_FORKED_JOBS: list[
-    tuple[str, Scenario, MatrixSet, list[Request], SolveParams, float, dict[str, list[Step]] | None]
-] = []
+_Job = tuple[str, Scenario, MatrixSet, list[Request], SolveParams, float, dict[str, list[Step]] | None]
 
 
-def _forked_search(job: int) -> RawSolution:
-    """Run job number ``job`` of the portfolio, inherited by the forked worker (nothing large is pickled)."""
-    return _one_search(_FORKED_JOBS[job])
+def _search_into(job: _Job, conn: Connection) -> None:
+    """Run one search in a forked process and send back its result, or the exception it raised."""
+    try:
+        conn.send((True, _one_search(job)))
+    except Exception as exc:  # re-raised in the parent, as a process pool would
+        conn.send((False, exc))
+    finally:
+        conn.close()
+
+
+def _run_forked(jobs: list[_Job]) -> list[RawSolution]:
+    """Each job in a forked process of its own; the results in job order.
+
+    A forked process inherits its job: nothing large is pickled (a process pool pickled the
+    scenario and its matrices to every worker, seconds at 1 600 requests with two 3 202 x 3 202
+    matrices per job); only the results come back through a pipe.
+    """
+    context = multiprocessing.get_context("fork")
+    started = []
+    for job in jobs:
+        receive, send = context.Pipe(duplex=False)
+        process = context.Process(target=_search_into, args=(job, send))
+        process.start()
+        send.close()
+        started.append((process, receive))
+    results: list[RawSolution] = []
+    failure: BaseException | None = None
+    for process, receive in started:
+        try:
+            ok, value = receive.recv()
+        except EOFError:
+            ok, value = False, RuntimeError(f"a search process ended without a result (exit code {process.exitcode})")
+        process.join()
+        if ok:
+            results.append(value)
+        elif failure is None:
+            failure = value
+    if failure is not None:
+        raise failure
+    return results
 
 
 def _portfolio(
@@ -230,15 +264,7 @@ def _portfolio(
     ]
     if len(jobs) == 1:
         return jobs[0][0], _one_search(jobs[0])
-    # The forked workers inherit the jobs and take only their number: pickling the scenario and its
-    # matrices to each worker took seconds at 1 600 requests (two 3 200 x 3 200 matrices per job).
-    global _FORKED_JOBS
-    _FORKED_JOBS = jobs
-    try:
-        with ProcessPoolExecutor(max_workers=len(jobs), mp_context=multiprocessing.get_context("fork")) as pool:
-            results = list(pool.map(_forked_search, range(len(jobs))))
-    finally:
-        _FORKED_JOBS = []
+    results = _run_forked(jobs)
 
     def rank(pair: tuple[str, RawSolution]) -> tuple[bool, int]:
         raw = pair[1]
