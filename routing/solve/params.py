@@ -94,6 +94,10 @@ class Pipeline:
         The hybrid's stages in order (``HYBRID_STAGES``; ``improve`` and ``polish`` may be left out).
     relaxation_share
         Share of the time limit given to the relaxed PyVRP search.
+    relaxation_stop_share
+        Point in the time limit at which a relaxed PyVRP search that has not returned (its set-up
+        cannot be interrupted) is stopped; insertion then builds the plan from empty routes in
+        the time left. Not in runs bounded by ``solution_limit``.
     insertion_share
         Point in the time limit by which re-inserting repaired-out requests must stop when
         OR-Tools polishes after it.
@@ -133,6 +137,7 @@ class Pipeline:
     fallback_reserve: float = 0.05
     hybrid_stages: tuple[str, ...] = HYBRID_STAGES
     relaxation_share: float = 0.1
+    relaxation_stop_share: float = 0.6
     insertion_share: float = 0.5
     lns_shares: tuple[float, ...] = (0.93, 0.6)
     lns_start_thresholds: tuple[float, ...] = (0.01, 0.03)
@@ -158,7 +163,8 @@ class Pipeline:
             Coded problems E520-E523.
         """
         problems: list[Problem] = []
-        for name in ("fallback_reserve", "relaxation_share", "insertion_share", "pyvrp_distance_share"):
+        shares = ("fallback_reserve", "relaxation_share", "relaxation_stop_share", "insertion_share")
+        for name in (*shares, "pyvrp_distance_share"):
             _share(problems, f"{where}.{name}", getattr(self, name))
         if not 0 <= self.pyvrp_final_share < 1:
             problems.append(

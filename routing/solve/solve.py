@@ -14,11 +14,9 @@ The plan is not trusted: callers pass it through ``routing.check.check_plan``.
 
 from __future__ import annotations
 
-import multiprocessing
 import random
 import time
 from dataclasses import replace
-from multiprocessing.connection import Connection
 
 from routing.exceptions import SolveError
 from routing.matrix.provider import MatrixSet
@@ -31,6 +29,7 @@ from routing.solve.backends.pyvrp import solve_pyvrp, solve_pyvrp_fleet, unsuppo
 from routing.solve.hybrid import solve_hybrid
 from routing.solve.objective import Objective
 from routing.solve.params import BACKENDS, SolveParams
+from routing.solve.processes import run_forked
 from routing.solve.search.schedule import Step
 from routing.solve.search.servability import check_servability
 
@@ -187,51 +186,6 @@ def _one_search(
     return SEARCHES[name](scenario, matrices, requests, params, deadline, initial)
 
 
-_Job = tuple[str, Scenario, MatrixSet, list[Request], SolveParams, float, dict[str, list[Step]] | None]
-
-
-def _search_into(job: _Job, conn: Connection) -> None:
-    """Run one search in a forked process and send back its result, or the exception it raised."""
-    try:
-        conn.send((True, _one_search(job)))
-    except Exception as exc:  # re-raised in the parent, as a process pool would
-        conn.send((False, exc))
-    finally:
-        conn.close()
-
-
-def _run_forked(jobs: list[_Job]) -> list[RawSolution]:
-    """Each job in a forked process of its own; the results in job order.
-
-    A forked process inherits its job: nothing large is pickled (a process pool pickled the
-    scenario and its matrices to every worker, seconds at 1 600 requests with two 3 202 x 3 202
-    matrices per job); only the results come back through a pipe.
-    """
-    context = multiprocessing.get_context("fork")
-    started = []
-    for job in jobs:
-        receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_search_into, args=(job, send))
-        process.start()
-        send.close()
-        started.append((process, receive))
-    results: list[RawSolution] = []
-    failure: BaseException | None = None
-    for process, receive in started:
-        try:
-            ok, value = receive.recv()
-        except EOFError:
-            ok, value = False, RuntimeError(f"a search process ended without a result (exit code {process.exitcode})")
-        process.join()
-        if ok:
-            results.append(value)
-        elif failure is None:
-            failure = value
-    if failure is not None:
-        raise failure
-    return results
-
-
 def _portfolio(
     names: tuple[str, ...],
     scenario: Scenario,
@@ -264,7 +218,7 @@ def _portfolio(
     ]
     if len(jobs) == 1:
         return jobs[0][0], _one_search(jobs[0])
-    results = _run_forked(jobs)
+    results: list[RawSolution] = run_forked(_one_search, [(job,) for job in jobs])
 
     def rank(pair: tuple[str, RawSolution]) -> tuple[bool, int]:
         raw = pair[1]
