@@ -90,8 +90,11 @@ class EuclideanProvider:
             dist = np.floor(dist * factor + 1e-9) / factor
             scaled = np.rint(dist * profile.scale).astype(np.int64)
             return scaled, scaled.copy()
-        exact = dist * profile.scale
-        return np.rint(exact).astype(np.int64), np.ceil(exact - 1e-9).astype(np.int64)
+        exact = dist
+        exact *= profile.scale
+        distance = np.rint(exact).astype(np.int64)
+        exact -= 1e-9
+        return distance, np.ceil(exact, out=exact).astype(np.int64)
 
 
 #: Matrix providers by profile kind.
