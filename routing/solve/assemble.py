@@ -83,7 +83,9 @@ def route_from_visits(scenario: Scenario, matrices: MatrixSet, vehicle_id: str, 
     """
     vehicle = scenario.vehicle(vehicle_id)
     profile = scenario.vehicle_type(vehicle.type).profile
-    service = {r.id: (r.pickup.service_s if r.pickup else 0, r.dropoff.service_s) for r in scenario.requests}
+    # Service times of this route's requests only (all requests per route: quadratic on a large day).
+    riders = [scenario.request(v.request) for v in visits if v.request is not None]
+    service = {r.id: (r.pickup.service_s if r.pickup else 0, r.dropoff.service_s) for r in riders}
     first, last = visits[0], visits[-1]
     served = [(v, _request_of(v)) for v in visits[1:-1]]
     depot_loads = tuple(rid for v, rid in served if v.kind == "dropoff" and scenario.request(rid).pickup is None)

@@ -94,6 +94,10 @@ class Pipeline:
         The hybrid's stages in order (``HYBRID_STAGES``; ``improve`` and ``polish`` may be left out).
     relaxation_share
         Share of the time limit given to the relaxed PyVRP search.
+    relaxation_stop_share
+        Point in the time limit at which a relaxed PyVRP search that has not returned (its set-up
+        cannot be interrupted) is stopped; insertion then builds the plan from empty routes in
+        the time left. Not in runs bounded by ``solution_limit``.
     insertion_share
         Point in the time limit by which re-inserting repaired-out requests must stop when
         OR-Tools polishes after it.
@@ -110,6 +114,16 @@ class Pipeline:
         Above this many requests OR-Tools' guided local search from the warm start overruns the
         time limit (measured: a 3 234-request day stayed inside SolveFromAssignmentWithParameters
         for minutes) and adds little; the LNS plan, already exact, is returned as it is.
+    polish_build_s_per_million_arcs
+        Estimated seconds to build the OR-Tools model per million node pairs (its matrices are
+        nodes x nodes; measured 2.8 s at 1 600 requests, 3 202 nodes, on one free core, 7 s with both
+        cores busy). The polish runs only when the time left holds 1.5 times the estimate (the build
+        cannot be interrupted), unless the run is bounded by ``solution_limit`` (deterministic).
+    relaxation_setup_s_per_million_pairs
+        Estimated seconds PyVRP needs before its first result on the hybrid's relaxation, per
+        million pairs of visits (neighbour lists and a first full local search: measured 5.6 s at
+        1 600 requests, 27 s at 3 303 on a busy machine). When the estimate exceeds the time left,
+        insertion builds the plan alone (not in runs bounded by ``solution_limit``).
     pyvrp_distance_share
         Share of the time PyVRP's first, distance-only search gets under a hierarchical objective.
     pyvrp_final_share
@@ -123,11 +137,14 @@ class Pipeline:
     fallback_reserve: float = 0.05
     hybrid_stages: tuple[str, ...] = HYBRID_STAGES
     relaxation_share: float = 0.1
+    relaxation_stop_share: float = 0.6
     insertion_share: float = 0.5
     lns_shares: tuple[float, ...] = (0.93, 0.6)
     lns_start_thresholds: tuple[float, ...] = (0.01, 0.03)
     lns_iterations_per_solution: int = 20
     polish_max_requests: int = 2000
+    polish_build_s_per_million_arcs: float = 0.8
+    relaxation_setup_s_per_million_pairs: float = 0.5
     pyvrp_distance_share: float = 0.15
     pyvrp_final_share: float = 0.3
     pyvrp_iterations_per_solution: int = 50
@@ -146,7 +163,8 @@ class Pipeline:
             Coded problems E520-E523.
         """
         problems: list[Problem] = []
-        for name in ("fallback_reserve", "relaxation_share", "insertion_share", "pyvrp_distance_share"):
+        shares = ("fallback_reserve", "relaxation_share", "relaxation_stop_share", "insertion_share")
+        for name in (*shares, "pyvrp_distance_share"):
             _share(problems, f"{where}.{name}", getattr(self, name))
         if not 0 <= self.pyvrp_final_share < 1:
             problems.append(
@@ -166,6 +184,11 @@ class Pipeline:
         for name in ("plain_ortools_max_requests", "lns_iterations_per_solution", "polish_max_requests"):
             _count(problems, f"{where}.{name}", getattr(self, name))
         _count(problems, f"{where}.pyvrp_iterations_per_solution", self.pyvrp_iterations_per_solution)
+        for name in ("polish_build_s_per_million_arcs", "relaxation_setup_s_per_million_pairs"):
+            if not getattr(self, name) >= 0:
+                problems.append(
+                    Problem("E520", f"{where}.{name}", f"{getattr(self, name)!r} is negative", "Give seconds from 0.")
+                )
         if not self.darp_portfolio or any(b not in BACKENDS or b == "auto" for b in self.darp_portfolio):
             problems.append(
                 Problem(

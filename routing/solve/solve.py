@@ -14,10 +14,8 @@ The plan is not trusted: callers pass it through ``routing.check.check_plan``.
 
 from __future__ import annotations
 
-import multiprocessing
 import random
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 
 from routing.exceptions import SolveError
@@ -31,6 +29,7 @@ from routing.solve.backends.pyvrp import solve_pyvrp, solve_pyvrp_fleet, unsuppo
 from routing.solve.hybrid import solve_hybrid
 from routing.solve.objective import Objective
 from routing.solve.params import BACKENDS, SolveParams
+from routing.solve.processes import run_forked
 from routing.solve.search.schedule import Step
 from routing.solve.search.servability import check_servability
 
@@ -63,7 +62,9 @@ def solve(
     ------
     SolveError
         When no plan was found within the time limit (the solver returned
-        nothing, or a plan with every servable request dropped).
+        nothing, or a plan with every servable request dropped, unless the deadline cut the
+        hybrid pipeline short: its best exact plan by then is returned, possibly empty, with
+        every request it did not place offered an idle vehicle or listed as not placed).
     """
     params = params or SolveParams.of(scenario)
     started = time.monotonic()
@@ -81,7 +82,9 @@ def solve(
     if servable:
         start = initial_steps(scenario, initial, {r.id for r in servable}) if initial is not None else None
         backend, raw = _run_backends(scenario, matrices, servable, params, deadline, start)
-        if not raw.found or len(raw.dropped) == len(servable):
+        # A plan dropping every request is no plan, unless the deadline cut it short: then the
+        # requests get idle vehicles below, or are listed as not placed (the best plan by then).
+        if not raw.found or (len(raw.dropped) == len(servable) and not raw.timed_out):
             raise SolveError(
                 f"no plan found within the time limit ({params.time_limit_s:g} s; {backend} status {raw.status}): "
                 "raise --time-limit, or split the scenario"
@@ -215,8 +218,7 @@ def _portfolio(
     ]
     if len(jobs) == 1:
         return jobs[0][0], _one_search(jobs[0])
-    with ProcessPoolExecutor(max_workers=len(jobs), mp_context=multiprocessing.get_context("fork")) as pool:
-        results = list(pool.map(_one_search, jobs))
+    results: list[RawSolution] = run_forked(_one_search, [(job,) for job in jobs])
 
     def rank(pair: tuple[str, RawSolution]) -> tuple[bool, int]:
         raw = pair[1]

@@ -39,6 +39,9 @@ class RawSolution:
     build_time_s: float = 0.0
     found: bool = False
     warm_started: bool = False
+    #: The deadline cut the search short while requests were still to place: ``dropped`` lists them,
+    #: and the routes are the best exact plan found by then (returned even when they serve none).
+    timed_out: bool = False
 
 
 class Backend(Protocol):

@@ -233,13 +233,17 @@ def _allowed_vehicles(
     routing: pywrapcp.RoutingModel, manager: pywrapcp.RoutingIndexManager, scenario: Scenario, nodes: _Nodes
 ) -> None:
     """Skills and room: only vehicles that offer both may serve a request."""
+    types = {v.type for v in scenario.vehicles}
     for k, r in enumerate(nodes.requests):
-        allowed = [
-            v_idx
-            for v_idx, v in enumerate(scenario.vehicles)
-            if r.skills <= scenario.vehicle_type(v.type).skills
-            and r.load.fits_in(scenario.vehicle_type(v.type).capacity)
-        ]
+        # Per vehicle type first: the fleet is scanned only for requests some type cannot take.
+        able = {
+            t
+            for t in types
+            if r.skills <= scenario.vehicle_type(t).skills and r.load.fits_in(scenario.vehicle_type(t).capacity)
+        }
+        if able == types:
+            continue
+        allowed = [v_idx for v_idx, v in enumerate(scenario.vehicles) if v.type in able]
         if len(allowed) < len(scenario.vehicles):
             for node in (n for n in (nodes.pickup[k], nodes.dropoff[k]) if n is not None):
                 # SetAllowedVehiclesForIndex takes no Python list in OR-Tools 9.15; -1 keeps the node droppable.
@@ -326,6 +330,12 @@ def _initial_assignment(
     return routing.ReadAssignmentFromRoutes(routes, True)
 
 
+def _out_of_time(raw: RawSolution, started: float) -> RawSolution:
+    raw.build_time_s = time.monotonic() - started
+    raw.status = "NO_TIME_LEFT_DURING_MODEL_BUILD"
+    return raw
+
+
 def solve_ortools(
     scenario: Scenario,
     matrices: MatrixSet,
@@ -362,7 +372,13 @@ def solve_ortools(
     routing = pywrapcp.RoutingModel(manager)
     objective = Objective.of(scenario, matrices, params.objective, requests)
     _arc_costs(routing, scenario, objective, nodes)
+    # The build cannot be interrupted, but it can stop between its long steps (seconds each at
+    # 1 600 requests) once the deadline has passed: no search could run anyway.
+    if time.monotonic() >= deadline:
+        return _out_of_time(raw, started)
     time_dim = _time_dimension(routing, manager, scenario, matrices, nodes, params, objective)
+    if time.monotonic() >= deadline:
+        return _out_of_time(raw, started)
     _load_dimensions(routing, scenario, nodes)
     _pickup_delivery(routing, manager, time_dim, nodes, objective.unserved_per_visit)
     _ride_time_limits(routing, manager, time_dim, nodes, ride_limits_s(scenario, matrices))

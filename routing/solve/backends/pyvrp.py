@@ -257,6 +257,8 @@ def solve_pyvrp(
     still yields a partial plan (``dropped`` lists the rest), and PyVRP's best routes are returned
     even when they break a rule (``status`` says so). PyVRP's search can stay stuck on such
     routes when some vehicle types lack a load dimension (wheelchair places: PyVRP issue #842).
+    The warm-start search runs, however briefly, even when the model build used up its time
+    (the hybrid bounds it in a process of its own).
     """
     started = time.monotonic()
     raw = RawSolution()
@@ -321,7 +323,7 @@ def solve_pyvrp(
     )
     raw.build_time_s = time.monotonic() - started
     budget = deadline - time.monotonic() - 0.05
-    if budget <= 0:
+    if budget <= 0 and not warm_start:
         raw.status = "NO_TIME_LEFT_AFTER_MODEL_BUILD"
         return raw
 

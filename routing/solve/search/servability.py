@@ -115,10 +115,15 @@ def check_servability(scenario: Scenario, matrices: MatrixSet) -> dict[str, Serv
     """
     index = matrices.index()
     limits = ride_limits_s(scenario, matrices)
+    # Vehicles alike in type, depots, shift and duration give the same answer: check one of each.
+    # Grouped once for all requests (the groups keep the fleet's order).
+    groups: dict[tuple[object, ...], list[Vehicle]] = {}
+    for v in scenario.vehicles:
+        groups.setdefault((v.type, v.start, v.end, v.shift, max_duration_s(scenario, v)), []).append(v)
     result: dict[str, Servability] = {}
     for r in scenario.requests:
-        skilled = [v for v in scenario.vehicles if r.skills <= scenario.vehicle_type(v.type).skills]
-        roomy = [v for v in skilled if r.load.fits_in(scenario.vehicle_type(v.type).capacity)]
+        skilled = [g for g in groups.values() if r.skills <= scenario.vehicle_type(g[0].type).skills]
+        roomy = [g for g in skilled if r.load.fits_in(scenario.vehicle_type(g[0].type).capacity)]
         if not skilled:
             result[r.id] = Servability(r.id, (), f"no vehicle has the skill(s) {', '.join(sorted(r.skills))}")
             continue
@@ -129,11 +134,7 @@ def check_servability(scenario: Scenario, matrices: MatrixSet) -> dict[str, Serv
             continue
         able: list[str] = []
         reasons: list[str] = []
-        # Vehicles alike in type, depots, shift and duration give the same answer: check one of each.
-        groups: dict[tuple[object, ...], list[Vehicle]] = {}
-        for v in roomy:
-            groups.setdefault((v.type, v.start, v.end, v.shift, max_duration_s(scenario, v)), []).append(v)
-        for members in groups.values():
+        for members in roomy:
             why = _alone(scenario, matrices, index, r, members[0], limits[r.id])
             if isinstance(why, str):
                 reasons.append(why)
