@@ -24,7 +24,7 @@ from routing.solve.backends.base import RawSolution, TimedStep
 from routing.solve.objective import Objective
 from routing.solve.params import SolveParams
 from routing.solve.search.schedule import Step
-from routing.solve.search.tighten import tightened_windows
+from routing.solve.search.tighten import search_windows
 
 _STATUS = {
     0: "NOT_SOLVED",
@@ -125,12 +125,10 @@ def _time_dimension(
     routing.AddDimensionWithVehicleTransits(transits, scenario.horizon_s, scenario.horizon_s, False, "time")
     time_dim = routing.GetDimensionOrDie("time")
     # Implied windows (ride limits, direct times, shifts) prune the search without cutting any plan.
-    windows = tightened_windows(scenario, matrices, nodes.requests) if params.implied_windows else {}
+    windows = search_windows(scenario, matrices, nodes.requests, params.implied_windows)
     for node, (k, kind) in nodes.owner.items():
         r = nodes.requests[k]
-        pickup_window, dropoff_window = windows.get(
-            r.id, (r.pickup.effective_window if r.pickup else None, r.dropoff.effective_window)
-        )
+        pickup_window, dropoff_window = windows[r.id]
         w = pickup_window if kind == "pickup" else dropoff_window
         assert w is not None
         time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(w.start_s, w.end_s)

@@ -24,7 +24,7 @@ from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario, Vehicle
 from routing.solve.objective import Objective
 from routing.solve.search.schedule import Step, earliest_schedule, occupancy_problem
-from routing.solve.search.tighten import tightened_windows
+from routing.solve.search.tighten import search_windows
 
 
 def _locations(vehicle: Vehicle, steps: Sequence[Step], requests: dict[str, Request]) -> list[str]:
@@ -208,13 +208,7 @@ class Inserter:
         self.matrices = matrices
         self.requests = {r.id: r for r in scenario.requests}
         self.limits = ride_limits_s(scenario, matrices)
-        if implied_windows:
-            self.windows = tightened_windows(scenario, matrices, scenario.requests)
-        else:
-            self.windows = {
-                r.id: (r.pickup.effective_window if r.pickup else None, r.dropoff.effective_window)
-                for r in scenario.requests
-            }
+        self.windows = search_windows(scenario, matrices, scenario.requests, implied_windows)
         self.index = matrices.index()
         self.dims = scenario.dimensions
         # Idle vehicles that are interchangeable: only one per kind needs pricing.

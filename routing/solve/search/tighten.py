@@ -60,3 +60,28 @@ def tightened_windows(
         else:
             out[r.id] = (wp, wd)
     return out
+
+
+def search_windows(
+    scenario: Scenario, matrices: MatrixSet, requests: Sequence[Request], implied: bool = True
+) -> dict[str, tuple[TimeWindow | None, TimeWindow]]:
+    """The windows every search stage works with: tightened (``implied``) or as given.
+
+    Parameters
+    ----------
+    scenario, matrices
+        The model and its matrices.
+    requests
+        The requests to give windows.
+    implied
+        ``SolveParams.implied_windows``: tighten by ride limits, direct times and shifts.
+
+    Returns
+    -------
+    dict
+        Per request id: ``(pickup window, drop-off window)``; the pickup window is None for
+        depot deliveries, and an open end is the whole day (``effective_window``).
+    """
+    if implied:
+        return tightened_windows(scenario, matrices, requests)
+    return {r.id: (r.pickup.effective_window if r.pickup else None, r.dropoff.effective_window) for r in requests}
