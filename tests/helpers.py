@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 #: The embedded demo day (package data of ``routing``; the default scenario of ``solve``).
 DEMO = ROOT / "routing" / "data" / "demo.yaml"
+#: The shipped Fredensborg scenarios (in the repository, beside the package).
+FREDENSBORG_SCENARIOS = ROOT / "scenarios" / "fredensborg"
 MIN = 60
 
 

@@ -7,14 +7,10 @@ seed table (typed in here independently) is only the expectation."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from routing.studies.comparison import ScenarioResult, evaluate
-
-#: The shipped scenarios (in the repository, beside the package).
-SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios" / "fredensborg"
+from tests.helpers import FREDENSBORG_SCENARIOS
 
 # Seed: Fredensborg Visiteret Borgerbefordringsanalyse (2022), 2021 cost table (kr.):
 # private, Movia, egne vogne, refusion.
@@ -48,7 +44,10 @@ SMALL_CELL_TOLERANCE_DKK = 25_000
 @pytest.fixture(scope="module")
 def baseline() -> ScenarioResult:
     return evaluate(
-        SCENARIOS / "baseline_2021.yaml", ("mon", "tue", "wed", "thu", "fri"), time_limit_s=600, cache_dir=None
+        FREDENSBORG_SCENARIOS / "baseline_2021.yaml",
+        ("mon", "tue", "wed", "thu", "fri"),
+        time_limit_s=600,
+        cache_dir=None,
     )
 
 
@@ -110,7 +109,7 @@ def test_stored_plans_are_what_the_recorded_settings_make() -> None:
     from routing.studies.plan_store import read_plans
     from routing.studies.planning import plan_day
 
-    path = SCENARIOS / "baseline_2021.yaml"
+    path = FREDENSBORG_SCENARIOS / "baseline_2021.yaml"
     week = load_scenario(path)
     made_with = week.meta["plans_made_with"]["solver"]
     stored = read_plans(path.parent / week.meta["plans"])["tue"]

@@ -14,9 +14,7 @@ from routing.fredensborg.areas import FREDENSBORG_DIR, SEED_TOTAL_2021_DKK, load
 from routing.fredensborg.generate import apportion, generate_week
 from routing.fredensborg.geography import Municipality, load_places
 from routing.scenario.build import build_scenario, load_scenario
-
-#: The shipped scenarios (in the repository, beside the package).
-SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios" / "fredensborg"
+from tests.helpers import FREDENSBORG_SCENARIOS
 
 # The seed's 2021 cost table (Fredensborg Visiteret Borgerbefordringsanalyse, 2022), typed in here
 # independently of areas.yaml: private vognmænd, Movia, egne vogne, refusion.
@@ -174,7 +172,7 @@ def test_for_day_keeps_that_days_requests(week: dict) -> None:
 
 def test_shipped_baseline_loads() -> None:
     """Tests that the shipped baseline week loads with its expected costs and plans a Wednesday."""
-    scenario = load_scenario(SCENARIOS / "baseline_2021.yaml")
+    scenario = load_scenario(FREDENSBORG_SCENARIOS / "baseline_2021.yaml")
     assert scenario.meta["expected_cost_2021_dkk"]["area_12"]["movia"] == 4163935
     assert scenario.for_day("wed").requests
 
