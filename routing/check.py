@@ -48,6 +48,7 @@ CAUSES = (
     "pairing",
     "max_ride_time",
     "skills",
+    "vehicle",
     "solo",
     "not_together",
     "coverage",
@@ -315,6 +316,8 @@ class _RouteReplay:
                 f"needs {sorted(request.skills - vt.skills)}, which vehicle type {vt.id!r} lacks",
                 rid,
             )
+        if not request.allows(self.route.vehicle):
+            self.flag("vehicle", f"may only ride with {sorted(request.vehicles)}", rid)
         state.picked_at[rid] = k
         state.onboard[rid] = None
 

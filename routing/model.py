@@ -352,6 +352,9 @@ class Request:
         prices a baseline with it.
     passenger
         Who travels (several requests share it: the morning and afternoon legs).
+    vehicles
+        The vehicles allowed to serve it, by id (a passenger pinned to their usual vehicle, e.g.
+        by the week planner); empty: any vehicle with the skills and room.
     """
 
     id: str
@@ -367,6 +370,7 @@ class Request:
     days: frozenset[str] = frozenset()
     channel: str | None = None
     passenger: str = ""
+    vehicles: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         where = f"Request {self.id!r}"
@@ -455,6 +459,10 @@ class Request:
                 )
             )
         _raise(problems)
+
+    def allows(self, vehicle_id: str) -> bool:
+        """True when the vehicle ``vehicle_id`` may serve this request (``vehicles`` empty or naming it)."""
+        return not self.vehicles or vehicle_id in self.vehicles
 
     @property
     def visits(self) -> tuple[Visit, ...]:

@@ -133,6 +133,7 @@ def plan_to_dict(scenario: Scenario, plan: Plan, result: CheckResult, cost: Vehi
                 "solo": r.solo,
                 "not_with": sorted(r.not_with),
                 "skills": sorted(r.skills),
+                "vehicles": sorted(r.vehicles),
             }
             for r in scenario.requests
         ],

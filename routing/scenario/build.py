@@ -139,6 +139,21 @@ class _Builder:
             return f"{fallback} ({model_path})"
         return fallback
 
+    def _check_pins(self, vehicles: tuple[Vehicle, ...]) -> None:
+        """Requests pinned to vehicles (``vehicles:``) must name vehicles of the file (a subset may lack them)."""
+        ids = {v.id for v in vehicles}
+        for i, r in enumerate(self.data["requests"]):
+            for vid in sorted(str(x) for x in r.get("vehicles") or () if str(x) not in ids):
+                self.problems.append(
+                    Problem(
+                        "E321",
+                        f"requests[{i}].vehicles",
+                        f"unknown vehicle {vid!r}",
+                        f"Name vehicles defined under vehicles: {', '.join(sorted(ids)[:8])}"
+                        f"{' ...' if len(ids) > 8 else ''} (count: n makes <id>-1 ... <id>-n).",
+                    )
+                )
+
     def build(self, default_name: str) -> Scenario | None:
         d = self.data
         profiles_spec = d.get("profiles") or {}
@@ -180,6 +195,7 @@ class _Builder:
             self._make(f"requests[{i}]", "Request", str(spec["id"]), partial(self._request, spec, defaults))
             for i, spec in enumerate(d["requests"])
         ]
+        self._check_pins(_built(vehicles))
         solver_spec = d.get("solver") or {}
         # Validated here (codes E50x-E52x at their YAML paths); the scenario keeps the plain settings.
         self._make("solver", "SolveParams", "", lambda: SolveParams.from_mapping(solver_spec))
@@ -257,4 +273,5 @@ class _Builder:
             days=frozenset(str(x) for x in spec.get("days") or ()),
             channel=spec.get("channel"),
             passenger=str(spec.get("passenger", "")),
+            vehicles=frozenset(str(x) for x in spec.get("vehicles") or ()),
         )

@@ -295,6 +295,7 @@ REQUEST = mapping(
         "days": Key(list_of(text(WEEKDAYS))),
         "channel": Key(text(CHANNELS)),
         "passenger": Key(text()),
+        "vehicles": Key(string_list),
     }
 )
 

@@ -160,3 +160,22 @@ def test_solver_block_takes_the_pipeline_and_reports_its_problems_at_their_paths
     with pytest.raises(ScenarioError) as err:
         build_scenario(data)
     assert [(p.code, p.path) for p in err.value.problems] == [("E520", "solver.pipeline.relaxation_share")]
+
+
+def test_a_request_pinned_to_an_unknown_vehicle_is_e321_at_its_path() -> None:
+    """Tests that ``vehicles:`` on a request loads as the pin, and a name the fleet lacks is a located error."""
+    data = yaml.safe_load(
+        """
+locations: [{id: d, lat: 55.90, lon: 12.49}, {id: h, lat: 55.93, lon: 12.50}]
+vehicle_types: [{id: taxi, capacity: {seats: 4}}]
+vehicles: [{id: taxi, type: taxi, start: d, count: 2}]
+requests: [{id: r, pickup: {location: h}, dropoff: {location: d}, vehicles: [taxi-2]}]
+"""
+    )
+    assert build_scenario(data).request("r").vehicles == frozenset({"taxi-2"})
+    data["requests"][0]["vehicles"] = ["taxi-2", "taxi"]
+    with pytest.raises(ScenarioError) as info:
+        build_scenario(data)
+    (problem,) = info.value.problems
+    assert (problem.code, problem.path) == ("E321", "requests[0].vehicles")
+    assert "'taxi'" in problem.cause and "taxi-1" in problem.fix

@@ -230,7 +230,7 @@ def _ride_time_limits(
 def _allowed_vehicles(
     routing: pywrapcp.RoutingModel, manager: pywrapcp.RoutingIndexManager, scenario: Scenario, nodes: _Nodes
 ) -> None:
-    """Skills and room: only vehicles that offer both may serve a request."""
+    """Skills, room and pins: only vehicles that offer both, and that the request allows, may serve it."""
     types = {v.type for v in scenario.vehicles}
     for k, r in enumerate(nodes.requests):
         # Per vehicle type first: the fleet is scanned only for requests some type cannot take.
@@ -239,9 +239,9 @@ def _allowed_vehicles(
             for t in types
             if r.skills <= scenario.vehicle_type(t).skills and r.load.fits_in(scenario.vehicle_type(t).capacity)
         }
-        if able == types:
+        if able == types and not r.vehicles:
             continue
-        allowed = [v_idx for v_idx, v in enumerate(scenario.vehicles) if v.type in able]
+        allowed = [v_idx for v_idx, v in enumerate(scenario.vehicles) if v.type in able and r.allows(v.id)]
         if len(allowed) < len(scenario.vehicles):
             for node in (n for n in (nodes.pickup[k], nodes.dropoff[k]) if n is not None):
                 # SetAllowedVehiclesForIndex takes no Python list in OR-Tools 9.15; -1 keeps the node droppable.

@@ -157,6 +157,8 @@ def unsupported(scenario: Scenario, requests: Sequence[Request]) -> str:
     )
     if any(not r.skills <= common for r in requests):
         return "vehicle skills"
+    if any(r.vehicles for r in requests):
+        return "requests pinned to vehicles"
     return ""
 
 

@@ -299,6 +299,8 @@ class Inserter:
                 shift_start, shift_end = self.shift[vid]
                 if shift_start > first_closes or shift_end < drop_opens:
                     continue
+                if not request.allows(vid):
+                    continue
                 if not current[vid]:
                     if self.kind[vid] in idle_seen:
                         continue

@@ -1,6 +1,6 @@
 """The relaxation PyVRP can express, for the hybrid's first stage.
 
-Ride limits, enekørsel, not-together rules and skills are dropped; the windows they imply
+Ride limits, enekørsel, not-together rules, skills and vehicle pins are dropped; the windows they imply
 (``tighten``) are kept when ``SolveParams.implied_windows`` is on, so the relaxed routes stay
 close to feasible and ``repair`` has little to undo.
 """
@@ -51,6 +51,7 @@ def relax(
                 solo=False,
                 not_with=frozenset(),
                 skills=frozenset(),
+                vehicles=frozenset(),
             )
         )
     others = [r for r in scenario.requests if r.id not in windows]

@@ -28,16 +28,16 @@ class Step:
 def occupancy_problem(
     scenario: Scenario, vehicle: Vehicle, steps: Sequence[Step], requests: dict[str, Request]
 ) -> str | None:
-    """The first occupancy rule the sequence breaks (load, skills, enekørsel, not together, pairing), or None."""
+    """The first occupancy rule the sequence breaks (load, skills, pin, enekørsel, not together, pairing), or None."""
     vt = scenario.vehicle_type(vehicle.type)
     onboard = {r.id: r for s in steps for r in [requests[s.request]] if r.pickup is None}
     for r in onboard.values():
-        if not r.skills <= vt.skills:
+        if not r.skills <= vt.skills or not r.allows(vehicle.id):
             return r.id
     for s in steps:
         r = requests[s.request]
         if s.kind == "pickup":
-            if not r.skills <= vt.skills:
+            if not r.skills <= vt.skills or not r.allows(vehicle.id):
                 return r.id
             onboard[r.id] = r
         else:

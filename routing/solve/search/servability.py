@@ -122,7 +122,13 @@ def check_servability(scenario: Scenario, matrices: MatrixSet) -> dict[str, Serv
         groups.setdefault((v.type, v.start, v.end, v.shift, max_duration_s(scenario, v)), []).append(v)
     result: dict[str, Servability] = {}
     for r in scenario.requests:
-        skilled = [g for g in groups.values() if r.skills <= scenario.vehicle_type(g[0].type).skills]
+        pinned = [[v for v in g if r.allows(v.id)] for g in groups.values()] if r.vehicles else list(groups.values())
+        pinned = [g for g in pinned if g]
+        if not pinned:
+            reason = f"it may only ride with {', '.join(sorted(r.vehicles))}, and none of them is in the fleet"
+            result[r.id] = Servability(r.id, (), reason)
+            continue
+        skilled = [g for g in pinned if r.skills <= scenario.vehicle_type(g[0].type).skills]
         roomy = [g for g in skilled if r.load.fits_in(scenario.vehicle_type(g[0].type).capacity)]
         if not skilled:
             result[r.id] = Servability(r.id, (), f"no vehicle has the skill(s) {', '.join(sorted(r.skills))}")
