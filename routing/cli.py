@@ -155,6 +155,41 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_week(args: argparse.Namespace) -> int:
+    from routing import build_matrices, load_scenario
+    from routing.costing.params import Parameters
+    from routing.report.week_json import week_table, write_week
+    from routing.studies.week import WeekSettings, plan_week, week_days
+
+    if args.tolerance_min < 0:
+        return _fail(EXIT_INPUT, f"--tolerance-min: {args.tolerance_min:g} is negative; give minutes, e.g. 10")
+    week = load_scenario(args.scenario)
+    if not week_days(week):
+        return _fail(EXIT_INPUT, f"{args.scenario}: no request travels on a working day (mon-fri); nothing to plan")
+    settings = WeekSettings(
+        tolerance_s=round(args.tolerance_min * 60),
+        time_limit_s=args.time_limit,
+        workers=args.workers or 1,
+        seed=args.seed,
+        solution_limit=args.solution_limit,
+        compare=not args.no_compare,
+        method=args.method,
+    )
+    matrices = build_matrices(week, None if args.no_cache else args.cache_dir)
+    params = Parameters.for_scenario(week.costing, args.scenario)
+
+    def progress(line: str) -> None:
+        if not args.quiet:
+            print(line, file=sys.stderr, flush=True)
+
+    result = plan_week(week, matrices, params, settings, progress)
+    written = write_week(args.out, week, result)
+    if not args.quiet:
+        print(week_table(result))
+        print(f"wrote {len(written)} files to {args.out} (week.json, passengers.csv, <day>/plan.json and stops.csv)")
+    return EXIT_OK
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     from routing import build_matrices, check_plan, load_scenario
     from routing.report import read_plan_json
@@ -313,6 +348,36 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--no-cache", action="store_true")
     k.add_argument("--quiet", action="store_true")
     k.set_defaults(func=_cmd_compare)
+
+    w = sub.add_parser(
+        "week",
+        help="plan Monday-Friday with the same vehicle and time for recurring passengers; write week.json",
+    )
+    w.add_argument("scenario", help="week scenario YAML (requests with days: and passenger:)")
+    w.add_argument("--out", required=True, help="folder for week.json, passengers.csv and <day>/plan.json, stops.csv")
+    w.add_argument(
+        "--tolerance-min", type=float, default=10.0, help="minutes a pickup may move from the usual time (default 10)"
+    )
+    w.add_argument(
+        "--time-limit",
+        type=float,
+        default=120.0,
+        help="seconds for the whole week (default 120): half for the consistent week, half for the day-by-day plan",
+    )
+    w.add_argument("--workers", type=int, help="parallel searches per solve (default 1)")
+    w.add_argument("--seed", type=int, default=0)
+    w.add_argument("--solution-limit", type=int, help="stop each solve after this many solutions (deterministic)")
+    w.add_argument(
+        "--method",
+        choices=["template", "rolling"],
+        default="template",
+        help="see routing.studies.week (default template)",
+    )
+    w.add_argument("--no-compare", action="store_true", help="skip the day-by-day plan (the whole limit to the week)")
+    w.add_argument("--cache-dir", default=str(DEFAULT_CACHE))
+    w.add_argument("--no-cache", action="store_true")
+    w.add_argument("--quiet", action="store_true")
+    w.set_defaults(func=_cmd_week)
 
     b = sub.add_parser(
         "bench",
