@@ -165,3 +165,25 @@ def test_generate_rejects_a_bad_scale(tmp_path: Path) -> None:
     """Tests that a scale of 0 is refused as bad input (exit 2) and no file is written."""
     assert run("generate", "fredensborg", "--scale", "0", "--out", str(tmp_path / "w.yaml")) == 2
     assert not (tmp_path / "w.yaml").exists()
+
+
+def test_week_writes_week_json_and_each_day(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Tests that ``week`` on a small week writes week.json, passengers.csv and a checked plan per day."""
+    out = tmp_path / "week"
+    args = ["week", str(FIXTURES / "week_small.yaml"), "--out", str(out), "--solution-limit", "5", "--no-cache"]
+    assert main(args) == 0
+    doc = json.loads((out / "week.json").read_text(encoding="utf-8"))
+    assert doc["schema"] == "routing.week/1"
+    assert list(doc["days"]) == ["mon", "tue", "wed", "thu", "fri"]
+    assert doc["days"]["tue"]["per_trip"][0]["request"] == "doc-tue"
+    assert {p["passenger"] for p in doc["passengers"]} == {"a", "b", "c"}
+    assert all((out / day / "plan.json").exists() and (out / day / "stops.csv").exists() for day in doc["days"])
+    assert "cost of consistency" in capsys.readouterr().out
+
+
+def test_week_rejects_a_negative_tolerance(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Tests that a negative --tolerance-min exits 2 and writes nothing."""
+    out = tmp_path / "week"
+    assert main(["week", str(FIXTURES / "week_small.yaml"), "--out", str(out), "--tolerance-min", "-5"]) == 2
+    assert "--tolerance-min" in capsys.readouterr().err
+    assert not out.exists()

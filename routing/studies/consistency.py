@@ -156,8 +156,22 @@ def measure(
             abs(t - pw.usual_s) <= tolerance_s for t in times if pw.usual_s is not None
         )
         pw.why_not.extend((reasons or {}).get(key, []))
+        if not pw.within_tolerance and not pw.why_not:
+            pw.why_not.append(_why_apart(reqs, pw, tolerance_s))
         out.append(pw)
     return out
+
+
+def _why_apart(requests: list[Request], pw: PassengerWeek, tolerance_s: int) -> str:
+    """Why a passenger served every day is not within tolerance, when no planner step said so."""
+    windows = {
+        (r.pickup or r.dropoff).effective_window for r in requests if any(not r.days or d in r.days for d in pw.days)
+    }
+    spread = f"pickup times {pw.spread_s / 60:.0f} min apart"
+    if len(windows) > 1:
+        days = ", ".join(f"{r.id}: {', '.join(d for d in pw.days if not r.days or d in r.days)}" for r in requests)
+        return f"{spread}: its own trips differ by day ({days}), so one time ±{tolerance_s // 60} min fits none"
+    return f"{spread}, more than ±{tolerance_s // 60} min around any one time"
 
 
 @dataclass(frozen=True)

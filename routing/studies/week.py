@@ -261,8 +261,10 @@ def _consistent_day(
             for rid in late:
                 pinned[rid] = own_rules.request(rid)
             plan = planner.solve(own_rules.restricted(pinned.values()), budget * 0.1, initial=plan)
+            dropped = {u.request for u in plan.unserved}
             for rid in sorted(late):
-                why.append((rid, f"{day}: {at[rid][0]} has no room for it on this day: planned on another vehicle"))
+                then = "not served (see the day's unserved)" if rid in dropped else "planned on another vehicle"
+                why.append((rid, f"{day}: {at[rid][0]} has no room for it on this day: {then}"))
     return planner.day_plan(day, own_rules, plan, per_trip), why
 
 
