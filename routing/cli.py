@@ -183,10 +183,63 @@ def _cmd_week(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr, flush=True)
 
     result = plan_week(week, matrices, params, settings, progress)
-    written = write_week(args.out, week, result)
+    written = write_week(args.out, week, result, _source(args.scenario))
     if not args.quiet:
         print(week_table(result))
         print(f"wrote {len(written)} files to {args.out} (week.json, passengers.csv, <day>/plan.json and stops.csv)")
+    return EXIT_OK
+
+
+def _source(path: str) -> dict[str, str]:
+    """Where a week's scenario is (absolute path) and the SHA-256 of its text, for ``replan``."""
+    import hashlib
+
+    return {"scenario": str(Path(path).resolve()), "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()}
+
+
+def _cmd_replan(args: argparse.Namespace) -> int:
+    from routing import build_matrices, load_scenario
+    from routing.costing.params import Parameters
+    from routing.report.replan_json import replan_table, write_replan
+    from routing.report.week_json import read_week_json
+    from routing.scenario.build import build_scenario
+    from routing.scenario.extends import resolve_extends
+    from routing.scenario.load import read_yaml
+    from routing.studies.changes import apply_changes, read_changes
+    from routing.studies.replan import previous_plans, replan_week, usual_times
+    from routing.studies.week import WeekSettings
+
+    folder = Path(args.plan_dir)
+    if not (folder / "week.json").exists():
+        found = "a plan.json (one day)" if (folder / "plan.json").exists() else "no week.json"
+        return _fail(EXIT_INPUT, f"{folder}: {found}; replan needs a folder written by `week` (week.json)")
+    doc = read_week_json(folder / "week.json")
+    path = args.scenario or doc.get("source", {}).get("scenario")
+    if not path or not Path(path).exists():
+        return _fail(EXIT_INPUT, f"{folder}/week.json: source.scenario {path!r} not found; give it with --scenario")
+    changes = read_changes(args.change)
+    old_data = resolve_extends(read_yaml(path), Path(path))
+    old = load_scenario(path)
+    previous = previous_plans(doc, old, str(folder / "week.json"))
+    change_set = apply_changes(old_data, old, changes, args.change)
+    new = build_scenario(change_set.data, source=f"{path} with {args.change}", default_name=old.name)
+    given = doc["settings"]
+    settings = WeekSettings(
+        tolerance_s=round(float(given.get("tolerance_min", 10)) * 60),
+        time_limit_s=args.time_limit,
+        workers=args.workers or 1,
+        seed=int(given.get("seed") or 0),
+        solution_limit=args.solution_limit,
+        compare=False,
+        method="replan",
+    )
+    matrices = build_matrices(new, None if args.no_cache else args.cache_dir)
+    params = Parameters.for_scenario(new.costing, path)
+    result = replan_week(old, new, previous, usual_times(doc), change_set, matrices, params, settings)
+    written = write_replan(args.out, new, result, args.change, _source(path))
+    if not args.quiet:
+        print(replan_table(result))
+        print(f"wrote {len(written)} files to {args.out} (changes.json, week.json, <day>/plan.json and stops.csv)")
     return EXIT_OK
 
 
@@ -378,6 +431,21 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--no-cache", action="store_true")
     w.add_argument("--quiet", action="store_true")
     w.set_defaults(func=_cmd_week)
+
+    r = sub.add_parser(
+        "replan", help="re-plan a week after changes, keeping untouched passengers; write changes.json and the week"
+    )
+    r.add_argument("plan_dir", help="folder written by `week` (week.json)")
+    r.add_argument("--change", required=True, help="change file (YAML, schema routing.change/1)")
+    r.add_argument("--out", required=True, help="folder for the new week and changes.json")
+    r.add_argument("--scenario", help="the week's scenario (default: the one week.json names)")
+    r.add_argument("--time-limit", type=float, default=10.0, help="seconds for all days planned again (default 10)")
+    r.add_argument("--workers", type=int, help="parallel searches per solve (default 1)")
+    r.add_argument("--solution-limit", type=int, help="stop each solve after this many solutions (deterministic)")
+    r.add_argument("--cache-dir", default=str(DEFAULT_CACHE))
+    r.add_argument("--no-cache", action="store_true")
+    r.add_argument("--quiet", action="store_true")
+    r.set_defaults(func=_cmd_replan)
 
     b = sub.add_parser(
         "bench",

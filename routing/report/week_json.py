@@ -17,6 +17,7 @@ from typing import Any
 
 from routing.costing.plan_cost import Figures
 from routing.costing.vehicle_cost import price_plan_by_vehicle_types
+from routing.exceptions import Problem, ScenarioError
 from routing.files import write_atomic
 from routing.model import Scenario
 from routing.report.plan_json import plan_to_dict
@@ -85,7 +86,7 @@ def _summary(wp: WeekPlan) -> dict[str, Any]:
     }
 
 
-def week_to_dict(week: Scenario, result: WeekResult) -> dict[str, Any]:
+def week_to_dict(week: Scenario, result: WeekResult, source: dict[str, str] | None = None) -> dict[str, Any]:
     """The ``routing.week/1`` document.
 
     Parameters
@@ -94,6 +95,8 @@ def week_to_dict(week: Scenario, result: WeekResult) -> dict[str, Any]:
         The week scenario planned.
     result
         ``routing.studies.week.plan_week``'s result.
+    source
+        Where the week scenario came from (``scenario``: its path, ``sha256``: of its text), for ``replan``.
 
     Returns
     -------
@@ -105,6 +108,7 @@ def week_to_dict(week: Scenario, result: WeekResult) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "schema": SCHEMA,
         "scenario": week.name,
+        "source": source or {},
         "settings": {
             "method": s.method,
             "tolerance_min": s.tolerance_s / 60,
@@ -144,6 +148,23 @@ def week_to_dict(week: Scenario, result: WeekResult) -> dict[str, Any]:
     return doc
 
 
+def read_week_json(path: str | Path) -> dict[str, Any]:
+    """Read a ``week.json`` and check its schema (a located ``ScenarioError`` otherwise)."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError([Problem("E600", str(path), "not found", "Give a folder written by `week`.")]) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ScenarioError([Problem("E601", str(path), f"is not JSON: {exc}", "Run `week` again.")]) from None
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+        found = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
+        raise ScenarioError([Problem("E602", f"{path}: schema", f"is {found!r}", f"Give a {SCHEMA} file.")])
+    for day, entry in (doc.get("days") or {}).items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("plan"), dict):
+            raise ScenarioError([Problem("E602", f"{path}: days.{day}.plan", "is missing", "Run `week` again.")])
+    return doc
+
+
 def passengers_csv(result: WeekResult) -> str:
     """One row per recurring passenger and day: vehicle, pickup time, usual time, within tolerance."""
     buf = io.StringIO()
@@ -168,7 +189,7 @@ def passengers_csv(result: WeekResult) -> str:
     return buf.getvalue()
 
 
-def write_week(out: str | Path, week: Scenario, result: WeekResult) -> list[Path]:
+def write_week(out: str | Path, week: Scenario, result: WeekResult, source: dict[str, str] | None = None) -> list[Path]:
     """Write ``week.json``, ``passengers.csv`` and ``<day>/plan.json`` + ``stops.csv``, each atomically.
 
     Returns
@@ -185,7 +206,8 @@ def write_week(out: str | Path, week: Scenario, result: WeekResult) -> list[Path
         write_atomic(folder / "stops.csv", stops_csv(d.scenario, d.plan))
         written += [folder / "plan.json", folder / "stops.csv"]
     write_atomic(out / "passengers.csv", passengers_csv(result))
-    write_atomic(out / "week.json", json.dumps(week_to_dict(week, result), indent=1, ensure_ascii=False) + "\n")
+    doc = week_to_dict(week, result, source)
+    write_atomic(out / "week.json", json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
     return [*written, out / "passengers.csv", out / "week.json"]
 
 

@@ -165,10 +165,25 @@ class _Planner:
         self.solve_params = replace(self.solve_params, seed=settings.seed, solution_limit=settings.solution_limit)
         # The solver optimises what the routes will be invoiced, as the comparison does.
         self.priced = invoice_objective(week, params) if self.solve_params.objective == "cost" else week
+        #: (day, vehicle id) -> the time the vehicle must be back by that day (0: not there at all).
+        self.vehicle_ends: dict[tuple[str, str], int] = {}
+
+    def for_day(self, day: str) -> Scenario:
+        """The priced scenario of ``day``, with that day's fleet (``vehicle_ends``)."""
+        scenario = self.priced.for_day(day)
+        ends = {vid: end for (d, vid), end in self.vehicle_ends.items() if d == day}
+        if not ends:
+            return scenario
+        fleet = [
+            v if v.id not in ends else replace(v, shift=TimeWindow(v.shift.start_s, min(v.shift.end_s, ends[v.id])))
+            for v in scenario.vehicles
+            if ends.get(v.id, 1) > 0
+        ]
+        return scenario.restricted(scenario.requests, fleet)
 
     def routed(self, day: str) -> tuple[list[Request], dict[str, str]]:
         """The day's route-bought requests, and its per-trip ones (request id -> channel)."""
-        scenario = self.priced.for_day(day)
+        scenario = self.for_day(day)
         per_trip = {r.id: str(r.channel) for r in scenario.requests if r.channel in PER_TRIP_CHANNELS}
         return [r for r in scenario.requests if r.id not in per_trip], per_trip
 
@@ -190,7 +205,7 @@ class _Planner:
         check = check_plan(scenario, self.matrices, plan)
         if not check.is_feasible:
             raise RuntimeError(f"internal error: the checker rejected the plan of {day}: {check.violations[:3]}")
-        coster = PlanCoster(self.priced.for_day(day), self.matrices, self.params, policy="vehicle")
+        coster = PlanCoster(self.for_day(day), self.matrices, self.params, policy="vehicle")
         cost = coster.cost(plan, trips=per_trip)
         return DayPlan(day, scenario, plan, check, cost, per_trip)
 
@@ -230,17 +245,24 @@ def _template(planner: _Planner, budget: float) -> tuple[Plan, dict[str, tuple[s
 
 
 def _consistent_day(
-    planner: _Planner, day: str, budget: float, start: Plan | None, at: dict[str, tuple[str, int]]
+    planner: _Planner,
+    day: str,
+    budget: float,
+    start: Plan | None,
+    at: dict[str, tuple[str, int]],
+    tolerances: dict[str, int] | None = None,
 ) -> tuple[DayPlan, list[tuple[str, str]]]:
-    """One day from ``start`` with its recurring requests pinned (``at``); returns (day plan, [(request, why)]).
+    """One day from ``start`` with its requests in ``at`` pinned; returns (day plan, [(request, why)]).
 
-    A pinned request the day cannot serve keeps its vehicle with its own window, and failing that
-    its own rules only; the others stay pinned.
+    Each pin is to the vehicle and time ± the tolerance (``tolerances`` per request, else the
+    settings'). A pinned request the day cannot serve keeps its vehicle with its own window, and
+    failing that its own rules only; the others stay pinned.
     """
     requests, per_trip = planner.routed(day)
     tol = planner.settings.tolerance_s
-    pinned = {r.id: _pinned(r, *at[r.id], tol) if r.id in at else r for r in requests}
-    own_rules = planner.priced.for_day(day).restricted(requests)
+    own_tol = tolerances or {}
+    pinned = {r.id: _pinned(r, *at[r.id], own_tol.get(r.id, tol)) if r.id in at else r for r in requests}
+    own_rules = planner.for_day(day).restricted(requests)
     planner.progress(f"{day}: {len(requests)} route-bought requests ({sum(r.id in at for r in requests)} pinned)")
     plan = planner.solve(own_rules.restricted(pinned.values()), budget * 0.8, initial=start)
     why: list[tuple[str, str]] = []
@@ -346,7 +368,7 @@ def _plan_independent(planner: _Planner, budget: float) -> WeekPlan:
         seconds = planner.budget(deadline, counts, day)
         del counts[day]
         planner.progress(f"{day} day by day: {len(requests)} route-bought requests, {seconds:.0f} s")
-        scenario = planner.priced.for_day(day).restricted(requests)
+        scenario = planner.for_day(day).restricted(requests)
         days.append(planner.day_plan(day, scenario, planner.solve(scenario, seconds), per_trip))
     plans = {d.day: d.plan for d in days}
     passengers = measure(planner.week, plans, planner.settings.tolerance_s)
