@@ -205,7 +205,8 @@ def _cmd_replan(args: argparse.Namespace) -> int:
     from routing.scenario.build import build_scenario
     from routing.scenario.extends import resolve_extends
     from routing.scenario.load import read_yaml
-    from routing.studies.changes import apply_changes, read_changes
+    from routing.scenario.write import write_scenario
+    from routing.studies.changes import apply_changes, read_changes, standalone
     from routing.studies.replan import previous_plans, replan_week, usual_times
     from routing.studies.week import WeekSettings
 
@@ -236,7 +237,11 @@ def _cmd_replan(args: argparse.Namespace) -> int:
     matrices = build_matrices(new, None if args.no_cache else args.cache_dir)
     params = Parameters.for_scenario(new.costing, path)
     result = replan_week(old, new, previous, usual_times(doc), change_set, matrices, params, settings)
-    written = write_replan(args.out, new, result, args.change, _source(path))
+    # The changed week is saved beside its plans, so the next change re-plans from there.
+    saved = Path(args.out) / "scenario.yaml"
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    write_scenario(saved, standalone(change_set.data, Path(path)), f"{path} with {args.change} (replan)")
+    written = write_replan(args.out, new, result, args.change, _source(str(saved)))
     if not args.quiet:
         print(replan_table(result))
         print(f"wrote {len(written)} files to {args.out} (changes.json, week.json, <day>/plan.json and stops.csv)")

@@ -107,6 +107,16 @@ class ChangeSet:
     cancelled: dict[str, tuple[str, ...]] = field(default_factory=dict)  # request id -> days cancelled
 
 
+def standalone(data: dict[str, Any], source: Path) -> dict[str, Any]:
+    """Scenario data with its file references (``costing.table``, ``meta.plans``) absolute, to be saved elsewhere."""
+    out = dict(data)
+    for section, key in (("costing", "table"), ("meta", "plans")):
+        block = out.get(section)
+        if isinstance(block, dict) and isinstance(block.get(key), str) and not Path(block[key]).is_absolute():
+            out[section] = {**block, key: str((source.parent / block[key]).resolve())}
+    return out
+
+
 def read_changes(path: str | Path) -> dict[str, Any]:
     """Read a change file and check its structure (located ``ScenarioError`` on any problem)."""
     data = read_yaml(path)

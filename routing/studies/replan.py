@@ -339,12 +339,14 @@ def previous_plans(doc: dict[str, Any], old: Scenario, source: str) -> dict[str,
         expected = {r.id for r in old.for_day(day).requests if r.channel not in PER_TRIP_CHANNELS}
         listed = {str(r["id"]) for r in entry["plan"].get("requests", [])}
         fleet = {str(v["id"]) for v in entry["plan"].get("vehicles", [])}
-        for what, have, want in (("requests", listed, expected), ("vehicles", fleet, vehicles)):
+        # A day's fleet may lack vehicles a re-plan took off the road; never has others.
+        for what, have, want in (("requests", listed, expected), ("vehicles", fleet, vehicles & fleet)):
             if have != want:
                 extra, missing = sorted(have - want), sorted(want - have)
-                cause = f"differs from the scenario: {len(extra)} not in it (e.g. {extra[:3]}), {len(missing)} missing"
+                parts = [f"{len(extra)} not in the scenario (e.g. {', '.join(extra[:3])})"] if extra else []
+                parts += [f"{len(missing)} of the scenario missing (e.g. {', '.join(missing[:3])})"] if missing else []
                 fix = "Give the scenario the week was planned with (--scenario), or plan the week again."
-                problems.append(Problem("E720", f"{at}.{what}", f"{cause} (e.g. {missing[:3]})", fix))
+                problems.append(Problem("E720", f"{at}.{what}", "; ".join(parts), fix))
         plans[day] = plan
     if problems:
         raise ScenarioError(problems, source)

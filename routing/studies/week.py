@@ -177,7 +177,7 @@ class _Planner:
         fleet = [
             v if v.id not in ends else replace(v, shift=TimeWindow(v.shift.start_s, min(v.shift.end_s, ends[v.id])))
             for v in scenario.vehicles
-            if ends.get(v.id, 1) > 0
+            if v.id not in ends or ends[v.id] > v.shift.start_s  # out from before its shift: not there at all
         ]
         return scenario.restricted(scenario.requests, fleet)
 

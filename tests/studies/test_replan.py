@@ -198,3 +198,27 @@ def test_a_week_folder_of_another_scenario_is_refused_with_what_differs(
     err = capsys.readouterr().err
     assert "E720" in err and "b-am" in err and "days.mon.plan.requests" in err
     assert not out.exists()
+
+
+def test_a_vehicle_out_from_before_its_shift_is_not_there_that_day(week_dir: Path, tmp_path: Path) -> None:
+    """Tests that 'from 06:00' for a vehicle whose shift starts 06:30 takes it off the day (no reversed shift)."""
+    change = {"kind": "vehicle_unavailable", "vehicle": "lift-1", "days": ["fri"], "from": "06:00"}
+    code, out = _replan(week_dir, tmp_path, [change])
+    assert code == 0
+    fri = json.loads((out / "fri" / "plan.json").read_text(encoding="utf-8"))
+    assert "lift-1" not in {v["id"] for v in fri["vehicles"]}
+    assert any(u["request"] == "c-am" for u in fri["unserved"])  # the wheelchair user: only lift-1 has a lift
+
+
+def test_a_replanned_week_can_be_replanned_again(week_dir: Path, tmp_path: Path) -> None:
+    """Tests that replan saves the changed scenario beside its plans, so a second change re-plans from there."""
+    new = {"id": "e-am", "pickup": {"location": "home_b"}, "dropoff": {"location": "school"}, "days": ["mon"]}
+    code, first = _replan(week_dir, tmp_path, [{"kind": "add", "request": new}])
+    assert code == 0 and (first / "scenario.yaml").exists()
+    second = tmp_path / "second"
+    second.mkdir()
+    code, out = _replan(first, second, [{"kind": "cancel", "request": "e-am"}])
+    assert code == 0
+    assert [(t["day"], t["request"], t["new_vehicle"]) for t in _changes(out)["trips"] if t["request"] == "e-am"] == [
+        ("mon", "e-am", None)
+    ]
