@@ -15,6 +15,7 @@ import json
 import sys
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from routing.model import WEEKDAYS
 
@@ -197,11 +198,34 @@ def _source(path: str) -> dict[str, str]:
     return {"scenario": str(Path(path).resolve()), "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()}
 
 
+def _replan_input(args: argparse.Namespace) -> tuple[dict[str, Any], str, bool] | str:
+    """(week.json-like document, scenario path, whether it is one day's plan made by ``solve``), or an error."""
+    from routing.report.week_json import read_week_json
+
+    folder = Path(args.plan_dir)
+    if (folder / "week.json").exists():
+        doc = read_week_json(folder / "week.json")
+        path = args.scenario or doc.get("source", {}).get("scenario")
+        if not path or not Path(path).exists():
+            return f"{folder}/week.json: source.scenario {path!r} not found; give it with --scenario"
+        return doc, str(path), False
+    if not (folder / "plan.json").exists():
+        return f"{folder}: neither week.json (from `week`) nor plan.json (from `solve`)"
+    if not args.scenario:
+        return f"{folder}/plan.json is one day's plan: give the scenario it was solved from with --scenario"
+    if not args.day:
+        return f"{folder}/plan.json is one day's plan: give its day with --day (mon ... sun)"
+    plan_doc = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+    if not isinstance(plan_doc, dict) or plan_doc.get("schema") != "routing.plan/1":
+        return f"{folder}/plan.json: not a routing.plan/1 plan"
+    tolerance = {"tolerance_min": args.tolerance_min, "seed": 0}
+    return {"days": {args.day: {"plan": plan_doc}}, "settings": tolerance, "passengers": []}, args.scenario, True
+
+
 def _cmd_replan(args: argparse.Namespace) -> int:
     from routing import build_matrices, load_scenario
     from routing.costing.params import Parameters
-    from routing.report.replan_json import replan_table, write_replan
-    from routing.report.week_json import read_week_json
+    from routing.report.replan_json import replan_table, write_replan, write_replan_day
     from routing.scenario.build import build_scenario
     from routing.scenario.extends import resolve_extends
     from routing.scenario.load import read_yaml
@@ -210,23 +234,20 @@ def _cmd_replan(args: argparse.Namespace) -> int:
     from routing.studies.replan import previous_plans, replan_week, usual_times
     from routing.studies.week import WeekSettings
 
-    folder = Path(args.plan_dir)
-    if not (folder / "week.json").exists():
-        found = "a plan.json (one day)" if (folder / "plan.json").exists() else "no week.json"
-        return _fail(EXIT_INPUT, f"{folder}: {found}; replan needs a folder written by `week` (week.json)")
-    doc = read_week_json(folder / "week.json")
-    path = args.scenario or doc.get("source", {}).get("scenario")
-    if not path or not Path(path).exists():
-        return _fail(EXIT_INPUT, f"{folder}/week.json: source.scenario {path!r} not found; give it with --scenario")
+    found = _replan_input(args)
+    if isinstance(found, str):
+        return _fail(EXIT_INPUT, found)
+    doc, path, one_day = found
     changes = read_changes(args.change)
     old_data = resolve_extends(read_yaml(path), Path(path))
     old = load_scenario(path)
-    previous = previous_plans(doc, old, str(folder / "week.json"))
+    source = str(Path(args.plan_dir) / ("plan.json" if one_day else "week.json"))
+    previous = previous_plans(doc, old, source, route_all=one_day)
     change_set = apply_changes(old_data, old, changes, args.change)
     new = build_scenario(change_set.data, source=f"{path} with {args.change}", default_name=old.name)
     given = doc["settings"]
     settings = WeekSettings(
-        tolerance_s=round(float(given.get("tolerance_min", 10)) * 60),
+        tolerance_s=round(float(given.get("tolerance_min") or 10) * 60),
         time_limit_s=args.time_limit,
         workers=args.workers or 1,
         seed=int(given.get("seed") or 0),
@@ -236,15 +257,19 @@ def _cmd_replan(args: argparse.Namespace) -> int:
     )
     matrices = build_matrices(new, None if args.no_cache else args.cache_dir)
     params = Parameters.for_scenario(new.costing, path)
-    result = replan_week(old, new, previous, usual_times(doc), change_set, matrices, params, settings)
-    # The changed week is saved beside its plans, so the next change re-plans from there.
+    usual = usual_times(doc)
+    result = replan_week(old, new, previous, usual, change_set, matrices, params, settings, route_all=one_day)
+    # The changed scenario is saved beside its plans, so the next change re-plans from there.
     saved = Path(args.out) / "scenario.yaml"
     Path(args.out).mkdir(parents=True, exist_ok=True)
     write_scenario(saved, standalone(change_set.data, Path(path)), f"{path} with {args.change} (replan)")
-    written = write_replan(args.out, new, result, args.change, _source(str(saved)))
+    if one_day:
+        written = write_replan_day(args.out, result, args.change)
+    else:
+        written = write_replan(args.out, new, result, args.change, _source(str(saved)))
     if not args.quiet:
         print(replan_table(result))
-        print(f"wrote {len(written)} files to {args.out} (changes.json, week.json, <day>/plan.json and stops.csv)")
+        print(f"wrote {len(written)} files to {args.out}")
     return EXIT_OK
 
 
@@ -443,7 +468,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("plan_dir", help="folder written by `week` (week.json)")
     r.add_argument("--change", required=True, help="change file (YAML, schema routing.change/1)")
     r.add_argument("--out", required=True, help="folder for the new week and changes.json")
-    r.add_argument("--scenario", help="the week's scenario (default: the one week.json names)")
+    r.add_argument("--scenario", help="the week's scenario (default: the one week.json names; needed for a plan.json)")
+    r.add_argument("--day", choices=list(WEEKDAYS), help="the day of a one-day plan.json (from `solve --day`)")
+    r.add_argument(
+        "--tolerance-min", type=float, default=10.0, help="a one-day plan's pickup tolerance (a week keeps its own)"
+    )
     r.add_argument("--time-limit", type=float, default=10.0, help="seconds for all days planned again (default 10)")
     r.add_argument("--workers", type=int, help="parallel searches per solve (default 1)")
     r.add_argument("--solution-limit", type=int, help="stop each solve after this many solutions (deterministic)")

@@ -13,7 +13,8 @@ from typing import Any
 
 from routing.files import write_atomic
 from routing.model import Scenario
-from routing.report.week_json import write_week
+from routing.report.tables import stops_csv
+from routing.report.week_json import day_document, write_week
 from routing.studies.replan import ReplanResult, TripChange
 from routing.units import format_clock
 
@@ -74,6 +75,18 @@ def write_replan(
     path = Path(out) / "changes.json"
     write_atomic(path, json.dumps(changes_to_dict(result, change_file), indent=1, ensure_ascii=False) + "\n")
     return [*written, path]
+
+
+def write_replan_day(out: str | Path, result: ReplanResult, change_file: str) -> list[Path]:
+    """Write one re-planned day as ``solve`` does (``plan.json``, ``stops.csv``) and ``changes.json``."""
+    (day,) = result.week.consistent.days
+    out = Path(out)
+    write_atomic(out / "plan.json", json.dumps(day_document(day), indent=1, ensure_ascii=False) + "\n")
+    write_atomic(out / "stops.csv", stops_csv(day.scenario, day.plan))
+    write_atomic(
+        out / "changes.json", json.dumps(changes_to_dict(result, change_file), indent=1, ensure_ascii=False) + "\n"
+    )
+    return [out / "plan.json", out / "stops.csv", out / "changes.json"]
 
 
 def replan_table(result: ReplanResult, limit: int = 30) -> str:

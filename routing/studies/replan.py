@@ -187,6 +187,7 @@ def replan_week(
     matrices: MatrixSet,
     params: Parameters,
     settings: WeekSettings,
+    route_all: bool = False,
 ) -> ReplanResult:
     """Re-plan the days of ``previous`` that ``changes`` touch, on the new week ``new``.
 
@@ -206,6 +207,8 @@ def replan_week(
         Cost parameters.
     settings
         Tolerance, time limit (for all the days planned again), workers, seed, solution limit.
+    route_all
+        The plans route every request, per-trip channels too (one day's plan made by ``solve``).
 
     Returns
     -------
@@ -214,6 +217,7 @@ def replan_week(
     """
     started = time.monotonic()
     planner = _Planner(new, matrices, params, settings, None)
+    planner.route_all = route_all
     for out in changes.vehicles_out:
         planner.vehicle_ends[(out.day, out.vehicle)] = out.from_s
     # Insertion only, from the previous plan, one search: untouched routes stay as they were.
@@ -319,11 +323,11 @@ def _compare(
         )
 
 
-def previous_plans(doc: dict[str, Any], old: Scenario, source: str) -> dict[str, Plan]:
+def previous_plans(doc: dict[str, Any], old: Scenario, source: str, route_all: bool = False) -> dict[str, Plan]:
     """Each day's plan from a ``week.json`` document, refused with what differs if it is not of ``old``.
 
-    The plan of a day must be of the week's route-bought requests of that day on its fleet: the
-    same request ids (served or unserved) and vehicle ids as the scenario gives.
+    The plan of a day must be of the week's route-bought requests of that day (``route_all``: all of
+    them) on its fleet: the same request ids (served or unserved) and vehicle ids as the scenario gives.
     """
     problems: list[Problem] = []
     plans: dict[str, Plan] = {}
@@ -336,7 +340,7 @@ def previous_plans(doc: dict[str, Any], old: Scenario, source: str) -> dict[str,
             )
             continue
         plan = routes_from_dict(entry["plan"], source, at)
-        expected = {r.id for r in old.for_day(day).requests if r.channel not in PER_TRIP_CHANNELS}
+        expected = {r.id for r in old.for_day(day).requests if route_all or r.channel not in PER_TRIP_CHANNELS}
         listed = {str(r["id"]) for r in entry["plan"].get("requests", [])}
         fleet = {str(v["id"]) for v in entry["plan"].get("vehicles", [])}
         # A day's fleet may lack vehicles a re-plan took off the road; never has others.

@@ -167,6 +167,8 @@ class _Planner:
         self.priced = invoice_objective(week, params) if self.solve_params.objective == "cost" else week
         #: (day, vehicle id) -> the time the vehicle must be back by that day (0: not there at all).
         self.vehicle_ends: dict[tuple[str, str], int] = {}
+        #: Route every request, whatever its channel (a plan made by ``solve`` for one day).
+        self.route_all = False
 
     def for_day(self, day: str) -> Scenario:
         """The priced scenario of ``day``, with that day's fleet (``vehicle_ends``)."""
@@ -184,7 +186,9 @@ class _Planner:
     def routed(self, day: str) -> tuple[list[Request], dict[str, str]]:
         """The day's route-bought requests, and its per-trip ones (request id -> channel)."""
         scenario = self.for_day(day)
-        per_trip = {r.id: str(r.channel) for r in scenario.requests if r.channel in PER_TRIP_CHANNELS}
+        per_trip = {
+            r.id: str(r.channel) for r in scenario.requests if r.channel in PER_TRIP_CHANNELS and not self.route_all
+        }
         return [r for r in scenario.requests if r.id not in per_trip], per_trip
 
     def solve(self, scenario: Scenario, budget: float, initial: Plan | None = None) -> Plan:

@@ -222,3 +222,22 @@ def test_a_replanned_week_can_be_replanned_again(week_dir: Path, tmp_path: Path)
     assert [(t["day"], t["request"], t["new_vehicle"]) for t in _changes(out)["trips"] if t["request"] == "e-am"] == [
         ("mon", "e-am", None)
     ]
+
+
+def test_one_days_plan_from_solve_is_replanned_in_place_of_a_week(tmp_path: Path) -> None:
+    """Tests replan on a `solve` folder: needs --scenario and --day; writes plan.json, stops.csv and changes.json."""
+    scenario = FIXTURES / "ok_small.yaml"
+    plan_dir = tmp_path / "day"
+    assert (
+        main(["solve", str(scenario), "--out", str(plan_dir), "--solution-limit", "10", "--quiet", "--no-cache"]) == 0
+    )
+    change = tmp_path / "change.yaml"
+    change.write_text(yaml.safe_dump({"changes": [{"kind": "cancel", "request": "b"}]}), encoding="utf-8")
+    out = tmp_path / "new"
+    base = ["replan", str(plan_dir), "--change", str(change), "--out", str(out), "--solution-limit", "5"]
+    assert main(base) == 2 and not out.exists()  # which scenario, which day: not in plan.json
+    assert main([*base, "--scenario", str(scenario), "--day", "mon"]) == 0
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    served = {rid for route in plan["routes"] for stop in route["stops"] for rid in stop["pickup"]}
+    assert served == {"a", "c"} and (out / "stops.csv").exists()
+    assert [(t["request"], t["cause"]) for t in _changes(out)["trips"] if t["new_vehicle"] is None] == [("b", "change")]
