@@ -15,9 +15,13 @@ import json
 import sys
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from routing.model import WEEKDAYS
+
+if TYPE_CHECKING:
+    from routing.model import Scenario
+    from routing.studies.week import WeekPlan
 
 #: The embedded demo day, shipped inside the package (read with importlib.resources).
 DEMO_SCENARIO = resources.files("routing") / "data" / "demo.yaml"
@@ -73,6 +77,15 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     out = Path(args.out)
     write_plan_json(out / "plan.json", scenario, plan, result, cost)
     write_stops_csv(out / "stops.csv", scenario, plan)
+    if args.report:
+        from routing.report.maps import boundary_rings
+        from routing.report.outputs import write_plan_outputs
+
+        boundary = boundary_rings(scenario, args.scenario) if args.scenario else []
+        map_path = out / (f"map_{args.day}.png" if args.day else "map.png")
+        _, notes = write_plan_outputs(out, scenario, plan, result, args.day or "", None, boundary, map_path)
+        for note in notes if not args.quiet else []:
+            print(note, file=sys.stderr)
     if not args.quiet:
         print(summary_table(scenario, plan, result, cost))
         print(f"wrote {out / 'plan.json'} and {out / 'stops.csv'}")
@@ -185,10 +198,33 @@ def _cmd_week(args: argparse.Namespace) -> int:
 
     result = plan_week(week, matrices, params, settings, progress)
     written = write_week(args.out, week, result, _source(args.scenario))
+    if args.report:
+        written += _week_outputs(Path(args.out), week, args.scenario, result.consistent, args.quiet)
     if not args.quiet:
         print(week_table(result))
         print(f"wrote {len(written)} files to {args.out} (week.json, passengers.csv, <day>/plan.json and stops.csv)")
     return EXIT_OK
+
+
+def _week_outputs(
+    out: Path, week: Scenario, path: str, plan: WeekPlan, quiet: bool, one_day: bool = False
+) -> list[Path]:
+    """Manifests, GeoJSON and a map per day of a week (in ``out/<day>/``; one day's plan: in ``out``)."""
+    from routing.report.maps import boundary_rings
+    from routing.report.outputs import write_plan_outputs
+
+    usual = {rid: pw.usual_s for pw in plan.passengers if pw.usual_s is not None for rid in pw.requests}
+    boundary = boundary_rings(week, path)
+    written: list[Path] = []
+    for d in plan.days:
+        folder = out if one_day else out / d.day
+        files, notes = write_plan_outputs(
+            folder, d.scenario, d.plan, d.check, d.day, usual, boundary, out / f"map_{d.day}.png", week.name
+        )
+        written += files
+        for note in notes if not quiet else []:
+            print(note, file=sys.stderr)
+    return written
 
 
 def _source(path: str) -> dict[str, str]:
@@ -267,6 +303,8 @@ def _cmd_replan(args: argparse.Namespace) -> int:
         written = write_replan_day(args.out, result, args.change)
     else:
         written = write_replan(args.out, new, result, args.change, _source(str(saved)))
+    if args.report:
+        written += _week_outputs(Path(args.out), new, path, result.week.consistent, args.quiet, one_day)
     if not args.quiet:
         print(replan_table(result))
         print(f"wrote {len(written)} files to {args.out}")
@@ -372,6 +410,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--cache-dir", default=str(DEFAULT_CACHE), help="matrix cache folder")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the matrix cache")
+    p.add_argument(
+        "--report",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="write vognløb manifests, routes.geojson and map PNGs (default on; --no-report: plans only)",
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=_cmd_solve)
 
@@ -459,6 +503,12 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--no-compare", action="store_true", help="skip the day-by-day plan (the whole limit to the week)")
     w.add_argument("--cache-dir", default=str(DEFAULT_CACHE))
     w.add_argument("--no-cache", action="store_true")
+    w.add_argument(
+        "--report",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="write vognløb manifests, routes.geojson and map PNGs (default on; --no-report: plans only)",
+    )
     w.add_argument("--quiet", action="store_true")
     w.set_defaults(func=_cmd_week)
 
@@ -478,6 +528,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--solution-limit", type=int, help="stop each solve after this many solutions (deterministic)")
     r.add_argument("--cache-dir", default=str(DEFAULT_CACHE))
     r.add_argument("--no-cache", action="store_true")
+    r.add_argument(
+        "--report",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="write vognløb manifests, routes.geojson and map PNGs (default on; --no-report: plans only)",
+    )
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=_cmd_replan)
 

@@ -220,6 +220,10 @@ class TimeWindow:
         """``[start_s, end_s]``."""
         return [self.start_s, self.end_s]
 
+    def as_clock(self) -> str:
+        """``HH:MM-HH:MM`` (seconds shown where not whole minutes)."""
+        return f"{format_clock(self.start_s)}-{format_clock(self.end_s)}"
+
 
 #: No restriction: used where no window or shift is given.
 OPEN_WINDOW = TimeWindow(0, MAX_TIME)

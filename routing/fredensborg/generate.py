@@ -44,6 +44,9 @@ from routing.units import format_clock, parse_clock
 
 SCHOOL_WEEK = WEEKDAYS[:5]
 
+#: The municipal boundary (DAGI), shipped in this package; drawn under the maps.
+BOUNDARY = "routing.fredensborg:data/geo/fredensborg_kommune.geojson"
+
 
 def apportion(total: int, shares: dict[str, float]) -> dict[str, int]:
     """Split ``total`` over ``shares`` in whole numbers (largest remainder; shares are normalised)."""
@@ -700,6 +703,8 @@ class _Week:
                 "seed": self.seed,
                 "scale": self.scale,
             },
+            # The municipal polygon under the maps (routing.report.maps.boundary_rings).
+            "boundary": BOUNDARY,
             "sources": {
                 "areas_and_costs": "routing/fredensborg/data/areas.yaml"
                 " (seed: Fredensborg Visiteret Borgerbefordringsanalyse 2022, 2021 cost table)",
