@@ -86,6 +86,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         _, notes = write_plan_outputs(out, scenario, plan, result, args.day or "", None, boundary, map_path)
         for note in notes if not args.quiet else []:
             print(note, file=sys.stderr)
+        _render(out, args.quiet)
     if not args.quiet:
         print(summary_table(scenario, plan, result, cost))
         print(f"wrote {out / 'plan.json'} and {out / 'stops.csv'}")
@@ -163,6 +164,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         + f" --out {args.out}"
     )
     written = write_comparison(args.out, results, command)
+    if args.report:
+        written.append(_render(Path(args.out), args.quiet))
     if not args.quiet:
         print(Path(args.out, "comparison.md").read_text(encoding="utf-8"))
         print("wrote " + ", ".join(str(p) for p in written))
@@ -200,6 +203,7 @@ def _cmd_week(args: argparse.Namespace) -> int:
     written = write_week(args.out, week, result, _source(args.scenario))
     if args.report:
         written += _week_outputs(Path(args.out), week, args.scenario, result.consistent, args.quiet)
+        written.append(_render(Path(args.out), args.quiet))
     if not args.quiet:
         print(week_table(result))
         print(f"wrote {len(written)} files to {args.out} (week.json, passengers.csv, <day>/plan.json and stops.csv)")
@@ -225,6 +229,25 @@ def _week_outputs(
         for note in notes if not quiet else []:
             print(note, file=sys.stderr)
     return written
+
+
+def _render(folder: Path, quiet: bool) -> Path:
+    """Render ``report.html`` from the folder's files (``routing.report.html_report``)."""
+    from routing.report.html_report import render_report
+
+    path = render_report(folder)
+    if not quiet:
+        print(f"report: {path}", file=sys.stderr)
+    return path
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from routing.report.html_report import render_report
+
+    path = render_report(args.folder)
+    if not args.quiet:
+        print(f"wrote {path}")
+    return EXIT_OK
 
 
 def _source(path: str) -> dict[str, str]:
@@ -305,6 +328,7 @@ def _cmd_replan(args: argparse.Namespace) -> int:
         written = write_replan(args.out, new, result, args.change, _source(str(saved)))
     if args.report:
         written += _week_outputs(Path(args.out), new, path, result.week.consistent, args.quiet, one_day)
+        written.append(_render(Path(args.out), args.quiet))
     if not args.quiet:
         print(replan_table(result))
         print(f"wrote {len(written)} files to {args.out}")
@@ -414,7 +438,7 @@ def _parser() -> argparse.ArgumentParser:
         "--report",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="write vognløb manifests, routes.geojson and map PNGs (default on; --no-report: plans only)",
+        help="write report.html, manifests, routes.geojson and maps (default on; --no-report: plans only)",
     )
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=_cmd_solve)
@@ -473,6 +497,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     k.add_argument("--cache-dir", default=str(DEFAULT_CACHE))
     k.add_argument("--no-cache", action="store_true")
+    k.add_argument(
+        "--report", action=argparse.BooleanOptionalAction, default=True, help="write report.html (default on)"
+    )
     k.add_argument("--quiet", action="store_true")
     k.set_defaults(func=_cmd_compare)
 
@@ -507,7 +534,7 @@ def _parser() -> argparse.ArgumentParser:
         "--report",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="write vognløb manifests, routes.geojson and map PNGs (default on; --no-report: plans only)",
+        help="write report.html, manifests, routes.geojson and maps (default on; --no-report: plans only)",
     )
     w.add_argument("--quiet", action="store_true")
     w.set_defaults(func=_cmd_week)
@@ -532,10 +559,15 @@ def _parser() -> argparse.ArgumentParser:
         "--report",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="write vognløb manifests, routes.geojson and map PNGs (default on; --no-report: plans only)",
+        help="write report.html, manifests, routes.geojson and maps (default on; --no-report: plans only)",
     )
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=_cmd_replan)
+
+    h = sub.add_parser("report", help="render report.html again from an output folder's files (no solving)")
+    h.add_argument("folder", help="a folder written by solve, week, replan or compare")
+    h.add_argument("--quiet", action="store_true")
+    h.set_defaults(func=_cmd_report)
 
     b = sub.add_parser(
         "bench",

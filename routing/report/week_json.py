@@ -19,7 +19,7 @@ from routing.costing.plan_cost import Figures
 from routing.costing.vehicle_cost import price_plan_by_vehicle_types
 from routing.exceptions import Problem, ScenarioError
 from routing.files import write_atomic
-from routing.model import Scenario
+from routing.model import Scenario, area_sort_key
 from routing.report.plan_json import plan_to_dict
 from routing.report.tables import stops_csv
 from routing.studies.consistency import ConsistencySummary, PassengerWeek
@@ -71,6 +71,20 @@ def _passenger(pw: PassengerWeek) -> dict[str, Any]:
 def day_document(d: DayPlan) -> dict[str, Any]:
     """The day's ``routing.plan/1`` document (checked: a ``DayPlan`` holds only plans the checker accepted)."""
     return plan_to_dict(d.scenario, d.plan, d.check, price_plan_by_vehicle_types(d.scenario, d.check))
+
+
+def _by_area_channel(wp: WeekPlan) -> list[dict[str, Any]]:
+    """The week's figures per befordringsområde and channel (routes shared out by passenger, trips priced each)."""
+    cells: dict[tuple[str | None, str], Figures] = {}
+    for d in wp.days:
+        for key, fig in d.cost.by_area_channel.items():
+            cell = cells.setdefault(key, Figures())
+            cell.add(fig)
+            cell.trips += fig.trips
+    return [
+        {"area": area, "channel": channel, **_figures(fig), "trips": fig.trips}
+        for (area, channel), fig in sorted(cells.items(), key=lambda kv: (area_sort_key(kv[0][0]), kv[0][1]))
+    ]
 
 
 def _summary(wp: WeekPlan) -> dict[str, Any]:
@@ -131,6 +145,7 @@ def week_to_dict(week: Scenario, result: WeekResult, source: dict[str, str] | No
             for d in c.days
         },
         "passengers": [_passenger(pw) for pw in c.passengers],
+        "by_area_channel": _by_area_channel(c),
         "parameters": sorted({p for d in c.days for p in d.cost.params}),
     }
     if result.independent is not None:
