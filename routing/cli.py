@@ -202,8 +202,12 @@ def _cmd_week(args: argparse.Namespace) -> int:
     result = plan_week(week, matrices, params, settings, progress)
     written = write_week(args.out, week, result, _source(args.scenario))
     if args.report:
+        import time
+
+        started = time.monotonic()
         written += _week_outputs(Path(args.out), week, args.scenario, result.consistent, args.quiet)
         written.append(_render(Path(args.out), args.quiet))
+        progress(f"manifests, GeoJSON, maps and report: {time.monotonic() - started:.1f} s")
     if not args.quiet:
         print(week_table(result))
         print(f"wrote {len(written)} files to {args.out} (week.json, passengers.csv, <day>/plan.json and stops.csv)")
