@@ -141,7 +141,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if bad or not days:
         return _fail(EXIT_INPUT, f"--days: {args.days!r} is not a list of weekday codes (e.g. mon,tue,wed,thu,fri)")
     results = []
-    with tqdm(total=len(args.scenarios) * len(days), unit="day", disable=args.quiet, file=sys.stderr) as bar:
+    with tqdm(total=len(args.scenarios) * len(days), unit="day", disable=_no_bar(args), file=sys.stderr) as bar:
         for path in args.scenarios:
             bar.set_description(Path(path).stem)
             results.append(
@@ -195,19 +195,20 @@ def _cmd_week(args: argparse.Namespace) -> int:
     matrices = build_matrices(week, None if args.no_cache else args.cache_dir)
     params = Parameters.for_scenario(week.costing, args.scenario)
 
-    def progress(line: str) -> None:
-        if not args.quiet:
-            print(line, file=sys.stderr, flush=True)
+    from tqdm import tqdm
 
-    result = plan_week(week, matrices, params, settings, progress)
+    steps = len(week_days(week)) * (1 if args.no_compare else 2) + (args.method == "template")
+    with tqdm(total=steps, unit="solve", disable=_no_bar(args), file=sys.stderr) as bar:
+
+        def progress(line: str) -> None:
+            bar.set_postfix_str(line.split(",")[0])
+            bar.update(1)
+
+        result = plan_week(week, matrices, params, settings, progress)
     written = write_week(args.out, week, result, _source(args.scenario))
     if args.report:
-        import time
-
-        started = time.monotonic()
         written += _week_outputs(Path(args.out), week, args.scenario, result.consistent, args.quiet)
         written.append(_render(Path(args.out), args.quiet))
-        progress(f"manifests, GeoJSON, maps and report: {time.monotonic() - started:.1f} s")
     if not args.quiet:
         print(week_table(result))
         print(f"wrote {len(written)} files to {args.out} (week.json, passengers.csv, <day>/plan.json and stops.csv)")
@@ -233,6 +234,11 @@ def _week_outputs(
         for note in notes if not quiet else []:
             print(note, file=sys.stderr)
     return written
+
+
+def _no_bar(args: argparse.Namespace) -> bool:
+    """No progress bar with --quiet, or when stderr is not a terminal (CI logs stay clean)."""
+    return bool(args.quiet) or not sys.stderr.isatty()
 
 
 def _render(folder: Path, quiet: bool) -> Path:
