@@ -90,29 +90,41 @@ class _RouteProfile:
             load.append([load[-1][k] + sign * r.load.get(d) for k, d in enumerate(dims)])
         service.append(0)
         upper.append(vehicle.shift.end_s)
-        latest = np.array(upper, dtype=np.int64)
-        for k in range(len(loc) - 2, -1, -1):
-            latest[k] = min(latest[k], latest[k + 1] - service[k] - int(dur[loc[k], loc[k + 1]]))
+        legs = dur[loc[:-1], loc[1:]]
+        latest_list = upper
+        leg_list = legs.tolist()
+        for k in range(len(upper) - 2, -1, -1):
+            latest_list[k] = min(latest_list[k], latest_list[k + 1] - service[k] - leg_list[k])
+        latest = np.array(latest_list, dtype=np.int64)
         loads = np.array(load, dtype=np.int64)  # after each node except the end depot
         n = len(loads)
         grid = np.broadcast_to(loads[None, :, :], (n, n, len(dims))).copy()
-        below = np.tril(np.ones((n, n), dtype=bool), -1)
-        grid[below] = np.iinfo(np.int64).min // 2
+        grid[_strictly_lower(n)] = _NEG
         range_max = np.maximum.accumulate(grid, axis=1)
         cap = np.array([vt.capacity.get(d) for d in dims], dtype=np.int64)
         t = np.array(times, dtype=np.int64)
         svc = np.array(service, dtype=np.int64)
         wait = np.zeros(len(loc) + 1, dtype=np.int64)
-        wait[:-1] = t - np.concatenate(([t[0]], t[:-1] + svc[:-1] + dur[loc[:-1], loc[1:]]))
+        wait[:-1] = t - np.concatenate(([t[0]], t[:-1] + svc[:-1] + legs))
         absorb = np.cumsum(wait[::-1])[::-1]
         if first_stop:
-            leave, end = (float(t[1]) if steps else float("inf")), int(t[-1] - dur[loc[-2], loc[-1]])
+            leave, end = (float(times[1]) if steps else float("inf")), int(times[-1] - leg_list[-1])
         else:
-            leave, end = (float(max(t[0], t[1] - int(dur[loc[0], loc[1]]))) if steps else float("inf")), int(t[-1])
+            leave, end = (float(max(times[0], times[1] - leg_list[0])) if steps else float("inf")), int(times[-1])
         return cls(loc, t, svc, latest, absorb, leave, end, first_stop, cap, range_max)
 
 
 _UPPER: dict[int, np.ndarray] = {}
+_LOWER: dict[int, np.ndarray] = {}
+_NEG = np.iinfo(np.int64).min // 2
+
+
+def _strictly_lower(n: int) -> np.ndarray:
+    """The n x n mask of i > j, built once per n."""
+    mask = _LOWER.get(n)
+    if mask is None:
+        mask = _LOWER[n] = np.tril(np.ones((n, n), dtype=bool), -1)
+    return mask
 
 
 def _strictly_upper(n: int) -> np.ndarray:
@@ -266,8 +278,8 @@ class Inserter:
 
     def insert(self, request_ids: Sequence[str], deadline: float, keep_order: bool = False) -> list[str]:
         """Insert each request where it adds least; return the ids that fit nowhere or not reached by ``deadline``."""
-        requests, windows, index, dims = self.requests, self.windows, self.index, self.dims
-        current, schedules, profiles = self.current, self.schedules, self.profiles
+        requests, windows, dims = self.requests, self.windows, self.dims
+        current, schedules = self.current, self.schedules
         left: list[str] = []
 
         def window_start(rid: str) -> int:
@@ -287,8 +299,6 @@ class Inserter:
             drops: list[np.ndarray] = []
             route_ids: list[str] = []
             idle_seen: set[tuple[object, ...]] = set()
-            d_loc = index[request.dropoff.location]
-            p_loc = index[request.pickup.location] if request.pickup is not None else None
             # A vehicle whose shift ends before the drop-off window opens, or starts after the first
             # visit's window closes, has no feasible position (the vectorised filters below would
             # reject every one): skip it before any array work. Exact, so plans are unchanged.
@@ -306,89 +316,108 @@ class Inserter:
                 vt = self.vehicle_type[vid]
                 if not request.skills <= vt.skills or not request.load.fits_in(vt.capacity):
                     continue
-                rp = profiles[vid]
-                price = self.objective.prices[vid]
-                dist, dur = self.arcs[vid], self.durations[vid]
-                here, after = rp.loc[:-1], rp.loc[1:]
-                base, ready = self.legs[vid]
-                sd = request.dropoff.service_s
-                # Drop-off after node j: reachable in its window, and the next node still in time.
-                arrive_d = np.maximum(dw.start_s, ready + dur[here, d_loc])
-                drop_ok = (arrive_d <= dw.end_s) & (
-                    np.maximum(rp.t[1:], arrive_d + sd + dur[d_loc, after]) <= rp.latest[1:]
-                )
-                cost_d = dist[here, d_loc] + dist[d_loc, after] - base
-                per_s = price.per_s
-                empty = not current[vid]
-                fixed = price.fixed if empty else 0
-                if per_s:
-                    span_d = _longer_duty(
-                        rp,
-                        arrive_d + sd + dur[d_loc, after],
-                        int(arrive_d[0]),
-                        int(dur[rp.loc[0], d_loc]),
-                        int(dur[d_loc, rp.loc[-1]]),
-                        empty,
-                    )
-                room = rp.cap - q
-                if p_loc is None:
-                    # A depot delivery rides from the start: the load up to its drop-off must leave room.
-                    drop_ok &= (rp.range_max[0] <= room).all(axis=1)
-                    j = np.flatnonzero(drop_ok)
-                    price_d = cost_d + (per_s * span_d if per_s else 0) + fixed
-                    costs.append(price_d[j])
-                    picks.append(np.full(len(j), -1))
-                    drops.append(j)
-                else:
-                    assert pw is not None and request.pickup is not None
-                    sp = request.pickup.service_s
-                    arrive_p = np.maximum(pw.start_s, ready + dur[here, p_loc])
-                    pick_ok = (arrive_p <= pw.end_s) & (
-                        np.maximum(rp.t[1:], arrive_p + sp + dur[p_loc, after]) <= rp.latest[1:]
-                    )
-                    # Both right after node i: pickup, drop-off, then the next node.
-                    arrive_pd = np.maximum(dw.start_s, arrive_p + sp + dur[p_loc, d_loc])
-                    same_ok = (
-                        (arrive_p <= pw.end_s)
-                        & (arrive_pd <= dw.end_s)
-                        & (np.maximum(rp.t[1:], arrive_pd + sd + dur[d_loc, after]) <= rp.latest[1:])
-                    )
-                    cost_p = dist[here, p_loc] + dist[p_loc, after] - base
-                    pair = cost_p[:, None] + cost_d[None, :]
-                    same = dist[here, p_loc] + dist[p_loc, d_loc] + dist[d_loc, after] - base
-                    diagonal = slice(None, None, len(base) + 1)
-                    pair.flat[diagonal] = same
-                    # Pickup after node i, drop-off after a later node j (i < j), or both after node i.
-                    ok = pick_ok[:, None] & drop_ok[None, :]
-                    ok &= _strictly_upper(len(base))
-                    ok.flat[diagonal] = same_ok
-                    ok &= (rp.range_max <= room).all(axis=2)
-                    i, j = np.nonzero(ok)
-                    priced = pair + fixed
-                    if per_s:
-                        # Both delays counted in full (an upper bound when the first one also delays the second).
-                        first_p, to_p = int(arrive_p[0]), int(dur[rp.loc[0], p_loc])
-                        span_p = _longer_duty(
-                            rp, arrive_p + sp + dur[p_loc, after], first_p, to_p, int(dur[p_loc, rp.loc[-1]]), empty
-                        )
-                        span_pair = span_p[:, None] + span_d[None, :]
-                        span_pair.flat[diagonal] = _longer_duty(
-                            rp,
-                            arrive_pd + sd + dur[d_loc, after],
-                            first_p,
-                            to_p,
-                            int(dur[d_loc, rp.loc[-1]]),
-                            empty,
-                        )
-                        priced = priced + per_s * span_pair
-                    costs.append(priced[i, j])
-                    picks.append(i)
-                    drops.append(j)
+                found = self._candidates(vid, request, q)
+                if found is None:
+                    continue
+                costs.append(found[0])
+                picks.append(found[1])
+                drops.append(found[2])
                 owners.append(np.full(len(costs[-1]), len(owners)))
                 route_ids.append(vid)
             if not costs or not self._place_cheapest(rid, costs, owners, picks, drops, route_ids):
                 left.append(rid)
         return left
+
+    def _candidates(
+        self, vid: str, request: Request, q: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Estimated cost, pickup and drop-off position of every position pair of ``vid`` that passes the filters.
+
+        None when no position passes. Positions: after node i (0: the start depot); -1 for the
+        pickup of a depot delivery.
+        """
+        pw, dw = self.windows[request.id]
+        d_loc = self.index[request.dropoff.location]
+        p_loc = self.index[request.pickup.location] if request.pickup is not None else None
+        current = self.current
+        rp = self.profiles[vid]
+        price = self.objective.prices[vid]
+        dist, dur = self.arcs[vid], self.durations[vid]
+        here, after = rp.loc[:-1], rp.loc[1:]
+        base, ready = self.legs[vid]
+        sd = request.dropoff.service_s
+        # Drop-off after node j: reachable in its window, and the next node still in time.
+        arrive_d = np.maximum(dw.start_s, ready + dur[here, d_loc])
+        drop_ok = (arrive_d <= dw.end_s) & (np.maximum(rp.t[1:], arrive_d + sd + dur[d_loc, after]) <= rp.latest[1:])
+        room = rp.cap - q
+        if p_loc is None:
+            # A depot delivery rides from the start: the load up to its drop-off must leave room.
+            drop_ok &= (rp.range_max[0] <= room).all(axis=1)
+            feasible = bool(drop_ok.any())
+        else:
+            assert pw is not None and request.pickup is not None
+            sp = request.pickup.service_s
+            arrive_p = np.maximum(pw.start_s, ready + dur[here, p_loc])
+            pick_ok = (arrive_p <= pw.end_s) & (
+                np.maximum(rp.t[1:], arrive_p + sp + dur[p_loc, after]) <= rp.latest[1:]
+            )
+            # Both right after node i: pickup, drop-off, then the next node.
+            arrive_pd = np.maximum(dw.start_s, arrive_p + sp + dur[p_loc, d_loc])
+            same_ok = (
+                (arrive_p <= pw.end_s)
+                & (arrive_pd <= dw.end_s)
+                & (np.maximum(rp.t[1:], arrive_pd + sd + dur[d_loc, after]) <= rp.latest[1:])
+            )
+            feasible = bool(same_ok.any() or (pick_ok.any() and drop_ok.any()))
+        if not feasible:
+            return None  # no position in this route: skip the pricing (exact, plans unchanged)
+        cost_d = dist[here, d_loc] + dist[d_loc, after] - base
+        per_s = price.per_s
+        empty = not current[vid]
+        fixed = price.fixed if empty else 0
+        if per_s:
+            span_d = _longer_duty(
+                rp,
+                arrive_d + sd + dur[d_loc, after],
+                int(arrive_d[0]),
+                int(dur[rp.loc[0], d_loc]),
+                int(dur[d_loc, rp.loc[-1]]),
+                empty,
+            )
+        if p_loc is None:
+            j = np.flatnonzero(drop_ok)
+            price_d = cost_d + (per_s * span_d if per_s else 0) + fixed
+            return price_d[j], np.full(len(j), -1), j
+        else:
+            cost_p = dist[here, p_loc] + dist[p_loc, after] - base
+            pair = cost_p[:, None] + cost_d[None, :]
+            same = dist[here, p_loc] + dist[p_loc, d_loc] + dist[d_loc, after] - base
+            diagonal = slice(None, None, len(base) + 1)
+            pair.flat[diagonal] = same
+            # Pickup after node i, drop-off after a later node j (i < j), or both after node i.
+            ok = pick_ok[:, None] & drop_ok[None, :]
+            ok &= _strictly_upper(len(base))
+            ok.flat[diagonal] = same_ok
+            ok &= (rp.range_max <= room).all(axis=2)
+            i, j = np.nonzero(ok)
+            priced = pair + fixed
+            if per_s:
+                # Both delays counted in full (an upper bound when the first one also delays the second).
+                first_p, to_p = int(arrive_p[0]), int(dur[rp.loc[0], p_loc])
+                span_p = _longer_duty(
+                    rp, arrive_p + sp + dur[p_loc, after], first_p, to_p, int(dur[p_loc, rp.loc[-1]]), empty
+                )
+                span_pair = span_p[:, None] + span_d[None, :]
+                span_pair.flat[diagonal] = _longer_duty(
+                    rp,
+                    arrive_pd + sd + dur[d_loc, after],
+                    first_p,
+                    to_p,
+                    int(dur[d_loc, rp.loc[-1]]),
+                    empty,
+                )
+                priced = priced + per_s * span_pair
+        return priced[i, j], i, j
 
     def _place_cheapest(
         self,
