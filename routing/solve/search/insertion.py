@@ -14,7 +14,7 @@ vehicle of its own when the fleet has one to spare.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,6 +113,9 @@ class _RouteProfile:
             leave, end = (float(max(times[0], times[1] - leg_list[0])) if steps else float("inf")), int(times[-1])
         return cls(loc, t, svc, latest, absorb, leave, end, first_stop, cap, range_max)
 
+
+#: One route's cheapest exact insertion of a request: its estimated cost, the new steps and their schedule.
+_Option = tuple[float, list[Step], list[int]]
 
 _UPPER: dict[int, np.ndarray] = {}
 _LOWER: dict[int, np.ndarray] = {}
@@ -278,8 +281,7 @@ class Inserter:
 
     def insert(self, request_ids: Sequence[str], deadline: float, keep_order: bool = False) -> list[str]:
         """Insert each request where it adds least; return the ids that fit nowhere or not reached by ``deadline``."""
-        requests, windows, dims = self.requests, self.windows, self.dims
-        current, schedules = self.current, self.schedules
+        windows = self.windows
         left: list[str] = []
 
         def window_start(rid: str) -> int:
@@ -290,43 +292,59 @@ class Inserter:
             if time.monotonic() > deadline:
                 left.append(rid)
                 continue
-            request = requests[rid]
-            pw, dw = windows[rid]
-            q = np.array([request.load.get(d) for d in dims], dtype=np.int64)
-            costs: list[np.ndarray] = []
-            owners: list[np.ndarray] = []
-            picks: list[np.ndarray] = []
-            drops: list[np.ndarray] = []
-            route_ids: list[str] = []
-            idle_seen: set[tuple[object, ...]] = set()
-            # A vehicle whose shift ends before the drop-off window opens, or starts after the first
-            # visit's window closes, has no feasible position (the vectorised filters below would
-            # reject every one): skip it before any array work. Exact, so plans are unchanged.
-            first_closes, drop_opens = (pw or dw).end_s, dw.start_s
-            for vid in current:
-                if schedules[vid] is None:
-                    continue
-                shift_start, shift_end = self.shift[vid]
-                if shift_start > first_closes or shift_end < drop_opens:
-                    continue
-                if not current[vid]:
-                    if self.kind[vid] in idle_seen:
-                        continue
-                    idle_seen.add(self.kind[vid])
-                vt = self.vehicle_type[vid]
-                if not request.skills <= vt.skills or not request.load.fits_in(vt.capacity):
-                    continue
-                found = self._candidates(vid, request, q)
-                if found is None:
-                    continue
-                costs.append(found[0])
-                picks.append(found[1])
-                drops.append(found[2])
-                owners.append(np.full(len(costs[-1]), len(owners)))
-                route_ids.append(vid)
+            costs, owners, picks, drops, route_ids = self._gather(rid)
             if not costs or not self._place_cheapest(rid, costs, owners, picks, drops, route_ids):
                 left.append(rid)
         return left
+
+    def _gather(
+        self, rid: str, only: Collection[str] | None = None
+    ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray], list[np.ndarray], list[str]]:
+        """Candidate positions of request ``rid`` per route (``only`` those routes, when given).
+
+        Returns
+        -------
+        tuple
+            Per route with candidates: their estimated costs, the route's number, pickup and
+            drop-off positions; and the routes' vehicle ids. Of interchangeable idle vehicles
+            only the first is priced.
+        """
+        current, schedules = self.current, self.schedules
+        request = self.requests[rid]
+        pw, dw = self.windows[rid]
+        q = np.array([request.load.get(d) for d in self.dims], dtype=np.int64)
+        costs: list[np.ndarray] = []
+        owners: list[np.ndarray] = []
+        picks: list[np.ndarray] = []
+        drops: list[np.ndarray] = []
+        route_ids: list[str] = []
+        idle_seen: set[tuple[object, ...]] = set()
+        # A vehicle whose shift ends before the drop-off window opens, or starts after the first
+        # visit's window closes, has no feasible position (the vectorised filters below would
+        # reject every one): skip it before any array work. Exact, so plans are unchanged.
+        first_closes, drop_opens = (pw or dw).end_s, dw.start_s
+        for vid in current if only is None else only:
+            if schedules[vid] is None:
+                continue
+            shift_start, shift_end = self.shift[vid]
+            if shift_start > first_closes or shift_end < drop_opens:
+                continue
+            if not current[vid]:
+                if self.kind[vid] in idle_seen:
+                    continue
+                idle_seen.add(self.kind[vid])
+            vt = self.vehicle_type[vid]
+            if not request.skills <= vt.skills or not request.load.fits_in(vt.capacity):
+                continue
+            found = self._candidates(vid, request, q)
+            if found is None:
+                continue
+            costs.append(found[0])
+            picks.append(found[1])
+            drops.append(found[2])
+            owners.append(np.full(len(costs[-1]), len(owners)))
+            route_ids.append(vid)
+        return costs, owners, picks, drops, route_ids
 
     def _candidates(
         self, vid: str, request: Request, q: np.ndarray
@@ -419,6 +437,18 @@ class Inserter:
                 priced = priced + per_s * span_pair
         return priced[i, j], i, j
 
+    def _try(self, rid: str, vid: str, at_pick: int, at_drop: int) -> tuple[list[Step], list[int]] | None:
+        """The route of ``vid`` with ``rid`` inserted at these positions and its schedule, or None if infeasible."""
+        trial = list(self.current[vid])
+        trial.insert(at_drop, Step(rid, "dropoff"))
+        if at_pick >= 0:
+            trial.insert(at_pick, Step(rid, "pickup"))
+        vehicle = self.scenario.vehicle(vid)
+        if occupancy_problem(self.scenario, vehicle, trial, self.requests) is not None:
+            return None
+        times = earliest_schedule(self.scenario, self.matrices, vehicle, trial, self.requests, self.limits)
+        return None if times is None else (trial, times)
+
     def _place_cheapest(
         self,
         rid: str,
@@ -435,16 +465,74 @@ class Inserter:
         drop_at = np.concatenate(drops)
         for k in np.argsort(all_costs, kind="stable"):
             vid = route_ids[int(owner[k])]
-            at_pick, at_drop = int(pick_at[k]), int(drop_at[k])
-            trial = list(self.current[vid])
-            trial.insert(at_drop, Step(rid, "dropoff"))
-            if at_pick >= 0:
-                trial.insert(at_pick, Step(rid, "pickup"))
-            vehicle = self.scenario.vehicle(vid)
-            if occupancy_problem(self.scenario, vehicle, trial, self.requests) is not None:
-                continue
-            times = earliest_schedule(self.scenario, self.matrices, vehicle, trial, self.requests, self.limits)
-            if times is not None:
-                self.set_route(vid, trial, times)
+            placed = self._try(rid, vid, int(pick_at[k]), int(drop_at[k]))
+            if placed is not None:
+                self.set_route(vid, *placed)
                 return True
         return False
+
+    def _options(self, rid: str, only: Collection[str] | None = None) -> dict[str, _Option]:
+        """Per route (``only`` those, when given): the cheapest insertion of ``rid`` that passes the exact check."""
+        out: dict[str, _Option] = {}
+        costs, _, picks, drops, route_ids = self._gather(rid, only)
+        for cost, pick, drop, vid in zip(costs, picks, drops, route_ids, strict=True):
+            for k in np.argsort(cost, kind="stable"):
+                placed = self._try(rid, vid, int(pick[k]), int(drop[k]))
+                if placed is not None:
+                    out[vid] = (float(cost[k]), placed[0], placed[1])
+                    break
+        return out
+
+    def insert_regret(self, request_ids: Sequence[str], deadline: float) -> list[str]:
+        """Regret-2 insertion: place first the request that loses most if its best route is taken.
+
+        Each round, every waiting request has its cheapest feasible insertion per route (checked
+        exactly); the one whose second-best route costs most more than its best (a request with a
+        single route first; ties: the cheaper best) goes to its best route. Only the changed route
+        is re-priced for the others. Ropke & Pisinger (2006).
+
+        Parameters
+        ----------
+        request_ids
+            The requests to insert.
+        deadline
+            ``time.monotonic()`` value; whatever is not inserted by then is returned as left over.
+
+        Returns
+        -------
+        list[str]
+            The ids that fit nowhere or were not reached by ``deadline``.
+        """
+        pending = list(request_ids)
+        options: dict[str, dict[str, _Option]] = {}
+        left: list[str] = []
+        for rid in pending:
+            if time.monotonic() > deadline:
+                return pending
+            options[rid] = self._options(rid)
+        while pending:
+            if time.monotonic() > deadline:
+                return left + pending
+            chosen, key = "", (0.0, 0.0)
+            for rid in pending:
+                ranked = sorted(o[0] for o in options[rid].values())
+                if not ranked:
+                    continue
+                regret = ranked[1] - ranked[0] if len(ranked) > 1 else float("inf")
+                if not chosen or (regret, -ranked[0]) > key:
+                    chosen, key = rid, (regret, -ranked[0])
+            if not chosen:
+                return left + pending
+            vid = min(options[chosen], key=lambda v: (options[chosen][v][0], v))
+            was_idle = not self.current[vid]
+            _, steps, times = options[chosen][vid]
+            self.set_route(vid, steps, times)
+            pending.remove(chosen)
+            changed = [vid] + (
+                [v for v in self.current if not self.current[v] and self.kind[v] == self.kind[vid]] if was_idle else []
+            )
+            for rid in pending:
+                for v in changed:
+                    options[rid].pop(v, None)
+                options[rid].update(self._options(rid, changed))
+        return left
