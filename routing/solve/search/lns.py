@@ -2,7 +2,7 @@
 
 After Ropke & Pisinger (2006): each iteration picks a removal operator (``removal``: random,
 related, time band, worst, whole route) and a recreate operator (greedy cheapest feasible
-insertion in random or window order, or regret-2; ``insertion``, exact schedule checks) by
+insertion in random or window order; ``insertion``, exact schedule checks) by
 roulette wheels whose weights follow the operators' recent scores, removes a handful of
 requests, re-inserts them, and keeps the result under a threshold-acceptance rule whose
 threshold shrinks to zero by the deadline. Every state it holds is feasible, so stopping at
@@ -136,7 +136,9 @@ def _removal_operators(rel: Relatedness) -> dict[str, Callable[[RemovalContext, 
 
 
 #: Recreate orders: the removed requests in random order, or by their first window's opening.
-INSERTIONS: tuple[str, ...] = ("random_order", "window_order", "regret")
+#: ``regret`` (``Inserter.insert_regret``) may be added: measured no better at equal time (it costs
+#: 1.5-2.7 times a greedy iteration; Fredensborg Tuesday 21.74 vs 21.58 mio kr./yr at 60 s).
+INSERTIONS: tuple[str, ...] = ("random_order", "window_order")
 
 
 def _recreate(trial: Inserter, how: str, removed: list[str], rng: random.Random, deadline: float) -> list[str]:

@@ -144,5 +144,5 @@ def test_lns_adapts_its_operator_weights() -> None:
     weights: dict[str, float] = {}
     improve(scenario, matrices, start, SolveParams(seed=2), float("inf"), max_iterations=350, weights=weights)
     removals = {"random", "related", "time_band", "worst", "route"}
-    assert set(weights) == removals | {"random_order", "window_order", "regret"}
+    assert set(weights) == removals | {"random_order", "window_order"}
     assert any(w != 1.0 for w in weights.values())
