@@ -14,7 +14,7 @@ vehicle of its own when the fleet has one to spare.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,29 +90,44 @@ class _RouteProfile:
             load.append([load[-1][k] + sign * r.load.get(d) for k, d in enumerate(dims)])
         service.append(0)
         upper.append(vehicle.shift.end_s)
-        latest = np.array(upper, dtype=np.int64)
-        for k in range(len(loc) - 2, -1, -1):
-            latest[k] = min(latest[k], latest[k + 1] - service[k] - int(dur[loc[k], loc[k + 1]]))
+        legs = dur[loc[:-1], loc[1:]]
+        latest_list = upper
+        leg_list = legs.tolist()
+        for k in range(len(upper) - 2, -1, -1):
+            latest_list[k] = min(latest_list[k], latest_list[k + 1] - service[k] - leg_list[k])
+        latest = np.array(latest_list, dtype=np.int64)
         loads = np.array(load, dtype=np.int64)  # after each node except the end depot
         n = len(loads)
         grid = np.broadcast_to(loads[None, :, :], (n, n, len(dims))).copy()
-        below = np.tril(np.ones((n, n), dtype=bool), -1)
-        grid[below] = np.iinfo(np.int64).min // 2
+        grid[_strictly_lower(n)] = _NEG
         range_max = np.maximum.accumulate(grid, axis=1)
         cap = np.array([vt.capacity.get(d) for d in dims], dtype=np.int64)
         t = np.array(times, dtype=np.int64)
         svc = np.array(service, dtype=np.int64)
         wait = np.zeros(len(loc) + 1, dtype=np.int64)
-        wait[:-1] = t - np.concatenate(([t[0]], t[:-1] + svc[:-1] + dur[loc[:-1], loc[1:]]))
+        wait[:-1] = t - np.concatenate(([t[0]], t[:-1] + svc[:-1] + legs))
         absorb = np.cumsum(wait[::-1])[::-1]
         if first_stop:
-            leave, end = (float(t[1]) if steps else float("inf")), int(t[-1] - dur[loc[-2], loc[-1]])
+            leave, end = (float(times[1]) if steps else float("inf")), int(times[-1] - leg_list[-1])
         else:
-            leave, end = (float(max(t[0], t[1] - int(dur[loc[0], loc[1]]))) if steps else float("inf")), int(t[-1])
+            leave, end = (float(max(times[0], times[1] - leg_list[0])) if steps else float("inf")), int(times[-1])
         return cls(loc, t, svc, latest, absorb, leave, end, first_stop, cap, range_max)
 
 
+#: One route's cheapest exact insertion of a request: its estimated cost, the new steps and their schedule.
+_Option = tuple[float, list[Step], list[int]]
+
 _UPPER: dict[int, np.ndarray] = {}
+_LOWER: dict[int, np.ndarray] = {}
+_NEG = np.iinfo(np.int64).min // 2
+
+
+def _strictly_lower(n: int) -> np.ndarray:
+    """The n x n mask of i > j, built once per n."""
+    mask = _LOWER.get(n)
+    if mask is None:
+        mask = _LOWER[n] = np.tril(np.ones((n, n), dtype=bool), -1)
+    return mask
 
 
 def _strictly_upper(n: int) -> np.ndarray:
@@ -266,8 +281,7 @@ class Inserter:
 
     def insert(self, request_ids: Sequence[str], deadline: float, keep_order: bool = False) -> list[str]:
         """Insert each request where it adds least; return the ids that fit nowhere or not reached by ``deadline``."""
-        requests, windows, index, dims = self.requests, self.windows, self.index, self.dims
-        current, schedules, profiles = self.current, self.schedules, self.profiles
+        windows = self.windows
         left: list[str] = []
 
         def window_start(rid: str) -> int:
@@ -278,119 +292,164 @@ class Inserter:
             if time.monotonic() > deadline:
                 left.append(rid)
                 continue
-            request = requests[rid]
-            pw, dw = windows[rid]
-            q = np.array([request.load.get(d) for d in dims], dtype=np.int64)
-            costs: list[np.ndarray] = []
-            owners: list[np.ndarray] = []
-            picks: list[np.ndarray] = []
-            drops: list[np.ndarray] = []
-            route_ids: list[str] = []
-            idle_seen: set[tuple[object, ...]] = set()
-            d_loc = index[request.dropoff.location]
-            p_loc = index[request.pickup.location] if request.pickup is not None else None
-            # A vehicle whose shift ends before the drop-off window opens, or starts after the first
-            # visit's window closes, has no feasible position (the vectorised filters below would
-            # reject every one): skip it before any array work. Exact, so plans are unchanged.
-            first_closes, drop_opens = (pw or dw).end_s, dw.start_s
-            for vid in current:
-                if schedules[vid] is None:
-                    continue
-                shift_start, shift_end = self.shift[vid]
-                if shift_start > first_closes or shift_end < drop_opens:
-                    continue
-                if not request.allows(vid):
-                    continue
-                if not current[vid]:
-                    if self.kind[vid] in idle_seen:
-                        continue
-                    idle_seen.add(self.kind[vid])
-                vt = self.vehicle_type[vid]
-                if not request.skills <= vt.skills or not request.load.fits_in(vt.capacity):
-                    continue
-                rp = profiles[vid]
-                price = self.objective.prices[vid]
-                dist, dur = self.arcs[vid], self.durations[vid]
-                here, after = rp.loc[:-1], rp.loc[1:]
-                base, ready = self.legs[vid]
-                sd = request.dropoff.service_s
-                # Drop-off after node j: reachable in its window, and the next node still in time.
-                arrive_d = np.maximum(dw.start_s, ready + dur[here, d_loc])
-                drop_ok = (arrive_d <= dw.end_s) & (
-                    np.maximum(rp.t[1:], arrive_d + sd + dur[d_loc, after]) <= rp.latest[1:]
-                )
-                cost_d = dist[here, d_loc] + dist[d_loc, after] - base
-                per_s = price.per_s
-                empty = not current[vid]
-                fixed = price.fixed if empty else 0
-                if per_s:
-                    span_d = _longer_duty(
-                        rp,
-                        arrive_d + sd + dur[d_loc, after],
-                        int(arrive_d[0]),
-                        int(dur[rp.loc[0], d_loc]),
-                        int(dur[d_loc, rp.loc[-1]]),
-                        empty,
-                    )
-                room = rp.cap - q
-                if p_loc is None:
-                    # A depot delivery rides from the start: the load up to its drop-off must leave room.
-                    drop_ok &= (rp.range_max[0] <= room).all(axis=1)
-                    j = np.flatnonzero(drop_ok)
-                    price_d = cost_d + (per_s * span_d if per_s else 0) + fixed
-                    costs.append(price_d[j])
-                    picks.append(np.full(len(j), -1))
-                    drops.append(j)
-                else:
-                    assert pw is not None and request.pickup is not None
-                    sp = request.pickup.service_s
-                    arrive_p = np.maximum(pw.start_s, ready + dur[here, p_loc])
-                    pick_ok = (arrive_p <= pw.end_s) & (
-                        np.maximum(rp.t[1:], arrive_p + sp + dur[p_loc, after]) <= rp.latest[1:]
-                    )
-                    # Both right after node i: pickup, drop-off, then the next node.
-                    arrive_pd = np.maximum(dw.start_s, arrive_p + sp + dur[p_loc, d_loc])
-                    same_ok = (
-                        (arrive_p <= pw.end_s)
-                        & (arrive_pd <= dw.end_s)
-                        & (np.maximum(rp.t[1:], arrive_pd + sd + dur[d_loc, after]) <= rp.latest[1:])
-                    )
-                    cost_p = dist[here, p_loc] + dist[p_loc, after] - base
-                    pair = cost_p[:, None] + cost_d[None, :]
-                    same = dist[here, p_loc] + dist[p_loc, d_loc] + dist[d_loc, after] - base
-                    diagonal = slice(None, None, len(base) + 1)
-                    pair.flat[diagonal] = same
-                    # Pickup after node i, drop-off after a later node j (i < j), or both after node i.
-                    ok = pick_ok[:, None] & drop_ok[None, :]
-                    ok &= _strictly_upper(len(base))
-                    ok.flat[diagonal] = same_ok
-                    ok &= (rp.range_max <= room).all(axis=2)
-                    i, j = np.nonzero(ok)
-                    priced = pair + fixed
-                    if per_s:
-                        # Both delays counted in full (an upper bound when the first one also delays the second).
-                        first_p, to_p = int(arrive_p[0]), int(dur[rp.loc[0], p_loc])
-                        span_p = _longer_duty(
-                            rp, arrive_p + sp + dur[p_loc, after], first_p, to_p, int(dur[p_loc, rp.loc[-1]]), empty
-                        )
-                        span_pair = span_p[:, None] + span_d[None, :]
-                        span_pair.flat[diagonal] = _longer_duty(
-                            rp,
-                            arrive_pd + sd + dur[d_loc, after],
-                            first_p,
-                            to_p,
-                            int(dur[d_loc, rp.loc[-1]]),
-                            empty,
-                        )
-                        priced = priced + per_s * span_pair
-                    costs.append(priced[i, j])
-                    picks.append(i)
-                    drops.append(j)
-                owners.append(np.full(len(costs[-1]), len(owners)))
-                route_ids.append(vid)
+            costs, owners, picks, drops, route_ids = self._gather(rid)
             if not costs or not self._place_cheapest(rid, costs, owners, picks, drops, route_ids):
                 left.append(rid)
         return left
+
+    def _gather(
+        self, rid: str, only: Collection[str] | None = None
+    ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray], list[np.ndarray], list[str]]:
+        """Candidate positions of request ``rid`` per route (``only`` those routes, when given).
+
+        Returns
+        -------
+        tuple
+            Per route with candidates: their estimated costs, the route's number, pickup and
+            drop-off positions; and the routes' vehicle ids. Of interchangeable idle vehicles
+            only the first is priced.
+        """
+        current, schedules = self.current, self.schedules
+        request = self.requests[rid]
+        pw, dw = self.windows[rid]
+        q = np.array([request.load.get(d) for d in self.dims], dtype=np.int64)
+        costs: list[np.ndarray] = []
+        owners: list[np.ndarray] = []
+        picks: list[np.ndarray] = []
+        drops: list[np.ndarray] = []
+        route_ids: list[str] = []
+        idle_seen: set[tuple[object, ...]] = set()
+        # A vehicle whose shift ends before the drop-off window opens, or starts after the first
+        # visit's window closes, has no feasible position (the vectorised filters below would
+        # reject every one): skip it before any array work. Exact, so plans are unchanged.
+        first_closes, drop_opens = (pw or dw).end_s, dw.start_s
+        for vid in current if only is None else only:
+            if schedules[vid] is None:
+                continue
+            shift_start, shift_end = self.shift[vid]
+            if shift_start > first_closes or shift_end < drop_opens:
+                continue
+            if not request.allows(vid):
+                continue
+            if not current[vid]:
+                if self.kind[vid] in idle_seen:
+                    continue
+                idle_seen.add(self.kind[vid])
+            vt = self.vehicle_type[vid]
+            if not request.skills <= vt.skills or not request.load.fits_in(vt.capacity):
+                continue
+            found = self._candidates(vid, request, q)
+            if found is None:
+                continue
+            costs.append(found[0])
+            picks.append(found[1])
+            drops.append(found[2])
+            owners.append(np.full(len(costs[-1]), len(owners)))
+            route_ids.append(vid)
+        return costs, owners, picks, drops, route_ids
+
+    def _candidates(
+        self, vid: str, request: Request, q: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Estimated cost, pickup and drop-off position of every position pair of ``vid`` that passes the filters.
+
+        None when no position passes. Positions: after node i (0: the start depot); -1 for the
+        pickup of a depot delivery.
+        """
+        pw, dw = self.windows[request.id]
+        d_loc = self.index[request.dropoff.location]
+        p_loc = self.index[request.pickup.location] if request.pickup is not None else None
+        current = self.current
+        rp = self.profiles[vid]
+        price = self.objective.prices[vid]
+        dist, dur = self.arcs[vid], self.durations[vid]
+        here, after = rp.loc[:-1], rp.loc[1:]
+        base, ready = self.legs[vid]
+        sd = request.dropoff.service_s
+        # Drop-off after node j: reachable in its window, and the next node still in time.
+        arrive_d = np.maximum(dw.start_s, ready + dur[here, d_loc])
+        drop_ok = (arrive_d <= dw.end_s) & (np.maximum(rp.t[1:], arrive_d + sd + dur[d_loc, after]) <= rp.latest[1:])
+        room = rp.cap - q
+        if p_loc is None:
+            # A depot delivery rides from the start: the load up to its drop-off must leave room.
+            drop_ok &= (rp.range_max[0] <= room).all(axis=1)
+            feasible = bool(drop_ok.any())
+        else:
+            assert pw is not None and request.pickup is not None
+            sp = request.pickup.service_s
+            arrive_p = np.maximum(pw.start_s, ready + dur[here, p_loc])
+            pick_ok = (arrive_p <= pw.end_s) & (
+                np.maximum(rp.t[1:], arrive_p + sp + dur[p_loc, after]) <= rp.latest[1:]
+            )
+            # Both right after node i: pickup, drop-off, then the next node.
+            arrive_pd = np.maximum(dw.start_s, arrive_p + sp + dur[p_loc, d_loc])
+            same_ok = (
+                (arrive_p <= pw.end_s)
+                & (arrive_pd <= dw.end_s)
+                & (np.maximum(rp.t[1:], arrive_pd + sd + dur[d_loc, after]) <= rp.latest[1:])
+            )
+            feasible = bool(same_ok.any() or (pick_ok.any() and drop_ok.any()))
+        if not feasible:
+            return None  # no position in this route: skip the pricing (exact, plans unchanged)
+        cost_d = dist[here, d_loc] + dist[d_loc, after] - base
+        per_s = price.per_s
+        empty = not current[vid]
+        fixed = price.fixed if empty else 0
+        if per_s:
+            span_d = _longer_duty(
+                rp,
+                arrive_d + sd + dur[d_loc, after],
+                int(arrive_d[0]),
+                int(dur[rp.loc[0], d_loc]),
+                int(dur[d_loc, rp.loc[-1]]),
+                empty,
+            )
+        if p_loc is None:
+            j = np.flatnonzero(drop_ok)
+            price_d = cost_d + (per_s * span_d if per_s else 0) + fixed
+            return price_d[j], np.full(len(j), -1), j
+        else:
+            cost_p = dist[here, p_loc] + dist[p_loc, after] - base
+            pair = cost_p[:, None] + cost_d[None, :]
+            same = dist[here, p_loc] + dist[p_loc, d_loc] + dist[d_loc, after] - base
+            diagonal = slice(None, None, len(base) + 1)
+            pair.flat[diagonal] = same
+            # Pickup after node i, drop-off after a later node j (i < j), or both after node i.
+            ok = pick_ok[:, None] & drop_ok[None, :]
+            ok &= _strictly_upper(len(base))
+            ok.flat[diagonal] = same_ok
+            ok &= (rp.range_max <= room).all(axis=2)
+            i, j = np.nonzero(ok)
+            priced = pair + fixed
+            if per_s:
+                # Both delays counted in full (an upper bound when the first one also delays the second).
+                first_p, to_p = int(arrive_p[0]), int(dur[rp.loc[0], p_loc])
+                span_p = _longer_duty(
+                    rp, arrive_p + sp + dur[p_loc, after], first_p, to_p, int(dur[p_loc, rp.loc[-1]]), empty
+                )
+                span_pair = span_p[:, None] + span_d[None, :]
+                span_pair.flat[diagonal] = _longer_duty(
+                    rp,
+                    arrive_pd + sd + dur[d_loc, after],
+                    first_p,
+                    to_p,
+                    int(dur[d_loc, rp.loc[-1]]),
+                    empty,
+                )
+                priced = priced + per_s * span_pair
+        return priced[i, j], i, j
+
+    def _try(self, rid: str, vid: str, at_pick: int, at_drop: int) -> tuple[list[Step], list[int]] | None:
+        """The route of ``vid`` with ``rid`` inserted at these positions and its schedule, or None if infeasible."""
+        trial = list(self.current[vid])
+        trial.insert(at_drop, Step(rid, "dropoff"))
+        if at_pick >= 0:
+            trial.insert(at_pick, Step(rid, "pickup"))
+        vehicle = self.scenario.vehicle(vid)
+        if occupancy_problem(self.scenario, vehicle, trial, self.requests) is not None:
+            return None
+        times = earliest_schedule(self.scenario, self.matrices, vehicle, trial, self.requests, self.limits)
+        return None if times is None else (trial, times)
 
     def _place_cheapest(
         self,
@@ -408,16 +467,74 @@ class Inserter:
         drop_at = np.concatenate(drops)
         for k in np.argsort(all_costs, kind="stable"):
             vid = route_ids[int(owner[k])]
-            at_pick, at_drop = int(pick_at[k]), int(drop_at[k])
-            trial = list(self.current[vid])
-            trial.insert(at_drop, Step(rid, "dropoff"))
-            if at_pick >= 0:
-                trial.insert(at_pick, Step(rid, "pickup"))
-            vehicle = self.scenario.vehicle(vid)
-            if occupancy_problem(self.scenario, vehicle, trial, self.requests) is not None:
-                continue
-            times = earliest_schedule(self.scenario, self.matrices, vehicle, trial, self.requests, self.limits)
-            if times is not None:
-                self.set_route(vid, trial, times)
+            placed = self._try(rid, vid, int(pick_at[k]), int(drop_at[k]))
+            if placed is not None:
+                self.set_route(vid, *placed)
                 return True
         return False
+
+    def _options(self, rid: str, only: Collection[str] | None = None) -> dict[str, _Option]:
+        """Per route (``only`` those, when given): the cheapest insertion of ``rid`` that passes the exact check."""
+        out: dict[str, _Option] = {}
+        costs, _, picks, drops, route_ids = self._gather(rid, only)
+        for cost, pick, drop, vid in zip(costs, picks, drops, route_ids, strict=True):
+            for k in np.argsort(cost, kind="stable"):
+                placed = self._try(rid, vid, int(pick[k]), int(drop[k]))
+                if placed is not None:
+                    out[vid] = (float(cost[k]), placed[0], placed[1])
+                    break
+        return out
+
+    def insert_regret(self, request_ids: Sequence[str], deadline: float) -> list[str]:
+        """Regret-2 insertion: place first the request that loses most if its best route is taken.
+
+        Each round, every waiting request has its cheapest feasible insertion per route (checked
+        exactly); the one whose second-best route costs most more than its best (a request with a
+        single route first; ties: the cheaper best) goes to its best route. Only the changed route
+        is re-priced for the others. Ropke & Pisinger (2006).
+
+        Parameters
+        ----------
+        request_ids
+            The requests to insert.
+        deadline
+            ``time.monotonic()`` value; whatever is not inserted by then is returned as left over.
+
+        Returns
+        -------
+        list[str]
+            The ids that fit nowhere or were not reached by ``deadline``.
+        """
+        pending = list(request_ids)
+        options: dict[str, dict[str, _Option]] = {}
+        left: list[str] = []
+        for rid in pending:
+            if time.monotonic() > deadline:
+                return pending
+            options[rid] = self._options(rid)
+        while pending:
+            if time.monotonic() > deadline:
+                return left + pending
+            chosen, key = "", (0.0, 0.0)
+            for rid in pending:
+                ranked = sorted(o[0] for o in options[rid].values())
+                if not ranked:
+                    continue
+                regret = ranked[1] - ranked[0] if len(ranked) > 1 else float("inf")
+                if not chosen or (regret, -ranked[0]) > key:
+                    chosen, key = rid, (regret, -ranked[0])
+            if not chosen:
+                return left + pending
+            vid = min(options[chosen], key=lambda v: (options[chosen][v][0], v))
+            was_idle = not self.current[vid]
+            _, steps, times = options[chosen][vid]
+            self.set_route(vid, steps, times)
+            pending.remove(chosen)
+            changed = [vid] + (
+                [v for v in self.current if not self.current[v] and self.kind[v] == self.kind[vid]] if was_idle else []
+            )
+            for rid in pending:
+                for v in changed:
+                    options[rid].pop(v, None)
+                options[rid].update(self._options(rid, changed))
+        return left
