@@ -222,7 +222,7 @@ def replan_week(
         planner.vehicle_ends[(out.day, out.vehicle)] = out.from_s
     # Insertion only, from the previous plan, one search: untouched routes stay as they were.
     pipeline = replace(planner.solve_params.pipeline, hybrid_stages=("relax", "repair", "insert"))
-    planner.solve_params = replace(planner.solve_params, workers=1, pipeline=pipeline)
+    planner.solve_params = replace(planner.solve_params, backend="hybrid", workers=1, pipeline=pipeline)
     days_out = {out.day for out in changes.vehicles_out}
     counts: dict[str, int] = {}
     for day in previous:
