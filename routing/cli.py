@@ -21,6 +21,7 @@ from routing.model import WEEKDAYS
 
 if TYPE_CHECKING:
     from routing.model import Scenario
+    from routing.studies.comparison import ScenarioResult
     from routing.studies.week import WeekPlan
 
 #: The embedded demo day, shipped inside the package (read with importlib.resources).
@@ -165,6 +166,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     )
     written = write_comparison(args.out, results, command)
     if args.report:
+        written += _compare_outputs(Path(args.out), results)
         written.append(_render(Path(args.out), args.quiet))
     if not args.quiet:
         print(Path(args.out, "comparison.md").read_text(encoding="utf-8"))
@@ -258,6 +260,36 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"wrote {path}")
     return EXIT_OK
+
+
+def _compare_outputs(out: Path, results: list[ScenarioResult]) -> list[Path]:
+    """Manifests, GeoJSON and a map per scenario and day of a comparison, in ``out/<scenario file stem>/``.
+
+    Silo plans reuse vehicle ids (each silo is planned on its channel's whole fleet): their duties are
+    named ``<silo>:<vehicle>``.
+    """
+    from dataclasses import replace
+
+    from routing import load_scenario
+    from routing.report.manifest import duties
+    from routing.report.maps import boundary_rings
+    from routing.report.outputs import write_duty_outputs
+
+    written: list[Path] = []
+    for result in results:
+        scenario = load_scenario(result.path)
+        boundary = boundary_rings(scenario, result.path)
+        folder = out / Path(result.path).stem
+        for outcome in result.outcomes:
+            found = []
+            for (key, sub, plan), check in zip(outcome.plans, outcome.checks, strict=True):
+                own = duties(sub, plan, check, outcome.day)
+                found += [replace(d, vehicle=f"{key}:{d.vehicle}") for d in own] if result.mode == "silo" else own
+            files, _ = write_duty_outputs(
+                folder / outcome.day, scenario, found, boundary, folder / f"map_{outcome.day}.png", result.name
+            )
+            written += files
+    return written
 
 
 def _source(path: str) -> dict[str, str]:

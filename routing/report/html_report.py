@@ -331,6 +331,17 @@ def _comparison_report(folder: Path) -> str:
     body += "<h2>Per area (kr./yr)</h2>" + table(
         ("area", *scenarios), [(a, *(f"{cost.get((s, a), 0):,.0f}" for s in scenarios)) for a in areas]
     )
+    per_scenario = []
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+        maps = sorted(sub.glob("map_*.png"))
+        days = [d.name for d in sorted(sub.iterdir()) if (d / "manifest.html").exists()]
+        links = " · ".join(f"<a href='{_esc(sub.name)}/{_esc(d)}/manifest.html'>{_esc(d)}: vognløb</a>" for d in days)
+        per_scenario.append(
+            f"<h3>{_esc(sub.name)}</h3><p>{links}</p>"
+            + "".join(_figure(f"{sub.name}/{m.name}", f"{sub.name} {m.stem.replace('_', ' ')}") for m in maps[:1])
+        )
+    if per_scenario:
+        body += "<h2>Routes per scenario</h2>" + "".join(per_scenario)
     charts = [n for n in ("cost_per_area.png", "co2_per_scenario.png") if (folder / n).exists()]
     body += "<h2>Charts</h2>" + "".join(_figure(n, n.removesuffix(".png").replace("_", " ")) for n in charts)
     body += "<h2>Files</h2>" + _links(folder, ["comparison.md", "comparison.csv", "comparison.xlsx", "parameters.csv"])

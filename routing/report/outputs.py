@@ -17,7 +17,7 @@ from routing.files import write_atomic
 from routing.model import Scenario
 from routing.plan import Plan
 from routing.report.geojson import NotGeographic, geojson_text, routes_geojson
-from routing.report.manifest import duties, manifest_csv, manifest_html
+from routing.report.manifest import Duty, duties, manifest_csv, manifest_html
 from routing.report.maps import Ring, write_map
 
 
@@ -56,9 +56,21 @@ def write_plan_outputs(
     tuple[list[Path], list[str]]
         The files written, and notes (e.g. no map for a planar scenario).
     """
+    all_duties = duties(scenario, plan, result, day, usual_s)
+    return write_duty_outputs(folder, scenario, all_duties, boundary, map_path, plan_id)
+
+
+def write_duty_outputs(
+    folder: str | Path,
+    scenario: Scenario,
+    all_duties: Sequence[Duty],
+    boundary: Sequence[Ring] = (),
+    map_path: str | Path | None = None,
+    plan_id: str = "",
+) -> tuple[list[Path], list[str]]:
+    """``write_plan_outputs`` for duties already made (e.g. of several silo plans of one day)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    all_duties = duties(scenario, plan, result, day, usual_s)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     write_atomic(folder / "manifest.csv", manifest_csv(all_duties))
     write_atomic(folder / "manifest.html", manifest_html(all_duties, plan_id or scenario.name, stamp))

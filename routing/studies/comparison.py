@@ -59,6 +59,8 @@ class ScenarioResult:
     seconds: float = 0.0
     loaded_silos: int = 0
     solved_silos: int = 0
+    #: Each planned day with its checked plans (for manifests and maps); not part of the figures.
+    outcomes: list[DayOutcome] = field(default_factory=list, repr=False)
 
     @property
     def total(self) -> Figures:
@@ -189,6 +191,7 @@ def evaluate(
     for day in days:
         outcome = plan_day(scenario, day, matrices, params, mode, solve_params, progress, stored=stored.get(day))
         made[day] = {key: plan for key, _, plan in outcome.plans}
+        result.outcomes.append(outcome)
         result.loaded_silos += outcome.loaded
         result.solved_silos += outcome.solved
         result.rides_min.extend(_rides_min(outcome))

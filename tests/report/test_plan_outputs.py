@@ -139,3 +139,17 @@ def test_solve_writes_the_outputs_and_no_report_writes_plans_only(tmp_path: Path
         main(["solve", str(DEMO), "--out", str(tmp_path / "b"), "--solution-limit", "5", "--quiet", "--no-report"]) == 0
     )
     assert {p.name for p in (tmp_path / "b").iterdir()} == {"plan.json", "stops.csv"}
+
+
+def test_compare_writes_manifests_and_maps_per_scenario_and_day(tmp_path: Path) -> None:
+    """Tests that compare writes <scenario>/<day>/manifest.html + routes.geojson, the day's map, and links them."""
+    from cli import main
+
+    out = tmp_path / "cmp"
+    week = FIXTURES / "week_small.yaml"
+    assert main(["compare", str(week), "--days", "mon", "--time-limit", "5", "--out", str(out), "--quiet"]) == 0
+    day = out / "week_small" / "mon"
+    assert (day / "manifest.html").exists() and (day / "routes.geojson").exists()
+    assert (out / "week_small" / "map_mon.png").read_bytes().startswith(b"\x89PNG")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "week_small/mon/manifest.html" in page and "week_small/map_mon.png" in page
