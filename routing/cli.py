@@ -448,6 +448,15 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _report_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--report",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="write report.html, manifests, routes.geojson and maps (default on; --no-report: plans only)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="borgerbefordring", description="Routing engine for Danish municipal citizen transport."
@@ -476,12 +485,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--cache-dir", default=str(DEFAULT_CACHE), help="matrix cache folder")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the matrix cache")
-    p.add_argument(
-        "--report",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="write report.html, manifests, routes.geojson and maps (default on; --no-report: plans only)",
-    )
+    _report_flag(p)
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=_cmd_solve)
 
@@ -572,12 +576,7 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--no-compare", action="store_true", help="skip the day-by-day plan (the whole limit to the week)")
     w.add_argument("--cache-dir", default=str(DEFAULT_CACHE))
     w.add_argument("--no-cache", action="store_true")
-    w.add_argument(
-        "--report",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="write report.html, manifests, routes.geojson and maps (default on; --no-report: plans only)",
-    )
+    _report_flag(w)
     w.add_argument("--quiet", action="store_true")
     w.set_defaults(func=_cmd_week)
 
@@ -597,12 +596,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--solution-limit", type=int, help="stop each solve after this many solutions (deterministic)")
     r.add_argument("--cache-dir", default=str(DEFAULT_CACHE))
     r.add_argument("--no-cache", action="store_true")
-    r.add_argument(
-        "--report",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="write report.html, manifests, routes.geojson and maps (default on; --no-report: plans only)",
-    )
+    _report_flag(r)
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=_cmd_replan)
 
