@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,7 +67,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     }
     params = SolveParams.of(scenario, **overrides)
     matrices = build_matrices(scenario, None if args.no_cache else args.cache_dir)
-    plan = solve(scenario, matrices, params)
+    with _solve_bar(params.time_limit_s, _no_bar(args), priced=params.objective == "cost"):
+        plan = solve(scenario, matrices, params)
     result = check_plan(scenario, matrices, plan)
     if not result.is_feasible:
         lines = "\n".join(f"  {v}" for v in result.violations[:50])
@@ -236,6 +239,49 @@ def _week_outputs(
         for note in notes if not quiet else []:
             print(note, file=sys.stderr)
     return written
+
+
+@contextmanager
+def _solve_bar(limit_s: float, disable: bool, priced: bool) -> Iterator[None]:
+    """A bar on stderr over the time limit: elapsed seconds, the phase, the best objective so far.
+
+    The objective is shown in kr. when the solve prices cost (``priced``), else in its own units.
+    """
+    if disable:
+        yield
+        return
+    import threading
+    import time
+
+    from tqdm import tqdm
+
+    from routing.solve.progress import listening
+    from routing.units import COST_UNITS_PER_DKK
+
+    state = {"phase": "start", "best": ""}
+    done = threading.Event()
+    fmt = "{l_bar}{bar}| {n:.0f}/{total} s {postfix}"
+    with tqdm(total=round(limit_s), unit="s", file=sys.stderr, bar_format=fmt) as bar:
+
+        def sink(phase: str, best: int | None) -> None:
+            state["phase"] = phase
+            if best is not None:
+                state["best"] = f"best {best / COST_UNITS_PER_DKK:,.0f} kr." if priced else f"best {best:,}"
+
+        def tick() -> None:
+            started = time.monotonic()
+            while not done.wait(0.5):
+                bar.n = min(round(limit_s), round(time.monotonic() - started))
+                bar.set_postfix_str(f"{state['phase']} {state['best']}".strip())
+
+        clock = threading.Thread(target=tick, daemon=True)
+        clock.start()
+        try:
+            with listening(sink):
+                yield
+        finally:
+            done.set()
+            clock.join()
 
 
 def _no_bar(args: argparse.Namespace) -> bool:

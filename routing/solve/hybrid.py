@@ -42,6 +42,7 @@ from routing.solve.backends.pyvrp import solve_pyvrp
 from routing.solve.objective import Objective
 from routing.solve.params import Pipeline, SolveParams
 from routing.solve.processes import call_stoppable
+from routing.solve.progress import report
 from routing.solve.search.insertion import insert_requests
 from routing.solve.search.lns import improve
 from routing.solve.search.relax import relax
@@ -205,6 +206,7 @@ def solve_hybrid(
             # PyVRP could not even finish its set-up in time: insertion alone uses the time.
             warm = RawSolution(status=f"NOT_RUN: its set-up (about {setup_s:.0f} s) exceeds the time left")
         else:
+            report("relax (PyVRP)")
             relaxed_scenario, relaxed = relax(scenario, matrices, requests, params.implied_windows)
             pyvrp_deadline = min(deadline, started + max(0.5, pipe.relaxation_share * budget))
             # Warm-start mode: optional requests, and routes returned even when PyVRP could not make
@@ -247,6 +249,7 @@ def solve_hybrid(
         why = _no_polish(params, len(requests), objective) or _polish_misfit(params, build_s, deadline)
         exact_only = bool(why)
         insert_by = deadline if exact_only else started + pipe.insertion_share * budget
+        report("repair and insert")
         start, left = insert_requests(
             scenario,
             matrices,
@@ -269,6 +272,7 @@ def solve_hybrid(
                 scenario, matrices, start, left, deadline, objective=objective, implied_windows=params.implied_windows
             )
         if not left and "improve" in pipe.hybrid_stages:
+            report("improve")
             if params.solution_limit is None:
                 share = 1.0 if exact_only else pipe.lns_shares[params.seed % len(pipe.lns_shares)]
                 start, _ = improve(scenario, matrices, start, params, started + share * budget, objective=objective)
@@ -285,6 +289,7 @@ def solve_hybrid(
             raw = _raw_from_routes(scenario, matrices, start, requests, objective, source, why)
             raw.timed_out = bool(left)
             return raw
+    report("polish (OR-Tools)" if start is not None else "search (OR-Tools)")
     raw = solve_ortools(scenario, matrices, requests, params, deadline, initial=start)
     if start is not None and params.solution_limit is None and _worse(raw, start, requests):
         # The polish ran out of time (or failed): the exact plan it started from is the best found.

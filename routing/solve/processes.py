@@ -16,6 +16,9 @@ from typing import Any
 
 def _call_into(fn: Callable[..., Any], args: tuple[Any, ...], conn: Connection) -> None:
     """Call ``fn(*args)`` in the forked process and send back ``(True, result)`` or ``(False, exception)``."""
+    from routing.solve.progress import silence
+
+    silence()  # the parent's listener (a progress bar) is not this process's to write to
     try:
         conn.send((True, fn(*args)))
     except Exception as exc:  # re-raised in the parent

@@ -30,6 +30,7 @@ from routing.solve.hybrid import solve_hybrid
 from routing.solve.objective import Objective
 from routing.solve.params import BACKENDS, SolveParams
 from routing.solve.processes import run_forked
+from routing.solve.progress import report
 from routing.solve.search.schedule import Step
 from routing.solve.search.servability import check_servability
 
@@ -69,6 +70,7 @@ def solve(
     params = params or SolveParams.of(scenario)
     started = time.monotonic()
     deadline = started + params.time_limit_s
+    report("servability")
     servability = check_servability(scenario, matrices)
     servable = [r for r in scenario.requests if servability[r.id].is_servable]
     unserved = [
@@ -165,6 +167,7 @@ def _run_backends(
     for i, names in enumerate(stages):
         last = i == len(stages) - 1
         stop_at = deadline if last else deadline - pipe.fallback_reserve * max(0.0, deadline - time.monotonic())
+        report(f"search ({' + '.join(names)}, {params.workers} worker{'s' if params.workers > 1 else ''})")
         name, raw = _portfolio(names, scenario, matrices, requests, params, stop_at, objective, initial)
         # A backend that cannot price a term searched a nearby objective; the plan is priced exactly anyway.
         unpriced = objective.unsupported_terms(_ENGINE.get(name, name))

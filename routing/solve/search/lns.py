@@ -23,6 +23,7 @@ from routing.matrix.provider import MatrixSet
 from routing.model import Scenario
 from routing.solve.objective import Objective
 from routing.solve.params import SolveParams
+from routing.solve.progress import report
 from routing.solve.search import removal
 from routing.solve.search.insertion import Inserter
 from routing.solve.search.removal import Relatedness, RemovalContext
@@ -263,6 +264,7 @@ def improve(
                         owner[s.request] = vid
                 if cost < best_cost - 1e-9:
                     best, best_cost = state.routes(), cost
+                    report("improve", int(best_cost))
             seen.add(cost)
         removals.reward(r_op, score)
         insertions.reward(i_op, score)
