@@ -468,25 +468,33 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     if missing:
         return _fail(EXIT_INPUT, f"instance file(s) not found: {', '.join(missing)}")
 
+    from tqdm import tqdm
+
+    # The rows go to stdout (the results); a bar over the instances, with the elapsed time, to stderr.
+    bar = tqdm(total=len(files), unit="instance", file=sys.stderr, disable=not sys.stderr.isatty())
+
     def progress(outcome: Outcome) -> None:
         row, note = outcome.row, outcome.note
-        print(
+        line = (
             f"{row['instance']:>10}  vehicles {row['vehicles']!s:>3} (bks {row['bks_vehicles']!s:>3})  "
             f"distance {row['distance']!s:>11}  gap {row['gap_pct'] or '-':>7} %  feasible {row['feasible']:>3}  "
-            f"{row['seconds']} s  {note}",
-            flush=True,
+            f"{row['seconds']} s  {note}"
         )
+        bar.write(line, file=sys.stdout)
+        bar.set_postfix_str(f"last {row['instance']}: gap {row['gap_pct'] or '-'} %")
+        bar.update(1)
 
-    outcomes = run_family(
-        fam,
-        files,
-        args.time_limit,
-        Path(args.out),
-        Path(args.routes_dir) if args.routes_dir else None,
-        args.solver,
-        args.jobs,
-        progress,
-    )
+    with bar:
+        outcomes = run_family(
+            fam,
+            files,
+            args.time_limit,
+            Path(args.out),
+            Path(args.routes_dir) if args.routes_dir else None,
+            args.solver,
+            args.jobs,
+            progress,
+        )
     feasible = sum(1 for o in outcomes if o.row["feasible"] == "yes")
     gaps = [float(str(o.row["gap_pct"])) for o in outcomes if o.row["gap_pct"] != ""]
     mean = f"{sum(gaps) / len(gaps):.3f} %" if gaps else "-"
