@@ -93,7 +93,9 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         _render(out, args.quiet)
     if not args.quiet:
         print(summary_table(scenario, plan, result, cost))
-        print(f"wrote {out / 'plan.json'} and {out / 'stops.csv'}")
+        geo = "" if scenario.is_planar else ", routes.geojson and the map"
+        extra = f", report.html, manifest.html/.csv{geo}" if args.report else ""
+        print(f"wrote {out / 'plan.json'} and {out / 'stops.csv'}{extra}")
     return EXIT_OK
 
 
