@@ -349,6 +349,8 @@ def _source(path: str) -> dict[str, str]:
 
 def _replan_input(args: argparse.Namespace) -> tuple[dict[str, Any], str, bool] | str:
     """(week.json-like document, scenario path, whether it is one day's plan made by ``solve``), or an error."""
+    from routing.report.plan_json import SCHEMA as PLAN_SCHEMA
+    from routing.report.plan_json import read_json_document
     from routing.report.week_json import read_week_json
 
     folder = Path(args.plan_dir)
@@ -364,9 +366,7 @@ def _replan_input(args: argparse.Namespace) -> tuple[dict[str, Any], str, bool] 
         return f"{folder}/plan.json is one day's plan: give the scenario it was solved from with --scenario"
     if not args.day:
         return f"{folder}/plan.json is one day's plan: give its day with --day (mon ... sun)"
-    plan_doc = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
-    if not isinstance(plan_doc, dict) or plan_doc.get("schema") != "routing.plan/1":
-        return f"{folder}/plan.json: not a routing.plan/1 plan"
+    plan_doc = read_json_document(folder / "plan.json", PLAN_SCHEMA, "Give a folder written by `solve` or `week`.")
     tolerance = {"tolerance_min": args.tolerance_min, "seed": 0}
     return {"days": {args.day: {"plan": plan_doc}}, "settings": tolerance, "passengers": []}, args.scenario, True
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import html
 import io
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +21,12 @@ from typing import Any
 from routing.exceptions import Problem, ScenarioError
 from routing.files import write_atomic, write_atomic_bytes
 from routing.model import area_sort_key
+from routing.report.plan_json import SCHEMA as PLAN_SCHEMA
+from routing.report.plan_json import read_json_document
+from routing.report.replan_json import SCHEMA as CHANGES_SCHEMA
+from routing.report.week_json import read_week_json
+
+_AGAIN = "Run the command that wrote this folder again."
 
 _CSS = """
 body { font-family: sans-serif; margin: 2em auto; max-width: 1100px; color: #111; padding: 0 1em; }
@@ -96,16 +101,6 @@ def _bar_chart(path: Path, labels: list[str], series: dict[str, list[float]], yl
     write_atomic_bytes(path, buf.getvalue())
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ScenarioError([Problem("E601", str(path), f"cannot be read as JSON: {exc}", "Run the command again.")])
-    if not isinstance(doc, dict):
-        raise ScenarioError([Problem("E602", str(path), "is not a JSON object", "Run the command again.")])
-    return doc
-
-
 def _plan_section(doc: dict[str, Any]) -> str:
     """Summary, per-area and per-vehicle-type tables of a ``routing.plan/1`` document."""
     s = doc["summary"]
@@ -149,7 +144,7 @@ def _plan_section(doc: dict[str, Any]) -> str:
 
 
 def _solve_report(folder: Path) -> str:
-    doc = _read_json(folder / "plan.json")
+    doc = read_json_document(folder / "plan.json", PLAN_SCHEMA, _AGAIN)
     maps = sorted(p.name for p in folder.glob("map*.png"))
     body = _plan_section(doc)
     body += "<h2>Map</h2>" + "".join(_figure(m, f"routes ({m})") for m in maps) if maps else ""
@@ -298,9 +293,9 @@ def _changes_body(doc: dict[str, Any]) -> str:
 
 
 def _week_report(folder: Path) -> str:
-    doc = _read_json(folder / "week.json")
+    doc = read_week_json(folder / "week.json")
     changes = folder / "changes.json"
-    body = _changes_body(_read_json(changes)) if changes.exists() else ""
+    body = _changes_body(read_json_document(changes, CHANGES_SCHEMA, _AGAIN)) if changes.exists() else ""
     body += _week_body(doc, folder)
     body += "<h2>Files</h2>" + _links(folder, ["week.json", "passengers.csv", "changes.json", "scenario.yaml"])
     kind = "Re-planned week" if changes.exists() else "Week"

@@ -204,6 +204,27 @@ def _need(obj: dict[str, Any], key: str, path: str, problems: list[Problem], kin
     return value
 
 
+def read_json_document(path: str | Path, schema: str, fix: str) -> dict[str, Any]:
+    """The JSON object of ``schema`` at ``path`` (``plan.json``, ``week.json``, ``changes.json`` ...).
+
+    Raises
+    ------
+    ScenarioError
+        E600 when the file is missing or not JSON, E602 when it is of another schema; ``fix`` says what to give.
+    """
+    source = str(path)
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError([Problem("E600", "(file)", "the file does not exist", "Check the path.")], source) from None
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem("E600", "(file)", f"is not valid JSON: {exc}", fix)], source) from None
+    if not isinstance(data, dict) or data.get("schema") != schema:
+        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
+        raise ScenarioError([Problem("E602", "schema", f"{found!r} is not {schema!r}", fix)], source)
+    return data
+
+
 def read_plan_json(path: str | Path) -> Plan:
     """Read a ``routing.plan/1`` file (from the engine or made by hand) into a ``Plan``.
 
@@ -215,29 +236,7 @@ def read_plan_json(path: str | Path) -> Plan:
         If the file is not a readable plan of this schema.
     """
     source = str(path)
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(
-            [Problem("E600", "(file)", "the plan file does not exist", "Check the path.")], source
-        ) from None
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(
-            [
-                Problem(
-                    "E600",
-                    "(file)",
-                    f"is not valid JSON: {exc}",
-                    "Give a plan.json written by 'cli.py solve' or of the same schema.",
-                )
-            ],
-            source,
-        ) from None
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
-        raise ScenarioError(
-            [Problem("E602", "schema", f"{found!r} is not {SCHEMA!r}", "Give a plan of schema routing.plan/1.")], source
-        )
+    data = read_json_document(path, SCHEMA, "Give a plan.json written by 'cli.py solve' or of the same schema.")
     routes, unserved = _read_routes(data, source, "")
     solve = data.get("solve") or {}
     return Plan(

@@ -13,8 +13,7 @@ from typing import Any
 
 from routing.files import write_atomic
 from routing.model import Scenario
-from routing.report.tables import stops_csv
-from routing.report.week_json import day_document, write_week
+from routing.report.week_json import write_day_files, write_week
 from routing.studies.replan import ReplanResult, TripChange
 from routing.units import format_clock
 
@@ -81,12 +80,11 @@ def write_replan_day(out: str | Path, result: ReplanResult, change_file: str) ->
     """Write one re-planned day as ``solve`` does (``plan.json``, ``stops.csv``) and ``changes.json``."""
     (day,) = result.week.consistent.days
     out = Path(out)
-    write_atomic(out / "plan.json", json.dumps(day_document(day), indent=1, ensure_ascii=False) + "\n")
-    write_atomic(out / "stops.csv", stops_csv(day.scenario, day.plan))
+    written = write_day_files(out, day)
     write_atomic(
         out / "changes.json", json.dumps(changes_to_dict(result, change_file), indent=1, ensure_ascii=False) + "\n"
     )
-    return [out / "plan.json", out / "stops.csv", out / "changes.json"]
+    return [*written, out / "changes.json"]
 
 
 def replan_table(result: ReplanResult, limit: int = 30) -> str:

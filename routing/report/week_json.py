@@ -20,8 +20,8 @@ from routing.costing.vehicle_cost import price_plan_by_vehicle_types
 from routing.exceptions import Problem, ScenarioError
 from routing.files import write_atomic
 from routing.model import Scenario, area_sort_key
-from routing.report.plan_json import plan_to_dict
-from routing.report.tables import stops_csv
+from routing.report.plan_json import plan_to_dict, read_json_document, write_plan_json
+from routing.report.tables import write_stops_csv
 from routing.studies.consistency import ConsistencySummary, PassengerWeek
 from routing.studies.week import DayPlan, WeekPlan, WeekResult
 from routing.units import format_clock
@@ -71,6 +71,13 @@ def _passenger(pw: PassengerWeek) -> dict[str, Any]:
 def day_document(d: DayPlan) -> dict[str, Any]:
     """The day's ``routing.plan/1`` document (checked: a ``DayPlan`` holds only plans the checker accepted)."""
     return plan_to_dict(d.scenario, d.plan, d.check, price_plan_by_vehicle_types(d.scenario, d.check))
+
+
+def write_day_files(folder: Path, d: DayPlan) -> list[Path]:
+    """The day's ``plan.json`` and ``stops.csv`` in ``folder``, as ``solve`` writes them."""
+    write_plan_json(folder / "plan.json", d.scenario, d.plan, d.check, price_plan_by_vehicle_types(d.scenario, d.check))
+    write_stops_csv(folder / "stops.csv", d.scenario, d.plan)
+    return [folder / "plan.json", folder / "stops.csv"]
 
 
 def _by_area_channel(wp: WeekPlan) -> list[dict[str, Any]]:
@@ -165,15 +172,7 @@ def week_to_dict(week: Scenario, result: WeekResult, source: dict[str, str] | No
 
 def read_week_json(path: str | Path) -> dict[str, Any]:
     """Read a ``week.json`` and check its schema (a located ``ScenarioError`` otherwise)."""
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError([Problem("E600", str(path), "not found", "Give a folder written by `week`.")]) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ScenarioError([Problem("E601", str(path), f"is not JSON: {exc}", "Run `week` again.")]) from None
-    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
-        found = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
-        raise ScenarioError([Problem("E602", f"{path}: schema", f"is {found!r}", f"Give a {SCHEMA} file.")])
+    doc = read_json_document(path, SCHEMA, "Give a folder written by `week` or `replan`, or run `week` again.")
     for day, entry in (doc.get("days") or {}).items():
         if not isinstance(entry, dict) or not isinstance(entry.get("plan"), dict):
             raise ScenarioError([Problem("E602", f"{path}: days.{day}.plan", "is missing", "Run `week` again.")])
@@ -215,11 +214,7 @@ def write_week(out: str | Path, week: Scenario, result: WeekResult, source: dict
     out = Path(out)
     written = []
     for d in result.consistent.days:
-        folder = out / d.day
-        folder.mkdir(parents=True, exist_ok=True)
-        write_atomic(folder / "plan.json", json.dumps(day_document(d), indent=1, ensure_ascii=False) + "\n")
-        write_atomic(folder / "stops.csv", stops_csv(d.scenario, d.plan))
-        written += [folder / "plan.json", folder / "stops.csv"]
+        written += write_day_files(out / d.day, d)
     write_atomic(out / "passengers.csv", passengers_csv(result))
     doc = week_to_dict(week, result, source)
     write_atomic(out / "week.json", json.dumps(doc, indent=1, ensure_ascii=False) + "\n")

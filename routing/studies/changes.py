@@ -29,6 +29,7 @@ from routing.exceptions import Problem, ScenarioError
 from routing.model import WEEKDAYS, Scenario
 from routing.scenario.load import read_yaml
 from routing.scenario.validate import REQUEST, Check, Key, clock, list_of, mapping, text, window
+from routing.studies.week import WORKING_DAYS
 from routing.units import parse_clock
 
 SCHEMA = "routing.change/1"
@@ -179,7 +180,7 @@ def apply_changes(week_data: dict[str, Any], week: Scenario, changes: dict[str, 
     out = ChangeSet(copy.deepcopy(week_data), day=changes.get("day"))
     if "freeze_until" in changes:
         out.freeze_until_s = parse_clock(changes["freeze_until"])
-    week_days = tuple(d for d in WEEKDAYS[:5])
+    week_days = WORKING_DAYS
     problems: list[Problem] = []
     for i, change in enumerate(changes["changes"]):
         _apply_one(out, week, change, f"changes[{i}]", week_days, problems)
@@ -272,7 +273,7 @@ def _cancel(
             return
     for r in requests:
         if str(r["id"]) in ids:
-            own = tuple(r.get("days") or WEEKDAYS[:5])
+            own = tuple(r.get("days") or WORKING_DAYS)
             gone = tuple(d for d in own if d in days)
             r["days"] = [d for d in own if d not in days]
             out.cancelled[str(r["id"])] = gone

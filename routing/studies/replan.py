@@ -156,7 +156,6 @@ class _Day:
         self.day, self.previous = day, previous
         self.before = pickup_times(old, previous)
         self.freed: dict[str, str] = {}  # request -> why the change frees it
-        self.new_ids: set[str] = set()
         for out in changes.vehicles_out:
             if out.day != day:
                 continue
@@ -237,6 +236,7 @@ def replan_week(
     disruption = Disruption()
     reasons: dict[tuple[str, str], list[str]] = {}
     solved: list[str] = []
+    new_ids = {r.id for r in new.requests}
     for day in previous:
         state = _Day(old, previous[day], changes, day, matrices)
         if day in counts:
@@ -255,7 +255,7 @@ def replan_week(
         feasibility = dict(why)
         for rid, text in why:
             reasons.setdefault(passenger_key(new, new.request(rid)), []).append(text)
-        _compare(old, new, state, plan.plan, feasibility, settings.tolerance_s, trips, disruption)
+        _compare(old, new, state, plan.plan, feasibility, settings.tolerance_s, trips, disruption, new_ids)
     passengers = measure(new, {d.day: d.plan for d in day_plans}, settings.tolerance_s, usual, reasons)
     seconds = time.monotonic() - started
     week = WeekResult(WeekPlan("replan", day_plans, passengers, seconds), None, settings)
@@ -272,10 +272,10 @@ def _compare(
     tolerance_s: int,
     trips: list[TripChange],
     disruption: Disruption,
+    new_ids: set[str],
 ) -> None:
     """Add the day's changed trips and its disruption figures."""
     after = pickup_times(new, plan)
-    state.new_ids = {r.id for r in new.requests}
     old_arcs, new_arcs = _arcs(state.previous), _arcs(plan)
     disruption.arcs_changed += len(old_arcs - new_arcs)
     old_seq, new_seq = _sequence(state.previous), _sequence(plan)
@@ -305,7 +305,7 @@ def _compare(
             cause, why = "feasibility", "not served after the change (see unserved)"
         else:
             cause, why = "improvement", "re-timed within its tolerance on the same vehicle"
-        source = new if rid in state.new_ids else old
+        source = new if rid in new_ids else old
         passenger, direction = passenger_key(source, source.request(rid))
         trips.append(
             TripChange(

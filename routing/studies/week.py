@@ -332,7 +332,8 @@ def _plan_consistent(planner: _Planner, budget: float) -> WeekPlan:
     started = time.monotonic()
     deadline = started + budget
     method = planner.settings.method
-    recurring = {r.id for reqs in recurring_groups(planner.week, planner.days).values() for r in reqs}
+    groups = recurring_groups(planner.week, planner.days)
+    recurring = {r.id for reqs in groups.values() for r in reqs}
     template, at = _template(planner, budget * TEMPLATE_SHARE) if method == "template" else (None, {})
     start = template
     counts = {day: len(planner.routed(day)[0]) for day in planner.days}
@@ -350,7 +351,7 @@ def _plan_consistent(planner: _Planner, budget: float) -> WeekPlan:
         for rid, text in why:
             reasons.setdefault(passenger_key(planner.week, planner.week.request(rid)), []).append(text)
     usual: dict[tuple[str, str], int] = {}
-    for key, reqs in recurring_groups(planner.week, planner.days).items():
+    for key, reqs in groups.items():
         times = [at[r.id][1] for r in reqs if r.id in at]
         if len(times) == 1:
             usual[key] = times[0]  # one template time: the usual time (several requests: the middle of theirs)

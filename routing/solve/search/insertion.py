@@ -323,13 +323,14 @@ class Inserter:
         # visit's window closes, has no feasible position (the vectorised filters below would
         # reject every one): skip it before any array work. Exact, so plans are unchanged.
         first_closes, drop_opens = (pw or dw).end_s, dw.start_s
+        pins = request.vehicles  # empty: any vehicle (Request.allows), tested here without a call per vehicle
         for vid in current if only is None else only:
             if schedules[vid] is None:
                 continue
             shift_start, shift_end = self.shift[vid]
             if shift_start > first_closes or shift_end < drop_opens:
                 continue
-            if not request.allows(vid):
+            if pins and vid not in pins:
                 continue
             if not current[vid]:
                 if self.kind[vid] in idle_seen:
