@@ -28,7 +28,7 @@ from typing import Any
 from routing.exceptions import Problem, ScenarioError
 from routing.model import WEEKDAYS, Scenario
 from routing.scenario.load import read_yaml
-from routing.scenario.validate import REQUEST, Check, Key, clock, list_of, mapping, text, window
+from routing.scenario.validate import REQUEST, Check, Key, clock, list_of, mapping, number, text, window
 from routing.studies.week import WORKING_DAYS
 from routing.units import parse_clock
 
@@ -38,8 +38,8 @@ KINDS = ("add", "cancel", "move_address", "move_window", "vehicle_unavailable")
 _LOCATION = mapping(
     {
         "id": Key(text(), required=True),
-        "lat": Key(lambda v, p, pr: None),
-        "lon": Key(lambda v, p, pr: None),
+        "lat": Key(number(-90), required=True),
+        "lon": Key(number(-180), required=True),
         "name": Key(text()),
         "kind": Key(text()),
     }

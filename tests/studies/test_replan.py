@@ -168,6 +168,11 @@ def test_a_change_that_makes_a_trip_infeasible_lists_it_unserved_and_writes_the_
             "changes[0].request",
         ),
         ({"kind": "teleport"}, "E702", "changes[0].kind"),
+        (
+            {"kind": "move_address", "request": "a-am", "visit": "pickup", "location": {"id": "h9", "lat": "north"}},
+            "E020",
+            "changes[0].location.lat",
+        ),
         ({"kind": "move_window", "request": "a-am"}, "E704", "changes[0].visit"),
     ],
 )
