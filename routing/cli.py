@@ -13,8 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from routing.model import WEEKDAYS
 
 if TYPE_CHECKING:
+    from routing.bars import Steps
     from routing.model import Scenario
     from routing.studies.comparison import ScenarioResult
     from routing.studies.week import WeekPlan
@@ -67,7 +66,9 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     }
     params = SolveParams.of(scenario, **overrides)
     matrices = build_matrices(scenario, None if args.no_cache else args.cache_dir)
-    with _solve_bar(params.time_limit_s, _no_bar(args), priced=params.objective == "cost"):
+    from routing.bars import solve_bar
+
+    with solve_bar(params.time_limit_s, _no_bar(args), priced=params.objective == "cost"):
         plan = solve(scenario, matrices, params)
     result = check_plan(scenario, matrices, plan)
     if not result.is_feasible:
@@ -136,9 +137,15 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_compare(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+def _begin_step(steps: Steps, stem: str, line: str) -> None:
+    """Show a compare step: the scenario's stem and the solve that starts (``evaluate``'s line up to its comma)."""
+    steps.begin(f"{stem} {line.split(',')[0]}")
 
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from functools import partial
+
+    from routing.bars import step_bar
     from routing.report.comparison import write_comparison
     from routing.studies.comparison import evaluate
 
@@ -147,17 +154,16 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if bad or not days:
         return _fail(EXIT_INPUT, f"--days: {args.days!r} is not a list of weekday codes (e.g. mon,tue,wed,thu,fri)")
     results = []
-    with tqdm(total=len(args.scenarios) * len(days), unit="day", disable=_no_bar(args), file=sys.stderr) as bar:
+    with step_bar(len(args.scenarios) * len(days), "day", _no_bar(args), priced=True) as steps:
         for path in args.scenarios:
-            bar.set_description(Path(path).stem)
             results.append(
                 evaluate(
                     path,
                     days,
                     args.time_limit,
                     None if args.no_cache else args.cache_dir,
-                    progress=bar.set_postfix_str,
-                    day_done=lambda: bar.update(1),
+                    progress=partial(_begin_step, steps, Path(path).stem),
+                    day_done=steps.done,
                     replan=args.replan,
                     workers=args.workers,
                 )
@@ -180,7 +186,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_week(args: argparse.Namespace) -> int:
-    from routing import build_matrices, load_scenario
+    from routing import SolveParams, build_matrices, load_scenario
+    from routing.bars import step_bar
     from routing.costing.params import Parameters
     from routing.report.week_json import week_table, write_week
     from routing.studies.week import WeekSettings, plan_week, week_days
@@ -202,16 +209,19 @@ def _cmd_week(args: argparse.Namespace) -> int:
     matrices = build_matrices(week, None if args.no_cache else args.cache_dir)
     params = Parameters.for_scenario(week.costing, args.scenario)
 
-    from tqdm import tqdm
-
-    steps = len(week_days(week)) * (1 if args.no_compare else 2) + (args.method == "template")
-    with tqdm(total=steps, unit="solve", disable=_no_bar(args), file=sys.stderr) as bar:
+    total = len(week_days(week)) * (1 if args.no_compare else 2) + (args.method == "template")
+    with step_bar(total, "solve", _no_bar(args), priced=SolveParams.of(week).objective == "cost") as steps:
+        started = [False]
 
         def progress(line: str) -> None:
-            bar.set_postfix_str(line.split(",")[0])
-            bar.update(1)
+            # A line announces the next solve: the one before it has finished.
+            if started[0]:
+                steps.done()
+            started[0] = True
+            steps.begin(line.split(",")[0])
 
         result = plan_week(week, matrices, params, settings, progress)
+        steps.done()
     written = write_week(args.out, week, result, _source(args.scenario))
     if args.report:
         written += _week_outputs(Path(args.out), week, args.scenario, result.consistent, args.quiet)
@@ -241,49 +251,6 @@ def _week_outputs(
         for note in notes if not quiet else []:
             print(note, file=sys.stderr)
     return written
-
-
-@contextmanager
-def _solve_bar(limit_s: float, disable: bool, priced: bool) -> Iterator[None]:
-    """A bar on stderr over the time limit: elapsed seconds, the phase, the best objective so far.
-
-    The objective is shown in kr. when the solve prices cost (``priced``), else in its own units.
-    """
-    if disable:
-        yield
-        return
-    import threading
-    import time
-
-    from tqdm import tqdm
-
-    from routing.solve.progress import listening
-    from routing.units import COST_UNITS_PER_DKK
-
-    state = {"phase": "start", "best": ""}
-    done = threading.Event()
-    fmt = "{l_bar}{bar}| {n:.0f}/{total} s {postfix}"
-    with tqdm(total=round(limit_s), unit="s", file=sys.stderr, bar_format=fmt) as bar:
-
-        def sink(phase: str, best: int | None) -> None:
-            state["phase"] = phase
-            if best is not None:
-                state["best"] = f"best {best / COST_UNITS_PER_DKK:,.0f} kr." if priced else f"best {best:,}"
-
-        def tick() -> None:
-            started = time.monotonic()
-            while not done.wait(0.5):
-                bar.n = min(round(limit_s), round(time.monotonic() - started))
-                bar.set_postfix_str(f"{state['phase']} {state['best']}".strip())
-
-        clock = threading.Thread(target=tick, daemon=True)
-        clock.start()
-        try:
-            with listening(sink):
-                yield
-        finally:
-            done.set()
-            clock.join()
 
 
 def _no_bar(args: argparse.Namespace) -> bool:

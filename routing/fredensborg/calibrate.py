@@ -36,12 +36,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from tqdm import tqdm
 
 from routing.files import write_atomic, write_atomic_bytes
 from routing.fredensborg.areas import FREDENSBORG_DIR, load_areas
@@ -215,8 +216,8 @@ def fit(
     return best, tried
 
 
-def _fit_cell(args: tuple[int, Cell, dict[int, dict[str, float]], Path]) -> tuple[Cell, float]:
-    """Fit one cell in a worker process; return it and its factor."""
+def _fit_cell(args: tuple[int, Cell, dict[int, dict[str, float]], Path]) -> tuple[Cell, float, float]:
+    """Fit one cell in a worker process; return it, its factor and its cost's miss of the 2021 figure (a share)."""
     seed, cell, factors, config_dir = args
     first = generate_week(seed, 1.0, baseline_2021=True, config_dir=config_dir, route_calibration=factors)
     apportioned, start = passengers(first, cell)
@@ -228,8 +229,8 @@ def _fit_cell(args: tuple[int, Cell, dict[int, dict[str, float]], Path]) -> tupl
         assert made == n, (cell, n, made)
         return total, routes
 
-    best, _ = fit(cell, start, cost_at, log=lambda line: print(line, flush=True))
-    return cell, factor_for(best, apportioned)
+    best, tried = fit(cell, start, cost_at, log=lambda line: print(line, flush=True))
+    return cell, factor_for(best, apportioned), tried[best][0] / cell.target_dkk - 1
 
 
 def read_factors(path: Path) -> dict[int, dict[str, float]]:
@@ -315,11 +316,23 @@ def calibrate(
     # The largest route cells first, so the small ones fill in beside them.
     todo = sorted((c for c in cells(config_dir) if only is None or c.area in only), key=lambda c: -c.route_dkk)
     args = [(seed, c, factors, config_dir) for c in todo]
-    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for cell, factor in pool.map(_fit_cell, args):
+    # A bar on stderr (a terminal only) over the cells and the shipping, with the elapsed time and
+    # the fits so far; each trial's line still goes to stdout.
+    with (
+        tqdm(total=len(todo) + 1, unit="step", file=sys.stderr, disable=not sys.stderr.isatty()) as bar,
+        ProcessPoolExecutor(max_workers=max(1, jobs)) as pool,
+    ):
+        worst = 0.0
+        for future in as_completed([pool.submit(_fit_cell, a) for a in args]):
+            cell, factor, miss = future.result()
             factors.setdefault(cell.area, {})[cell.channel] = factor
-    write_factors(cfg_path, factors)
-    result = ship(seed, config_dir, out_dir)
+            worst = max(worst, abs(miss))
+            bar.set_postfix_str(f"{cell.name} {miss:+.1%} of 2021; worst so far {worst:.1%}")
+            bar.update(1)
+        write_factors(cfg_path, factors)
+        bar.set_postfix_str("shipping the baseline (planning its week)")
+        result = ship(seed, config_dir, out_dir)
+        bar.update(1)
     for c in cells(config_dir):
         cost = cell_cost(result, c)[0]
         print(

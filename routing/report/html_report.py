@@ -20,7 +20,7 @@ from typing import Any
 
 from routing.exceptions import Problem, ScenarioError
 from routing.files import write_atomic, write_atomic_bytes
-from routing.model import area_sort_key
+from routing.model import WEEKDAYS, area_sort_key
 from routing.report.plan_json import SCHEMA as PLAN_SCHEMA
 from routing.report.plan_json import read_json_document
 from routing.report.replan_json import SCHEMA as CHANGES_SCHEMA
@@ -35,6 +35,7 @@ table { border-collapse: collapse; margin: 0.5em 0; } th, td { border: 1px solid
 th { background: #eee; text-align: left; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
 img { max-width: 100%; border: 1px solid #ddd; } figure { margin: 1em 0; } .small { color: #555; font-size: 0.9em; }
 ul.links li { margin: 2px 0; }
+div.side { display: flex; flex-wrap: wrap; gap: 1em; } div.side figure { flex: 1 1 320px; margin: 0; }
 """
 
 
@@ -63,8 +64,10 @@ def _links(folder: Path, names: Sequence[str]) -> str:
     return f"<ul class='links'>{''.join(items)}</ul>" if items else ""
 
 
-def _figure(name: str, caption: str) -> str:
-    return f"<figure><img src='{_esc(name)}' alt='{_esc(caption)}'><figcaption>{_esc(caption)}</figcaption></figure>"
+def _figure(name: str, caption: str, extra: str = "") -> str:
+    """An image with its caption (escaped), then ``extra`` HTML (e.g. a link) in the caption."""
+    text = _esc(caption) + (f" · {extra}" if extra else "")
+    return f"<figure><img src='{_esc(name)}' alt='{_esc(caption)}'><figcaption>{text}</figcaption></figure>"
 
 
 def _page(title: str, body: str) -> str:
@@ -302,6 +305,27 @@ def _week_report(folder: Path) -> str:
     return _page(f"{kind}: {doc.get('scenario', folder.name)}", body)
 
 
+def _routes_by_day(folder: Path) -> str:
+    """Each day's maps side by side, one per scenario (its sub-folder), with links to its vognløb manifests."""
+    subs = sorted(p for p in folder.iterdir() if p.is_dir() and any(p.glob("map_*.png")))
+    days = sorted({m.stem.removeprefix("map_") for sub in subs for m in sub.glob("map_*.png")}, key=_day_order)
+    out = []
+    for day in days:
+        cells = []
+        for sub in subs:
+            name = f"{sub.name}/map_{day}.png"
+            manifest = f"{sub.name}/{day}/manifest.html"
+            link = f"<a href='{_esc(manifest)}'>vognløb</a>" if (folder / manifest).exists() else ""
+            if (folder / name).exists():
+                cells.append(_figure(name, f"{sub.name}, {day}", link))
+        out.append(f"<h3>{_esc(day)}</h3><div class='side'>{''.join(cells)}</div>")
+    return "<h2>Routes per day and scenario</h2>" + "".join(out) if out else ""
+
+
+def _day_order(day: str) -> tuple[int, str]:
+    return (WEEKDAYS.index(day) if day in WEEKDAYS else len(WEEKDAYS), day)
+
+
 def _comparison_report(folder: Path) -> str:
     rows = list(csv.DictReader(io.StringIO((folder / "comparison.csv").read_text(encoding="utf-8"))))
     scenarios = list(dict.fromkeys(r["scenario"] for r in rows))
@@ -326,17 +350,7 @@ def _comparison_report(folder: Path) -> str:
     body += "<h2>Per area (kr./yr)</h2>" + table(
         ("area", *scenarios), [(a, *(f"{cost.get((s, a), 0):,.0f}" for s in scenarios)) for a in areas]
     )
-    per_scenario = []
-    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
-        maps = sorted(sub.glob("map_*.png"))
-        days = [d.name for d in sorted(sub.iterdir()) if (d / "manifest.html").exists()]
-        links = " · ".join(f"<a href='{_esc(sub.name)}/{_esc(d)}/manifest.html'>{_esc(d)}: vognløb</a>" for d in days)
-        per_scenario.append(
-            f"<h3>{_esc(sub.name)}</h3><p>{links}</p>"
-            + "".join(_figure(f"{sub.name}/{m.name}", f"{sub.name} {m.stem.replace('_', ' ')}") for m in maps[:1])
-        )
-    if per_scenario:
-        body += "<h2>Routes per scenario</h2>" + "".join(per_scenario)
+    body += _routes_by_day(folder)
     charts = [n for n in ("cost_per_area.png", "co2_per_scenario.png") if (folder / n).exists()]
     body += "<h2>Charts</h2>" + "".join(_figure(n, n.removesuffix(".png").replace("_", " ")) for n in charts)
     body += "<h2>Files</h2>" + _links(folder, ["comparison.md", "comparison.csv", "comparison.xlsx", "parameters.csv"])

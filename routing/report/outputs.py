@@ -83,5 +83,7 @@ def write_duty_outputs(
         return written, notes
     write_atomic(folder / "routes.geojson", geojson_text(collection))
     target = Path(map_path) if map_path else folder / "map.png"
-    write_map(target, scenario, all_duties, f"{scenario.name}: {len(all_duties)} routes", boundary)
+    days = sorted({d.day for d in all_duties if d.day})
+    title = f"{scenario.name}{', ' + ', '.join(days) if days else ''}: {len(all_duties)} routes"
+    write_map(target, scenario, all_duties, title, boundary)
     return [*written, folder / "routes.geojson", target], notes

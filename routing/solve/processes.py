@@ -16,9 +16,9 @@ from typing import Any
 
 def _call_into(fn: Callable[..., Any], args: tuple[Any, ...], conn: Connection) -> None:
     """Call ``fn(*args)`` in the forked process and send back ``(True, result)`` or ``(False, exception)``."""
-    from routing.solve.progress import silence
+    from routing.solve.progress import forked
 
-    silence()  # the parent's listener (a progress bar) is not this process's to write to
+    forked()  # the parent's listener (a progress bar) hears this process's best objective only
     try:
         conn.send((True, fn(*args)))
     except Exception as exc:  # re-raised in the parent

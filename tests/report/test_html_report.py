@@ -100,3 +100,32 @@ def test_report_renders_again_from_the_files_alone(tmp_path: Path) -> None:
 
     with pytest.raises(ScenarioError, match="E603"):
         render_report(tmp_path)
+
+
+def test_the_compare_report_renders_each_days_maps_side_by_side(tmp_path: Path) -> None:
+    """Tests report.html of `compare` (a small week, two days): summary, per-area table and every day's map load."""
+    out = tmp_path / "cmp"
+    week = str(FIXTURES / "week_small.yaml")
+    assert main(["compare", week, "--days", "mon,tue", "--time-limit", "5", "--out", str(out), "--quiet"]) == 0
+    dom, log, shot = _open(out / "report.html", tmp_path)
+    _assert_rendered(dom, log, shot, "Comparison: ")
+    sizes = re.search(r'data-images="([^"]*)"', dom)
+    assert sizes and sum(not s.startswith("0x") for s in sizes.group(1).split(",")) >= 2  # mon's and tue's maps
+    assert "Routes per day and scenario" in dom
+
+
+def test_the_replan_report_renders_what_changed(tmp_path: Path) -> None:
+    """Tests report.html of `replan` (a cancellation on a small week): the change is listed and the maps load."""
+    import yaml
+
+    week = tmp_path / "week"
+    args = ["--solution-limit", "5", "--quiet"]
+    assert main(["week", str(FIXTURES / "week_small.yaml"), "--out", str(week), "--no-compare", *args]) == 0
+    change = tmp_path / "change.yaml"
+    cancel = {"kind": "cancel", "passenger": "a", "days": ["wed"]}
+    change.write_text(yaml.safe_dump({"schema": "routing.change/1", "changes": [cancel]}), encoding="utf-8")
+    out = tmp_path / "new"
+    assert main(["replan", str(week), "--change", str(change), "--out", str(out), *args]) == 0
+    dom, log, shot = _open(out / "report.html", tmp_path)
+    _assert_rendered(dom, log, shot, "Re-planned week: ")
+    assert "cancel" in dom

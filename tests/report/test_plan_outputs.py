@@ -142,14 +142,17 @@ def test_solve_writes_the_outputs_and_no_report_writes_plans_only(tmp_path: Path
 
 
 def test_compare_writes_manifests_and_maps_per_scenario_and_day(tmp_path: Path) -> None:
-    """Tests that compare writes <scenario>/<day>/manifest.html + routes.geojson, the day's map, and links them."""
+    """Tests that compare writes <scenario>/<day>/manifest.html + routes.geojson, each day's map, shown by day."""
     from cli import main
 
     out = tmp_path / "cmp"
     week = FIXTURES / "week_small.yaml"
-    assert main(["compare", str(week), "--days", "mon", "--time-limit", "5", "--out", str(out), "--quiet"]) == 0
+    assert main(["compare", str(week), "--days", "mon,tue", "--time-limit", "5", "--out", str(out), "--quiet"]) == 0
     day = out / "week_small" / "mon"
     assert (day / "manifest.html").exists() and (day / "routes.geojson").exists()
     assert (out / "week_small" / "map_mon.png").read_bytes().startswith(b"\x89PNG")
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "week_small/mon/manifest.html" in page and "week_small/map_mon.png" in page
+    assert "week_small/tue/manifest.html" in page
+    assert page.index("<h3>mon</h3>") < page.index("week_small/map_mon.png") < page.index("<h3>tue</h3>")
+    assert page.index("<h3>tue</h3>") < page.index("week_small/map_tue.png")
