@@ -90,7 +90,7 @@ def solve_bar(limit_s: float, disable: bool, priced: bool) -> Iterator[None]:
     from tqdm import tqdm
 
     total = max(1, round(limit_s))
-    with tqdm(total=total, unit="s", file=sys.stderr, bar_format="{l_bar}{bar}| {n:.0f}/{total} s {postfix}") as bar:
+    with tqdm(total=total, unit="s", file=sys.stderr, bar_format="{l_bar}{bar}| {n:.0f}/{total} s{postfix}") as bar:
 
         def tick(elapsed: float) -> None:
             bar.n = min(total, round(elapsed))
