@@ -4,15 +4,19 @@ One entry point, ``main``, serves the console script ``borgerbefordring``, ``pyt
 and the top-level ``cli.py`` of a source checkout.
 
 Exit codes (as VROOM): 0 ok; 1 internal error, or ``check`` found violations;
-2 bad input; 3 matrix or routing failure (e.g. no plan within the time limit).
-Errors are printed to stderr, followed by one line of JSON.
+2 bad input; 3 matrix or routing failure (e.g. no plan within the time limit); 130 stopped on
+request (Ctrl-C or SIGTERM: the best plan found by then is written, marked interrupted).
+Errors are printed to stderr, followed by one line of JSON; an internal error's trace goes to a
+log file (``.cache/logs/``), never to the user's terminal.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from contextlib import AbstractContextManager
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +35,8 @@ DEMO_SCENARIO = resources.files("routing") / "data" / "demo.yaml"
 DEFAULT_CACHE = Path(".cache") / "matrices"
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_ROUTING = 0, 1, 2, 3
+#: Stopped on request (Ctrl-C, SIGTERM), as a shell reports SIGINT: 128 + 2.
+EXIT_INTERRUPTED = 130
 
 
 def _fail(code: int, message: str, detail: dict[str, object] | None = None) -> int:
@@ -97,6 +103,13 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         geo = "" if scenario.is_planar else ", routes.geojson and the map"
         extra = f", report.html, manifest.html/.csv{geo}" if args.report else ""
         print(f"wrote {out / 'plan.json'} and {out / 'stops.csv'}{extra}")
+    if plan.stats.interrupted:
+        print(
+            f"interrupted after {plan.stats.wall_time_s:.1f} s: wrote the best plan found by then "
+            '(checked; "interrupted": true in plan.json)',
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     return EXIT_OK
 
 
@@ -668,14 +681,66 @@ def main(argv: list[str] | None = None) -> int:
         3 matrix or routing failure.
     """
     args = _parser().parse_args(argv)
-    from routing.exceptions import MatrixError, ScenarioError, SolveError
+    from routing.exceptions import Interrupted, MatrixError, ScenarioError, SolveError
+    from routing.solve import stop
 
+    stop.clear()
     try:
-        return int(args.func(args))
+        with stop.on_signals(lambda line: print(line, file=sys.stderr)), _holding_out(args):
+            return int(args.func(args))
     except ScenarioError as exc:
         return _fail(EXIT_INPUT, str(exc), exc.as_dict())
     except (MatrixError, SolveError) as exc:
         return _fail(EXIT_ROUTING, f"{type(exc).__name__}: {exc}", {"error": type(exc).__name__, "message": str(exc)})
+    except Interrupted as exc:
+        return _fail(EXIT_INTERRUPTED, f"interrupted: {exc}; nothing was written", {"error": "interrupted"})
+    except KeyboardInterrupt:
+        # A second Ctrl-C while the first one's stop was under way (or one outside any search).
+        message = "interrupted: stopped at once; files already written are whole, nothing else was written"
+        return _fail(EXIT_INTERRUPTED, message, {"error": "interrupted"})
+    except Exception as exc:  # an internal error: one line for the user, the trace in a log file
+        log = _crash_log(argv)
+        return _fail(
+            EXIT_INTERNAL,
+            f"internal error: {type(exc).__name__}: {exc} (a bug: the full trace is in {log}; please report it)",
+            {"error": "internal", "type": type(exc).__name__, "message": str(exc), "log": str(log)},
+        )
+
+
+#: Commands whose --out is a folder they alone may write while they run.
+_FOLDER_OUT = {"solve", "week", "replan", "compare"}
+
+
+def _holding_out(args: argparse.Namespace) -> AbstractContextManager[None]:
+    """Hold the command's output folder (``routing.files.writing_to``), for the commands that write one."""
+    from contextlib import nullcontext
+
+    from routing.files import writing_to
+
+    return writing_to(args.out) if getattr(args, "command", None) in _FOLDER_OUT else nullcontext()
+
+
+def _crash_log(argv: list[str] | None) -> Path:
+    """Write the current exception's trace, the command and the versions to a log file; return its path."""
+    import platform
+    import tempfile
+    import time
+    import traceback
+
+    text = (
+        f"command: {' '.join(sys.argv[:1] + list(argv if argv is not None else sys.argv[1:]))}\n"
+        f"time: {time.strftime('%Y-%m-%d %H:%M:%S %z')}\n"
+        f"python: {platform.python_version()} on {platform.platform()}\n\n" + traceback.format_exc()
+    )
+    name = f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    for folder in (Path(".cache") / "logs", Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(text, encoding="utf-8")
+            return folder / name
+        except OSError:
+            continue
+    return Path("(no writable folder for the log)")
 
 
 if __name__ == "__main__":

@@ -65,3 +65,7 @@ class MatrixError(RuntimeError):
 
 class SolveError(RuntimeError):
     """The solver produced no usable plan (e.g. no plan found within the time limit)."""
+
+
+class Interrupted(Exception):
+    """A stop was asked for (Ctrl-C, SIGTERM) before any plan existed: there is nothing to write."""

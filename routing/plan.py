@@ -62,6 +62,8 @@ class SolveStats:
     num_solutions: int = 0
     objective: int | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    #: The search was stopped on request (Ctrl-C, SIGTERM) before its time limit: the best plan by then.
+    interrupted: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,6 +113,7 @@ def plan_to_dict(scenario: Scenario, plan: Plan, result: CheckResult, cost: Vehi
     return {
         "schema": SCHEMA,
         "scenario": scenario.name,
+        "interrupted": plan.stats.interrupted,
         "units": {
             "time": "seconds since midnight",
             "duration": "s",

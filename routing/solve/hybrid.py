@@ -48,6 +48,7 @@ from routing.solve.search.lns import improve
 from routing.solve.search.relax import relax
 from routing.solve.search.repair import repair
 from routing.solve.search.schedule import Step, earliest_schedule
+from routing.solve.stop import left as stop_left
 
 
 def _steps(visits: list[TimedStep]) -> list[Step]:
@@ -156,7 +157,7 @@ def _polish_misfit(params: SolveParams, build_s: float, deadline: float) -> str:
     """Why the time left cannot hold the OR-Tools polish ('' when it can, or when bounded by count)."""
     if params.solution_limit is not None:
         return ""  # bounded by count: the same stages whatever the clock says (deterministic)
-    left = deadline - time.monotonic()
+    left = stop_left(deadline)
     if left < _POLISH_ROOM * build_s:
         return f"its model build (about {build_s:.1f} s) does not fit in the {max(0.0, left):.1f} s left"
     return ""

@@ -13,12 +13,17 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
+from routing.solve import stop
+from routing.solve.stop import past
+
 
 def _call_into(fn: Callable[..., Any], args: tuple[Any, ...], conn: Connection) -> None:
     """Call ``fn(*args)`` in the forked process and send back ``(True, result)`` or ``(False, exception)``."""
+    from routing.solve import stop
     from routing.solve.progress import forked
 
     forked()  # the parent's listener (a progress bar) hears this process's best objective only
+    stop.in_worker()  # Ctrl-C ends this search with its best plan, sent back as usual
     try:
         conn.send((True, fn(*args)))
     except Exception as exc:  # re-raised in the parent
@@ -33,6 +38,8 @@ def _start(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[multiprocessi
     process = context.Process(target=_call_into, args=(fn, args, send))
     process.start()
     send.close()
+    if process.pid is not None:
+        stop.children.add(process.pid)
     return process, receive
 
 
@@ -42,6 +49,7 @@ def _outcome(process: multiprocessing.process.BaseProcess, receive: Connection) 
     except EOFError:
         ok, value = False, RuntimeError(f"a search process ended without a result (exit code {process.exitcode})")
     process.join()
+    stop.children.discard(process.pid or 0)
     return ok, value
 
 
@@ -68,15 +76,28 @@ def run_forked(fn: Callable[..., Any], jobs: Sequence[tuple[Any, ...]]) -> list[
     started = [_start(fn, job) for job in jobs]
     results: list[Any] = []
     failure: BaseException | None = None
-    for process, receive in started:
-        ok, value = _outcome(process, receive)
-        if ok:
-            results.append(value)
-        elif failure is None:
-            failure = value
+    try:
+        for process, receive in started:
+            ok, value = _outcome(process, receive)
+            if ok:
+                results.append(value)
+            elif failure is None:
+                failure = value
+    finally:
+        _kill(started)  # on a second Ctrl-C (KeyboardInterrupt) no worker is left running
     if failure is not None:
         raise failure
     return results
+
+
+def _kill(started: Sequence[tuple[multiprocessing.process.BaseProcess, Connection]]) -> None:
+    """Kill and reap those of ``started`` still running (none, when each returned its result)."""
+    for process, receive in started:
+        if process.is_alive():
+            process.kill()
+            process.join()
+        stop.children.discard(process.pid or 0)
+        receive.close()
 
 
 def call_stoppable(fn: Callable[..., Any], args: tuple[Any, ...], stop_at: float) -> tuple[bool, Any]:
@@ -97,7 +118,7 @@ def call_stoppable(fn: Callable[..., Any], args: tuple[Any, ...], stop_at: float
     Returns
     -------
     tuple[bool, Any]
-        ``(True, result)``, or ``(False, None)`` when it was stopped.
+        ``(True, result)``, or ``(False, None)`` when it was stopped (at ``stop_at``, or on a stop request).
 
     Raises
     ------
@@ -105,12 +126,14 @@ def call_stoppable(fn: Callable[..., Any], args: tuple[Any, ...], stop_at: float
         The exception the call raised.
     """
     process, receive = _start(fn, args)
-    if not receive.poll(max(0.0, stop_at - time.monotonic())):
-        process.kill()
-        process.join()
-        receive.close()
-        return False, None
-    ok, value = _outcome(process, receive)
+    try:
+        # In slices, so that a stop request (Ctrl-C) ends the wait within a fifth of a second.
+        while not receive.poll(min(0.2, max(0.0, stop_at - time.monotonic()))):
+            if past(stop_at):
+                return False, None
+        ok, value = _outcome(process, receive)
+    finally:
+        _kill([(process, receive)])
     if not ok:
         raise value
     return True, value

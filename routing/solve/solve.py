@@ -18,10 +18,11 @@ import random
 import time
 from dataclasses import replace
 
-from routing.exceptions import SolveError
+from routing.exceptions import Interrupted, SolveError
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario
 from routing.plan import Plan, Route, SolveStats, Unserved
+from routing.solve import stop
 from routing.solve.assemble import initial_steps, rescue, route_from_visits
 from routing.solve.backends.base import Backend, RawSolution
 from routing.solve.backends.ortools import solve_ortools
@@ -86,6 +87,8 @@ def solve(
         backend, raw = _run_backends(scenario, matrices, servable, params, deadline, start)
         # A plan dropping every request is no plan, unless the deadline cut it short: then the
         # requests get idle vehicles below, or are listed as not placed (the best plan by then).
+        if stop.requested() and (not raw.found or len(raw.dropped) == len(servable)):
+            raise Interrupted(f"stopped on request after {time.monotonic() - started:.1f} s, before any plan was found")
         if not raw.found or (len(raw.dropped) == len(servable) and not raw.timed_out):
             raise SolveError(
                 f"no plan found within the time limit ({params.time_limit_s:g} s; {backend} status {raw.status}): "
@@ -96,11 +99,12 @@ def solve(
         routes = [route_from_visits(scenario, matrices, vid, steps) for vid, steps in visits.items()]
         placed = {v.request for steps in rescued.values() for v in steps if v.request is not None}
         not_placed = [rid for rid in raw.dropped if rid not in placed]
+        by_when = "before the solve was stopped (Ctrl-C)" if stop.requested() else "within the time limit"
         unserved += [
             Unserved(
                 rid,
-                f"servable alone (e.g. by vehicle {servability[rid].vehicles[0]}) but not placed within the time "
-                "limit; no idle vehicle could take it",
+                f"servable alone (e.g. by vehicle {servability[rid].vehicles[0]}) but not placed {by_when}; "
+                "no idle vehicle could take it",
                 "not_placed",
             )
             for rid in not_placed
@@ -114,6 +118,7 @@ def solve(
             num_solutions=raw.num_solutions,
             objective=Objective.of(scenario, matrices, params.objective, servable).price(visits, not_placed),
             params=params.as_dict(),
+            interrupted=stop.requested(),
         )
     order = {v.id: i for i, v in enumerate(scenario.vehicles)}
     routes.sort(key=lambda route: order[route.vehicle])

@@ -25,6 +25,8 @@ from routing.solve.objective import Objective
 from routing.solve.params import SolveParams
 from routing.solve.search.schedule import Step
 from routing.solve.search.tighten import search_windows
+from routing.solve.stop import left as stop_left
+from routing.solve.stop import ortools_limit, past
 
 _STATUS = {
     0: "NOT_SOLVED",
@@ -372,10 +374,10 @@ def solve_ortools(
     _arc_costs(routing, scenario, objective, nodes)
     # The build cannot be interrupted, but it can stop between its long steps (seconds each at
     # 1 600 requests) once the deadline has passed: no search could run anyway.
-    if time.monotonic() >= deadline:
+    if past(deadline):
         return _out_of_time(raw, started)
     time_dim = _time_dimension(routing, manager, scenario, matrices, nodes, params, objective)
-    if time.monotonic() >= deadline:
+    if past(deadline):
         return _out_of_time(raw, started)
     _load_dimensions(routing, scenario, nodes)
     _pickup_delivery(routing, manager, time_dim, nodes, objective.unserved_per_visit)
@@ -384,7 +386,7 @@ def solve_ortools(
     _schedule_finalizers(routing, manager, time_dim, scenario, nodes)
     raw.build_time_s = time.monotonic() - started
 
-    remaining = deadline - time.monotonic()
+    remaining = stop_left(deadline)
     # OR-Tools may overrun its own limit by finishing a neighbourhood: keep a margin.
     budget = remaining - max(0.05, 0.04 * remaining)
     if budget <= 0:
@@ -397,6 +399,7 @@ def solve_ortools(
             raw.first_solution_s = time.monotonic() - started
 
     routing.AddAtSolutionCallback(on_solution)
+    routing.AddSearchMonitor(ortools_limit(routing.solver()))  # Ctrl-C ends the search with its best solution
     search = _search_parameters(params, budget)
     start = _initial_assignment(routing, manager, scenario, nodes, initial, search) if initial else None
     raw.warm_started = start is not None

@@ -33,6 +33,7 @@ from routing.solve.backends.base import RawSolution, TimedStep
 from routing.solve.objective import Objective
 from routing.solve.params import SolveParams
 from routing.solve.search.schedule import Step
+from routing.solve.stop import requested as stop_requested
 
 
 class _FeasibleFound:
@@ -40,6 +41,15 @@ class _FeasibleFound:
 
     def __call__(self, best_cost: float) -> bool:
         return best_cost < np.iinfo(np.int64).max
+
+
+def _runtime(seconds: float) -> pyvrp.stop.StoppingCriterion:
+    """Stop after ``seconds``, or as soon as a stop is asked for (Ctrl-C: the best solution is kept)."""
+    return MultipleCriteria([MaxRuntime(max(0.01, seconds)), _stop_asked])
+
+
+def _stop_asked(best_cost: float) -> bool:
+    return stop_requested()
 
 
 def _without_smallest_route(data: pyvrp.ProblemData, solution: pyvrp.Solution) -> pyvrp.Solution:
@@ -75,7 +85,7 @@ def _minimise_fleet(data: pyvrp.ProblemData, params: SolveParams, deadline: floa
     final_at = deadline - params.pipeline.pyvrp_final_share * total
     result = pyvrp.solve(
         data,
-        stop=MaxRuntime(max(0.01, params.pipeline.pyvrp_distance_share * total)),
+        stop=_runtime(params.pipeline.pyvrp_distance_share * total),
         seed=params.seed,
         display=params.log_search,
     )
@@ -83,7 +93,7 @@ def _minimise_fleet(data: pyvrp.ProblemData, params: SolveParams, deadline: floa
     if not (best.is_feasible() and best.is_complete()):
         return pyvrp.solve(
             data,
-            stop=MaxRuntime(max(0.01, deadline - time.monotonic() - 0.05)),
+            stop=_runtime(deadline - time.monotonic() - 0.05),
             seed=params.seed,
             display=params.log_search,
         )
@@ -96,7 +106,7 @@ def _minimise_fleet(data: pyvrp.ProblemData, params: SolveParams, deadline: floa
         fewer = data.replace(vehicle_types=[data.vehicle_type(0).replace(num_available=best.num_routes() - 1)])
         trial = pyvrp.solve(
             fewer,
-            stop=MultipleCriteria([MaxRuntime(slice_s), _FeasibleFound()]),
+            stop=MultipleCriteria([_runtime(slice_s), _FeasibleFound()]),
             seed=params.seed,
             display=params.log_search,
             initial_solution=_without_smallest_route(fewer, best),
@@ -107,7 +117,7 @@ def _minimise_fleet(data: pyvrp.ProblemData, params: SolveParams, deadline: floa
     # The search starts from (and so never ends worse than) the best plan at the smallest fleet.
     return pyvrp.solve(
         fleet_data,
-        stop=MaxRuntime(max(0.01, deadline - time.monotonic() - 0.05)),
+        stop=_runtime(deadline - time.monotonic() - 0.05),
         seed=params.seed,
         display=params.log_search,
         initial_solution=best,
@@ -330,7 +340,7 @@ def solve_pyvrp(
         return raw
 
     def stop(seconds: float) -> pyvrp.stop.StoppingCriterion:
-        criterion = MaxRuntime(max(0.01, seconds))
+        criterion = _runtime(seconds)
         if params.solution_limit is not None:
             iterations = params.solution_limit * params.pipeline.pyvrp_iterations_per_solution
             return MultipleCriteria([criterion, MaxIterations(iterations)])

@@ -13,7 +13,6 @@ vehicle of its own when the fleet has one to spare.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -25,6 +24,7 @@ from routing.model import Request, Scenario, Vehicle
 from routing.solve.objective import Objective
 from routing.solve.search.schedule import Step, earliest_schedule, occupancy_problem
 from routing.solve.search.tighten import search_windows
+from routing.solve.stop import past
 
 
 def _locations(vehicle: Vehicle, steps: Sequence[Step], requests: dict[str, Request]) -> list[str]:
@@ -289,7 +289,7 @@ class Inserter:
             return (pw or dw).start_s
 
         for rid in list(request_ids) if keep_order else sorted(request_ids, key=window_start):
-            if time.monotonic() > deadline:
+            if past(deadline):
                 left.append(rid)
                 continue
             costs, owners, picks, drops, route_ids = self._gather(rid)
@@ -510,11 +510,11 @@ class Inserter:
         options: dict[str, dict[str, _Option]] = {}
         left: list[str] = []
         for rid in pending:
-            if time.monotonic() > deadline:
+            if past(deadline):
                 return pending
             options[rid] = self._options(rid)
         while pending:
-            if time.monotonic() > deadline:
+            if past(deadline):
                 return left + pending
             chosen, key = "", (0.0, 0.0)
             for rid in pending:

@@ -28,6 +28,7 @@ from routing.solve.search import removal
 from routing.solve.search.insertion import Inserter
 from routing.solve.search.removal import Relatedness, RemovalContext
 from routing.solve.search.schedule import Step
+from routing.solve.stop import past
 
 
 def route_cost(
@@ -235,7 +236,7 @@ def improve(
     thresholds = params.pipeline.lns_start_thresholds
     start_threshold = thresholds[params.seed % len(thresholds)]
     seen = {current_cost}
-    while time.monotonic() < deadline and (max_iterations is None or iterations < max_iterations):
+    while not past(deadline) and (max_iterations is None or iterations < max_iterations):
         iterations += 1
         if iterations % SEGMENT == 0:
             removals.update()
