@@ -48,15 +48,15 @@ def quote(value: Any) -> str:
 
 
 def kind(value: Any) -> str:
-    """What a JSON value is, in words: ``a string``, ``an integer``, ``true/false``, ``null`` ..."""
+    """What a JSON value is, in words: ``a string``, ``an integer``, ``a boolean``, ``null`` ..."""
     if value is None:
         return "null"
     if isinstance(value, bool):
-        return "true/false"
+        return "a boolean"
     if isinstance(value, int):
         return "an integer"
     if isinstance(value, float):
-        return "a number" if math.isfinite(value) else "not a finite number"
+        return "a number" if math.isfinite(value) else "a non-finite number"
     if isinstance(value, str):
         return "a string"
     return "a list" if isinstance(value, list) else "an object" if isinstance(value, dict) else type(value).__name__
@@ -172,14 +172,14 @@ def obj(
 
     def check(value: Any, path: str, problems: list[Problem]) -> None:
         if not isinstance(value, dict):
-            problems.append(wrong_type(value, path, expected, fix))
+            problems.append(wrong_type(value, path, expected, f"Give {expected}, e.g. {fix}"))
             return
         if not other_keys:
             _unknown_keys(value, [*required, *optional], path, problems)
         for key, shape in required.items():
             if value.get(key) is None:
                 cause = "is null" if key in value else "is missing"
-                problems.append(Problem("E604", join(path, key), cause, f"{expected.capitalize()} needs it: {fix}"))
+                problems.append(Problem("E604", join(path, key), cause, f"Add it: {expected} looks like {fix}"))
             else:
                 shape(value[key], join(path, key), problems)
         for key, shape in optional.items():
@@ -295,7 +295,13 @@ _IDS = obj({"id": ident("an id", "r1")}, expected="an object with an id", fix='{
 PLAN_DOC = obj(
     _PLAN_KEYS,
     {
-        "solve": obj({}, {"backend": text(), "status": text()}, expected="an object", fix="{...}.", other_keys=True),
+        "solve": obj(
+            {},
+            {"backend": text(), "status": text()},
+            expected="a solve entry",
+            fix='{"backend": "manual", "status": ""}.',
+            other_keys=True,
+        ),
         "requests": list_of(_IDS, "a list of requests", 'Give [{"id": "r1", ...}, ...].'),
         "vehicles": list_of(_IDS, "a list of vehicles", 'Give [{"id": "lift-am-1", ...}, ...].'),
     },
@@ -317,14 +323,18 @@ WEEK_DOC = obj(
         "settings": obj(
             {},
             {"tolerance_min": number(), "seed": whole},
-            expected="an object",
+            expected="an object of settings",
             fix='{"tolerance_min": 10, "seed": 0, ...}.',
             other_keys=True,
         ),
         "passengers": list_of(_PASSENGER, "a list of passengers", "Give a list of passengers, or []."),
     },
-    {"source": obj({}, {"scenario": text()}, expected="an object", fix='{"scenario": "week.yaml"}.', other_keys=True)},
+    {
+        "source": obj(
+            {}, {"scenario": text()}, expected="a source entry", fix='{"scenario": "week.yaml"}.', other_keys=True
+        )
+    },
     expected="a week",
-    fix="a routing.week/1 document written by `week` or `replan`.",
+    fix='{"schema": "routing.week/1", "days": {...}, "settings": {...}, "passengers": [...]}.',
     other_keys=True,
 )
