@@ -258,3 +258,15 @@ def test_a_malformed_week_json_is_refused_with_its_code_and_path(
     file = tmp_path / "week.json"
     file.write_text(json.dumps(week), encoding="utf-8")
     assert (code, path) in _errors(lambda: read_week_json(file))
+
+
+def test_replan_checks_a_one_day_plan_json_as_check_does(plan_doc: Doc) -> None:
+    """Tests replan's one-day path (a solve's plan.json, read without read_plan_json): the same coded problems."""
+    from routing import load_scenario
+    from routing.studies.replan import previous_plans
+
+    doc = copy.deepcopy(plan_doc)
+    doc["vehicles"] = [7]
+    _stop(doc)["pickup"] = "abc"
+    found = _errors(lambda: previous_plans({"days": {"tue": {"plan": doc}}}, load_scenario(SCENARIO), "plan.json"))
+    assert found == [("E601", f"days.tue.plan.{STOP}.pickup"), ("E601", "days.tue.plan.vehicles[0]")]
