@@ -22,6 +22,7 @@ from routing.exceptions import Problem, ScenarioError
 from routing.files import write_atomic
 from routing.model import Scenario
 from routing.plan import Plan, Route, SolveStats, Stop, Unserved
+from routing.report.json_shape import PLAN_DOC, PLAN_PART, check_shape, duplicate_keys, quote, refuse
 
 SCHEMA = "routing.plan/1"
 
@@ -190,36 +191,43 @@ def write_plan_json(
     write_atomic(path, json.dumps(plan_to_dict(scenario, plan, result, cost), indent=1, ensure_ascii=False) + "\n")
 
 
-def _need(obj: dict[str, Any], key: str, path: str, problems: list[Problem], kind: type | tuple[type, ...]) -> Any:
-    value = obj.get(key)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-        problems.append(
-            Problem(
-                "E601",
-                f"{path}.{key}",
-                f"{value!r} is missing or of the wrong type",
-                f"Expected {getattr(kind, '__name__', kind)}.",
-            )
-        )
-        return None
-    return value
-
-
 def read_json_document(path: str | Path, schema: str, fix: str) -> dict[str, Any]:
     """The JSON object of ``schema`` at ``path`` (``plan.json``, ``week.json``, ``changes.json`` ...).
+
+    Parameters
+    ----------
+    path
+        The file.
+    schema
+        The ``schema`` it must declare, e.g. ``routing.plan/1``.
+    fix
+        What to give instead, said in an error.
+
+    Returns
+    -------
+    dict
+        The document (its structure beyond ``schema`` is the caller's to check, e.g. ``check_shape``).
 
     Raises
     ------
     ScenarioError
-        E600 when the file is missing or not JSON, E602 when it is of another schema; ``fix`` says what to give.
+        E600 when the file is missing or not JSON, E608 when an object gives a key twice (JSON
+        readers would keep only the last), E602 when it is of another schema.
     """
     source = str(path)
+    twice: list[str] = []
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(
+            Path(path).read_text(encoding="utf-8"), object_pairs_hook=lambda pairs: duplicate_keys(pairs, twice)
+        )
     except FileNotFoundError:
         raise ScenarioError([Problem("E600", "(file)", "the file does not exist", "Check the path.")], source) from None
     except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ScenarioError([Problem("E600", "(file)", f"is not valid JSON: {exc}", fix)], source) from None
+    if twice:
+        keys = ", ".join(sorted(set(twice), key=twice.index))
+        cause = f"{len(twice)} key(s) given twice in one object: {quote(keys)}"
+        refuse([Problem("E608", "(file)", cause, "Give each key once in an object.")], source)
     if not isinstance(data, dict) or data.get("schema") != schema:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
         raise ScenarioError([Problem("E602", "schema", f"{found!r} is not {schema!r}", fix)], source)
@@ -229,25 +237,37 @@ def read_json_document(path: str | Path, schema: str, fix: str) -> dict[str, Any
 def read_plan_json(path: str | Path) -> Plan:
     """Read a ``routing.plan/1`` file (from the engine or made by hand) into a ``Plan``.
 
-    Only ``routes`` and ``unserved`` are read; everything else is recomputed by the checker.
+    Only ``routes``, ``unserved`` and ``solve``'s backend and status are read; everything else is
+    recomputed by the checker. The whole document is checked for structure first
+    (``routing.report.json_shape.PLAN_DOC``): every problem is listed with its path.
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Returns
+    -------
+    Plan
+        Its routes and unserved requests, with the backend and status of its solve (``manual``
+        if it gives none).
 
     Raises
     ------
     ScenarioError
-        If the file is not a readable plan of this schema.
+        E600–E602 (file, schema) or E601, E604–E609 (structure; docs/plan-format.md).
     """
     source = str(path)
     data = read_json_document(path, SCHEMA, "Give a plan.json written by 'cli.py solve' or of the same schema.")
-    routes, unserved = _read_routes(data, source, "")
+    check_shape(PLAN_DOC, data, source)
     solve = data.get("solve") or {}
     return Plan(
-        routes,
-        unserved,
-        SolveStats(backend=str(solve.get("backend", "manual")), status=str(solve.get("status", ""))),
+        *_plan_parts(data),
+        SolveStats(backend=solve.get("backend") or "manual", status=solve.get("status") or ""),
     )
 
 
-def routes_from_dict(data: dict[str, Any], source: str = "(plan)", at: str = "") -> Plan:
+def routes_from_dict(data: Any, source: str = "(plan)", at: str = "") -> Plan:
     """The plan of a ``routes``/``unserved`` document (``routes_to_dict``, or that part of ``plan.json``).
 
     Parameters
@@ -257,7 +277,7 @@ def routes_from_dict(data: dict[str, Any], source: str = "(plan)", at: str = "")
     source
         The file it came from, named in errors.
     at
-        Where ``data`` sits in that file, prefixed to the paths in errors (e.g. ``days.tue.all.``).
+        Where ``data`` sits in that file, prefixed to the paths in errors (e.g. ``days.tue.all``).
 
     Returns
     -------
@@ -267,60 +287,27 @@ def routes_from_dict(data: dict[str, Any], source: str = "(plan)", at: str = "")
     Raises
     ------
     ScenarioError
-        If a route, stop or unserved entry is missing a field or has one of the wrong type.
+        If it is not of the shape ``routing.report.json_shape.PLAN_PART`` (E601, E604–E609, each with its path).
     """
-    if not isinstance(data, dict):
-        raise ScenarioError(
-            [Problem("E601", at.rstrip(".") or "(plan)", "is not an object", "Give routes and unserved.")], source
-        )
-    routes, unserved = _read_routes(data, source, at)
-    return Plan(routes, unserved)
+    check_shape(PLAN_PART, data, source, at)
+    return Plan(*_plan_parts(data))
 
 
-def _read_routes(data: dict[str, Any], source: str, at: str) -> tuple[tuple[Route, ...], tuple[Unserved, ...]]:
-    problems: list[Problem] = []
-    routes: list[Route] = []
-    for i, r in enumerate(data.get("routes") or []):
-        path_r = f"{at}routes[{i}]"
-        if not isinstance(r, dict):
-            problems.append(
-                Problem("E601", path_r, "is not an object", "Each route is an object with vehicle and stops.")
-            )
-            continue
-        vehicle = _need(r, "vehicle", path_r, problems, str)
-        stops: list[Stop] = []
-        for k, s in enumerate(r.get("stops") or []):
-            path_s = f"{path_r}.stops[{k}]"
-            if not isinstance(s, dict):
-                problems.append(Problem("E601", path_s, "is not an object", "Each stop is an object."))
-                continue
-            loc = _need(s, "location", path_s, problems, str)
-            arr = _need(s, "arrival_s", path_s, problems, int)
-            dep = _need(s, "departure_s", path_s, problems, int)
-            start = s.get("service_start_s")
-            picks, drops = s.get("pickup") or [], s.get("dropoff") or []
-            if not all(isinstance(x, str) for x in picks + drops):
-                problems.append(
-                    Problem("E601", path_s, "pickup/dropoff must be lists of request ids", "Write ids as strings.")
-                )
-            if loc is not None and arr is not None and dep is not None:
-                stops.append(
-                    Stop(
-                        loc,
-                        arr,
-                        dep,
-                        start if isinstance(start, int) else None,
-                        tuple(map(str, picks)),
-                        tuple(map(str, drops)),
-                    )
-                )
-        if vehicle is not None:
-            routes.append(Route(vehicle, tuple(stops)))
-    unserved = []
-    for i, u in enumerate(data.get("unserved") or []):
-        rid = _need(u, "request", f"{at}unserved[{i}]", problems, str) if isinstance(u, dict) else None
-        if rid is not None:
-            unserved.append(Unserved(rid, str(u.get("reason", "")), str(u.get("code", "not_placed"))))
-    if problems:
-        raise ScenarioError(problems, source)
-    return tuple(routes), tuple(unserved)
+def _plan_parts(data: dict[str, Any]) -> tuple[tuple[Route, ...], tuple[Unserved, ...]]:
+    """Routes and unserved entries of a document already checked against ``PLAN_PART``."""
+    routes = tuple(Route(r["vehicle"], tuple(_stop(s) for s in r["stops"])) for r in data["routes"])
+    unserved = tuple(
+        Unserved(u["request"], u.get("reason") or "", u.get("code") or "not_placed") for u in data["unserved"]
+    )
+    return routes, unserved
+
+
+def _stop(s: dict[str, Any]) -> Stop:
+    return Stop(
+        s["location"],
+        s["arrival_s"],
+        s["departure_s"],
+        s.get("service_start_s"),
+        tuple(s.get("pickup") or ()),
+        tuple(s.get("dropoff") or ()),
+    )

@@ -17,9 +17,9 @@ from typing import Any
 
 from routing.costing.plan_cost import Figures
 from routing.costing.vehicle_cost import price_plan_by_vehicle_types
-from routing.exceptions import Problem, ScenarioError
 from routing.files import write_atomic
 from routing.model import Scenario, area_sort_key
+from routing.report.json_shape import WEEK_DOC, check_shape
 from routing.report.plan_json import plan_to_dict, read_json_document, write_plan_json
 from routing.report.tables import write_stops_csv
 from routing.studies.consistency import ConsistencySummary, PassengerWeek
@@ -171,11 +171,26 @@ def week_to_dict(week: Scenario, result: WeekResult, source: dict[str, str] | No
 
 
 def read_week_json(path: str | Path) -> dict[str, Any]:
-    """Read a ``week.json`` and check its schema (a located ``ScenarioError`` otherwise)."""
+    """Read a ``week.json``: its schema, and the structure of what ``replan`` and ``report`` read.
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Returns
+    -------
+    dict
+        The document, of the shape ``routing.report.json_shape.WEEK_DOC`` (each day's plan
+        ``PLAN_DOC``; settings, passengers and source as ``replan`` reads them).
+
+    Raises
+    ------
+    ScenarioError
+        E600–E602 (file, schema) or E601, E604–E609 (structure, with the path of each problem).
+    """
     doc = read_json_document(path, SCHEMA, "Give a folder written by `week` or `replan`, or run `week` again.")
-    for day, entry in (doc.get("days") or {}).items():
-        if not isinstance(entry, dict) or not isinstance(entry.get("plan"), dict):
-            raise ScenarioError([Problem("E602", f"{path}: days.{day}.plan", "is missing", "Run `week` again.")])
+    check_shape(WEEK_DOC, doc, str(path))
     return doc
 
 

@@ -25,6 +25,7 @@ from routing.exceptions import Problem, ScenarioError
 from routing.matrix.provider import MatrixSet
 from routing.model import PER_TRIP_CHANNELS, Scenario
 from routing.plan import Plan
+from routing.report.json_shape import PLAN_DOC, check_shape
 from routing.report.plan_json import routes_from_dict
 from routing.studies.changes import ChangeSet
 from routing.studies.consistency import measure, passenger_key, pickup_times
@@ -339,6 +340,7 @@ def previous_plans(doc: dict[str, Any], old: Scenario, source: str, route_all: b
                 Problem("E720", f"days.{day}", "is not a day the scenario's requests travel", "Re-run week.")
             )
             continue
+        check_shape(PLAN_DOC, entry["plan"], source, at)
         plan = routes_from_dict(entry["plan"], source, at)
         expected = {r.id for r in old.for_day(day).requests if route_all or r.channel not in PER_TRIP_CHANNELS}
         listed = {str(r["id"]) for r in entry["plan"].get("requests", [])}

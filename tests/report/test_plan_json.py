@@ -99,5 +99,5 @@ def test_routes_dict_round_trip_and_errors_name_the_place() -> None:
     assert routes_from_dict(json.loads(json.dumps(routes_to_dict(plan)))) == plan
     bad = routes_to_dict(plan)
     del bad["routes"][0]["stops"][1]["arrival_s"]
-    with pytest.raises(ScenarioError, match=r"E601 days\.tue\.all\.routes\[0\]\.stops\[1\]\.arrival_s"):
+    with pytest.raises(ScenarioError, match=r"E604 days\.tue\.all\.routes\[0\]\.stops\[1\]\.arrival_s"):
         routes_from_dict(bad, "plans.json.gz", "days.tue.all.")
