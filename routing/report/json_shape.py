@@ -133,6 +133,12 @@ def whole(value: Any, path: str, problems: list[Problem]) -> None:
         problems.append(wrong_type(value, path, "a whole number", "Give a whole number, e.g. 0."))
 
 
+def flag(value: Any, path: str, problems: list[Problem]) -> None:
+    """A JSON boolean (true or false)."""
+    if not isinstance(value, bool):
+        problems.append(wrong_type(value, path, "true or false", "Give true or false."))
+
+
 def list_of(item: Shape, expected: str, fix: str) -> Shape:
     """A list whose every element has the shape ``item``."""
 
@@ -304,6 +310,7 @@ PLAN_DOC = obj(
         ),
         "requests": list_of(_IDS, "a list of requests", 'Give [{"id": "r1", ...}, ...].'),
         "vehicles": list_of(_IDS, "a list of vehicles", 'Give [{"id": "lift-am-1", ...}, ...].'),
+        "interrupted": flag,
     },
     expected="a plan",
     fix=_PLAN_FIX,
