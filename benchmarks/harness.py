@@ -24,6 +24,7 @@ from routing.matrix import build_matrices
 from routing.matrix.provider import MatrixSet
 from routing.model import Scenario
 from routing.plan import Plan
+from routing.solve import stop
 from routing.solve.params import SolveParams
 from routing.solve.solve import solve
 
@@ -106,8 +107,8 @@ def solution_text(plan: Plan, distance: float) -> str:
     out = io.StringIO()
     for k, route in enumerate((r for r in plan.routes if r.request_ids or any(s.dropoff for s in r.stops)), start=1):
         nodes: list[str] = []
-        for stop in route.stops[1:-1]:
-            nodes += [stop.location] * (len(stop.dropoff) + len(stop.pickup))
+        for halt in route.stops[1:-1]:
+            nodes += [halt.location] * (len(halt.dropoff) + len(halt.pickup))
         out.write(f"Route #{k}: {' '.join(nodes)}\n")
     out.write(f"Cost {distance:.4f}\n")
     return out.getvalue()
@@ -236,15 +237,22 @@ def run_family(
         raise ValueError(f"{jobs} instances at a time need workers=1, not {workers}")
     tasks = [(fam, Path(f), solver, time_limit, workers) for f in files]
     outcomes: list[Outcome] = []
+    # On Ctrl-C the running instances stop early: their rows would measure the interruption, not the
+    # solver, so they are dropped and the instances done by then are written (``stop.requested``).
     if jobs > 1:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             for outcome in pool.imap(_run_one, tasks):
+                if stop.requested():
+                    pool.terminate()
+                    break
                 outcomes.append(outcome)
                 if progress:
                     progress(outcome)
     else:
         for task in tasks:
             outcome = _run_one(task)
+            if stop.requested():
+                break
             outcomes.append(outcome)
             if progress:
                 progress(outcome)

@@ -242,6 +242,15 @@ def _cmd_week(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(week_table(result))
         print(f"wrote {len(written)} files to {args.out} (week.json, passengers.csv, <day>/plan.json and stops.csv)")
+    if result.interrupted:
+        planned = [d.day for d in result.consistent.days]
+        print(
+            f"interrupted: wrote the days planned by then ({', '.join(planned)}; the last one's best plan, checked); "
+            f"not planned: {', '.join(d for d in week_days(week) if d not in planned) or 'none'}; "
+            'no day-by-day comparison ("interrupted": true in week.json)',
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     return EXIT_OK
 
 
@@ -481,6 +490,14 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     gaps = [float(str(o.row["gap_pct"])) for o in outcomes if o.row["gap_pct"] != ""]
     mean = f"{sum(gaps) / len(gaps):.3f} %" if gaps else "-"
     print(f"{fam.name}: {feasible}/{len(outcomes)} feasible and complete; mean gap {mean}; wrote {args.out}")
+    from routing.solve import stop
+
+    if stop.requested():
+        print(
+            f"interrupted: {len(outcomes)} of {len(files)} instances done and written; the one(s) running were dropped",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     return EXIT_OK
 
 

@@ -129,6 +129,7 @@ def week_to_dict(week: Scenario, result: WeekResult, source: dict[str, str] | No
     doc: dict[str, Any] = {
         "schema": SCHEMA,
         "scenario": week.name,
+        "interrupted": result.interrupted,
         "source": source or {},
         "settings": {
             "method": s.method,

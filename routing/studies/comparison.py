@@ -21,10 +21,12 @@ from pathlib import Path
 
 from routing.costing.params import Param, Parameters
 from routing.costing.plan_cost import Figures
+from routing.exceptions import Interrupted
 from routing.matrix import build_matrices
 from routing.model import TOTAL_AREA, Scenario, area_sort_key
 from routing.plan import Plan
 from routing.scenario.build import load_scenario
+from routing.solve import stop
 from routing.solve.params import SolveParams
 from routing.studies.plan_store import read_plans, write_plans
 from routing.studies.planning import DayOutcome, meta_by_area, plan_day, unrouted_cost
@@ -190,6 +192,11 @@ def evaluate(
     solve_params = replace(own, time_limit_s=time_limit_s, log_search=False, workers=workers or own.workers)
     for day in days:
         outcome = plan_day(scenario, day, matrices, params, mode, solve_params, progress, stored=stored.get(day))
+        if stop.requested():
+            raise Interrupted(
+                f"stopped on request while planning {Path(path).name} {day}: a comparison's yearly figures need every "
+                "day of every scenario (compare fewer days with --days)"
+            )
         made[day] = {key: plan for key, _, plan in outcome.plans}
         result.outcomes.append(outcome)
         result.loaded_silos += outcome.loaded

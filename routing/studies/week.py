@@ -36,10 +36,11 @@ from dataclasses import dataclass, field, replace
 from routing.check import CheckResult, check_plan
 from routing.costing.params import Parameters
 from routing.costing.plan_cost import Figures, PlanCost, PlanCoster, invoice_objective
-from routing.exceptions import SolveError
+from routing.exceptions import Interrupted, SolveError
 from routing.matrix.provider import MatrixSet
 from routing.model import PER_TRIP_CHANNELS, WEEKDAYS, Request, Scenario, TimeWindow
 from routing.plan import Plan, Unserved
+from routing.solve import stop
 from routing.solve.params import SolveParams
 from routing.solve.solve import solve
 from routing.studies.consistency import (
@@ -140,6 +141,8 @@ class WeekResult:
     consistent: WeekPlan
     independent: WeekPlan | None
     settings: WeekSettings
+    #: Stopped on request (Ctrl-C): ``consistent`` holds the days planned by then (the last one's best plan).
+    interrupted: bool = False
 
 
 def week_days(week: Scenario) -> tuple[str, ...]:
@@ -197,6 +200,8 @@ class _Planner:
         try:
             return solve(scenario, self.matrices, params, initial=initial)
         except SolveError:
+            if stop.requested():
+                raise Interrupted("stopped on request before this day had a plan") from None
             params = replace(params, time_limit_s=3 * params.time_limit_s)
             try:
                 return solve(scenario, self.matrices, params, initial=initial)
@@ -324,8 +329,10 @@ def plan_week(
     planner = _Planner(week, matrices, params, settings, progress)
     share = 0.5 if settings.compare else 1.0
     consistent = _plan_consistent(planner, settings.time_limit_s * share)
+    if stop.requested():
+        return WeekResult(consistent, None, settings, interrupted=True)
     independent = _plan_independent(planner, settings.time_limit_s * share) if settings.compare else None
-    return WeekResult(consistent, independent, settings)
+    return WeekResult(consistent, independent, settings, interrupted=stop.requested())
 
 
 def _plan_consistent(planner: _Planner, budget: float) -> WeekPlan:
@@ -340,7 +347,14 @@ def _plan_consistent(planner: _Planner, budget: float) -> WeekPlan:
     days: list[DayPlan] = []
     reasons: dict[tuple[str, str], list[str]] = {}
     for day in planner.days:
-        day_plan, why = _consistent_day(planner, day, planner.budget(deadline, counts, day), start, at)
+        if stop.requested() and not days:
+            raise Interrupted("stopped on request before any day was planned")
+        try:
+            day_plan, why = _consistent_day(planner, day, planner.budget(deadline, counts, day), start, at)
+        except Interrupted:
+            if not days:
+                raise
+            break  # stopped before this day had a plan: the week so far
         del counts[day]
         days.append(day_plan)
         # A recurring passenger keeps the vehicle and time of the first day they were planned on.
@@ -350,6 +364,8 @@ def _plan_consistent(planner: _Planner, budget: float) -> WeekPlan:
         start = day_plan.plan
         for rid, text in why:
             reasons.setdefault(passenger_key(planner.week, planner.week.request(rid)), []).append(text)
+        if stop.requested():
+            break  # this day holds the best plan found by the stop; the days after it are not planned
     usual: dict[tuple[str, str], int] = {}
     for key, reqs in groups.items():
         times = [at[r.id][1] for r in reqs if r.id in at]

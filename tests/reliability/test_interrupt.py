@@ -126,3 +126,40 @@ def test_an_internal_error_prints_one_line_and_logs_the_trace(
     assert log.is_absolute() or (tmp_path / log).exists()
     text = (tmp_path / log).read_text(encoding="utf-8") if not log.is_absolute() else log.read_text(encoding="utf-8")
     assert "Traceback" in text and "ZeroDivisionError: a bug" in text and "command: " in text
+
+
+def test_a_signal_during_week_keeps_the_days_planned_by_then(tmp_path: Path) -> None:
+    """Tests Ctrl-C during `week`: exit 130, week.json interrupted with the days done (each checked), no comparison."""
+    from tests.helpers import FIXTURES
+
+    out = tmp_path / "week"
+    timer = threading.Timer(2.0, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        args = ["--out", str(out), "--time-limit", "200", "--method", "rolling", "--quiet"]
+        code = main(["week", str(FIXTURES / "week_small.yaml"), *args])
+    finally:
+        timer.cancel()
+    assert code == 130
+    doc = json.loads((out / "week.json").read_text(encoding="utf-8"))
+    assert doc["interrupted"] is True and "day_by_day" not in doc
+    assert 1 <= len(doc["days"]) < 5
+    last = list(doc["days"])[-1]
+    assert doc["days"][last]["plan"]["interrupted"] is True
+    assert all(not day["plan"]["violations"] for day in doc["days"].values())
+
+
+def test_a_signal_during_compare_writes_no_partial_comparison(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Tests Ctrl-C during `compare`: exit 130 within seconds, no comparison files (yearly figures need every day)."""
+    out = tmp_path / "cmp"
+    timer = threading.Timer(1.5, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        code = main(["compare", str(DEMO), "--days", "mon,tue", "--time-limit", "60", "--out", str(out), "--quiet"])
+    finally:
+        timer.cancel()
+    assert code == 130
+    assert "a comparison's yearly figures need every day" in capsys.readouterr().err
+    assert not out.exists()
