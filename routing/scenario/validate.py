@@ -12,6 +12,7 @@ from typing import Any
 
 from routing.exceptions import Problem
 from routing.model import CHANNELS, WEEKDAYS
+from routing.scenario.bounds import DEFAULT_LIMITS, Limits, how_to_raise
 from routing.solve.params import BACKENDS, OBJECTIVES, Pipeline
 from routing.units import parse_clock
 
@@ -357,8 +358,66 @@ SCENARIO = mapping(
 )
 
 
-def validate_scenario_dict(data: dict[str, Any]) -> list[Problem]:
-    """Check a scenario dict's structure; return every problem found (empty list: fine)."""
+def _count(spec: Any) -> int:
+    """How many vehicles a ``vehicles:`` entry makes (a bad count is the schema's to report: 1)."""
+    count = spec.get("count", 1) if isinstance(spec, dict) else 1
+    return count if isinstance(count, int) and not isinstance(count, bool) and count >= 1 else 1
+
+
+def check_sizes(data: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
+    """Refuse more locations (E106), vehicles (E223, after ``count``) or requests (E322) than ``limits`` allow.
+
+    Checked before anything else, so that ``count: 1000000000`` is refused without making a vehicle.
+
+    Parameters
+    ----------
+    data
+        The scenario's YAML structure.
+    limits
+        The largest sizes accepted.
+
+    Returns
+    -------
+    list[Problem]
+        One problem per section over its limit (empty: fine).
+    """
     problems: list[Problem] = []
+    for key, code, limit_name in (("locations", "E106", "max_locations"), ("requests", "E322", "max_requests")):
+        items, limit = data.get(key), getattr(limits, limit_name)
+        if isinstance(items, list) and len(items) > limit:
+            problems.append(
+                Problem(
+                    code,
+                    key,
+                    f"has {len(items):,} {key}, more than the limit of {limit:,}",
+                    f"Plan a smaller area or period, {how_to_raise(limit_name)}.",
+                )
+            )
+    vehicles = data.get("vehicles")
+    if isinstance(vehicles, list):
+        counts = [_count(spec) for spec in vehicles]
+        if sum(counts) > limits.max_vehicles:
+            largest = max(range(len(counts)), key=counts.__getitem__)
+            path = f"vehicles[{largest}].count" if counts[largest] > 1 else "vehicles"
+            problems.append(
+                Problem(
+                    "E223",
+                    path,
+                    f"the vehicles expand to {sum(counts):,} (count: {counts[largest]:,} here), "
+                    f"more than the limit of {limits.max_vehicles:,}",
+                    f"Give the number of vehicles there are, {how_to_raise('max_vehicles')}.",
+                )
+            )
+    return problems
+
+
+def validate_scenario_dict(data: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
+    """Check a scenario dict's sizes and structure; return every problem found (empty list: fine).
+
+    Sizes beyond ``limits`` are reported alone: the rest is not checked item by item.
+    """
+    problems = check_sizes(data, limits)
+    if problems:
+        return problems
     SCENARIO(data, "", problems)
     return problems
