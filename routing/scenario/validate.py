@@ -29,7 +29,7 @@ from routing.scenario.bounds import (
     how_to_raise,
 )
 from routing.solve.params import BACKENDS, OBJECTIVES, Pipeline
-from routing.units import parse_clock
+from routing.units import parse_clock, sexagesimal_clock
 
 Check = Callable[[Any, str, list[Problem]], None]
 
@@ -188,25 +188,14 @@ def boolean(value: Any, path: str, problems: list[Problem]) -> None:
         problems.append(Problem("E023", path, f"{_describe(value)} is not true/false", "Write true or false."))
 
 
-def _sexagesimal(value: int) -> str:
-    """The clock text YAML 1.1 read as the base-60 ``value`` (60 or more): 460 -> ``7:40``, 27630 -> ``7:40:30``."""
-    parts: list[int] = []
-    rest = value
-    while rest:
-        rest, digit = divmod(rest, 60)
-        parts.append(digit)
-    parts.reverse()
-    return str(parts[0]) + "".join(f":{p:02d}" for p in parts[1:])
-
-
 def clock(value: Any, path: str, problems: list[Problem]) -> None:
     """A time of day ``"HH:MM"``.
 
     An unquoted ``7:40`` (or ``10:30``) is read by YAML 1.1 as the base-60 number 460 (630); it is
     refused with the time it was meant to be. ``07:40``, with its leading zero, stays text.
     """
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 60:
-        meant = _sexagesimal(value)
+    meant = sexagesimal_clock(value) if isinstance(value, int) and not isinstance(value, bool) else None
+    if meant is not None:
         quoted = meant if meant.index(":") >= 2 else "0" + meant
         problems.append(
             Problem(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import time
 from pathlib import Path
 
@@ -15,10 +16,12 @@ import yaml
 
 from routing import ScenarioError, load_scenario
 from routing.cli import main
+from routing.costing.params import Parameters
 from routing.scenario import Limits, build_scenario
 from routing.scenario import load as load_module
 from routing.scenario.load import read_yaml
 from routing.studies.changes import read_changes
+from routing.units import parse_clock
 from tests.helpers import FIXTURES
 
 BROKEN = FIXTURES / "broken"
@@ -261,3 +264,19 @@ def test_bounded_input_exits_2_through_the_cli(
     detail = json.loads(err[-1])
     assert detail["error"] == "input" and detail["problems"][0]["code"] == code
     assert not (tmp_path / "out" / "plan.json").exists()
+
+
+def test_an_infinite_tariff_is_refused_where_it_is_read() -> None:
+    """Tests that a tariff override of ``.inf`` is E404 at its ``costing.`` path, not a price of infinity."""
+    params = Parameters.load().with_overrides({"channels": {"flexkommune": {"base_per_trip": math.inf}}}, "s.yaml")
+    with pytest.raises(ScenarioError) as info:
+        params.number("channels.flexkommune.base_per_trip")
+    assert str(info.value.problems[0]) == (
+        "E404 costing.channels.flexkommune.base_per_trip: inf is not a finite number. Give a number."
+    )
+
+
+def test_every_time_parser_explains_a_base_60_number() -> None:
+    """Tests that ``parse_clock`` (used beyond scenarios, e.g. by the generator's config) names the time meant."""
+    with pytest.raises(ValueError, match=r"unquoted 7:40 as the number 460 \(base 60\)"):
+        parse_clock(460)  # type: ignore[arg-type]
