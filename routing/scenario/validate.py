@@ -478,7 +478,7 @@ def check_sizes(data: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> list[P
                 Problem(
                     "E223",
                     path,
-                    f"the vehicles expand to {sum(counts):,} (count: {counts[largest]:,} here), "
+                    f"{counts[largest]:,} vehicles here make {sum(counts):,} in all, "
                     f"more than the limit of {limits.max_vehicles:,}",
                     f"Give the number of vehicles there are, {how_to_raise('max_vehicles')}.",
                 )
