@@ -21,6 +21,10 @@ from routing.units import MAX_CLOCK_S, format_clock
 #: Largest time value the model accepts (planar benchmark instances use scaled time units).
 MAX_TIME = 2**31 - 1
 
+#: Latitude and longitude ranges in WGS84 degrees (``Location``; the scenario reader checks the same).
+LATITUDE = (-90.0, 90.0)
+LONGITUDE = (-180.0, 180.0)
+
 #: Weekday codes a request may recur on (``Request.days``; ``solve --day``).
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: How a trip or a vehicle is bought (see the glossary): Movia Flexrute (per vehicle-hour),
@@ -141,13 +145,13 @@ class Location:
                 )
             )
         elif geo:
-            if self.lat is None or not -90 <= self.lat <= 90 or not math.isfinite(self.lat):
+            if self.lat is None or not LATITUDE[0] <= self.lat <= LATITUDE[1] or not math.isfinite(self.lat):
                 problems.append(
                     Problem(
                         "E103", f"{where}.lat", f"{self.lat!r} is not a latitude", "Give degrees between -90 and 90."
                     )
                 )
-            if self.lon is None or not -180 <= self.lon <= 180 or not math.isfinite(self.lon):
+            if self.lon is None or not LONGITUDE[0] <= self.lon <= LONGITUDE[1] or not math.isfinite(self.lon):
                 problems.append(
                     Problem(
                         "E103", f"{where}.lon", f"{self.lon!r} is not a longitude", "Give degrees between -180 and 180."
@@ -541,7 +545,7 @@ class VehicleType:
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
                 problems.append(
-                    Problem("E213", f"{where}.{name}", f"{value!r} is negative", "Give a cost of 0 or more DKK.")
+                    Problem("E213", f"{where}.{name}", f"{value!r} is not a cost", "Give a cost of 0 or more DKK.")
                 )
         if self.channel is not None and self.channel not in CHANNELS:
             problems.append(
@@ -646,12 +650,12 @@ class TravelProfile:
         previous = 0
         for i, (up_to_m, speed) in enumerate(self.speed_bands):
             last = i == len(self.speed_bands) - 1
-            if not speed > 0:
+            if not (math.isfinite(speed) and speed > 0):
                 problems.append(
                     Problem(
                         "E513",
                         f"{where}.speed_bands[{i}]",
-                        f"speed {speed!r} is not positive",
+                        f"speed {speed!r} is not a positive finite number",
                         "Give a speed in km/h above 0.",
                     )
                 )

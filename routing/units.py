@@ -37,8 +37,12 @@ def parse_clock(text: str) -> int:
     Raises
     ------
     ValueError
-        If the text is not a clock time.
+        If the text is not a clock time (a YAML base-60 number such as 460, an unquoted ``7:40``, says so).
     """
+    if not isinstance(text, str):
+        meant = sexagesimal_clock(text) if isinstance(text, int) and not isinstance(text, bool) else None
+        hint = f": YAML reads an unquoted {meant} as the number {text} (base 60); quote the time" if meant else ""
+        raise ValueError(f"{text!r} is not a time of day{hint}")
     match = _CLOCK.match(text.strip())
     if not match:
         raise ValueError(f"{text!r} is not a time of day; write it as HH:MM, e.g. '07:45'")
@@ -46,6 +50,30 @@ def parse_clock(text: str) -> int:
     if hours >= MAX_CLOCK_S // SECONDS_PER_HOUR:
         raise ValueError(f"{text!r} is past 47:59; times are counted from midnight of the plan day")
     return hours * SECONDS_PER_HOUR + minutes * SECONDS_PER_MINUTE + seconds
+
+
+def sexagesimal_clock(value: int) -> str | None:
+    """The clock text YAML 1.1 reads as the base-60 integer ``value``: 460 -> ``7:40``, 27630 -> ``7:40:30``.
+
+    Parameters
+    ----------
+    value
+        A number a YAML file gave where a time belongs.
+
+    Returns
+    -------
+    str or None
+        The unquoted time that YAML turned into ``value``; None below 60 (no ``H:MM`` reads as that).
+    """
+    if value < SECONDS_PER_MINUTE:
+        return None
+    parts: list[int] = []
+    rest = value
+    while rest:
+        rest, digit = divmod(rest, 60)
+        parts.append(digit)
+    parts.reverse()
+    return str(parts[0]) + "".join(f":{p:02d}" for p in parts[1:])
 
 
 def format_clock(seconds: int | float) -> str:

@@ -14,6 +14,7 @@ override is the scenario file); ``costing.table`` names a whole table of the sce
 from __future__ import annotations
 
 import copy
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -192,10 +193,11 @@ class Parameters:
         return Param(path, node, source)
 
     def number(self, path: str) -> Param:
-        """Like ``get``, for a numeric value (clear error otherwise)."""
+        """Like ``get``, for a finite numeric value (clear error otherwise: YAML's ``.inf`` is no price)."""
         p = self.get(path)
-        if isinstance(p.value, bool) or not isinstance(p.value, (int, float)):
+        if isinstance(p.value, bool) or not isinstance(p.value, (int, float)) or not math.isfinite(p.value):
             raise ScenarioError(
-                [Problem("E404", f"costing.{path}", f"{p.value!r} is not a number", "Give a number.")], self.origin
+                [Problem("E404", f"costing.{path}", f"{p.value!r} is not a finite number", "Give a number.")],
+                self.origin,
             )
         return p

@@ -21,6 +21,7 @@ from routing.model import (
     VehicleType,
     Visit,
 )
+from routing.scenario.bounds import DEFAULT_LIMITS, Limits
 from routing.scenario.extends import resolve_extends
 from routing.scenario.load import read_yaml
 from routing.scenario.validate import validate_scenario_dict
@@ -35,13 +36,16 @@ DEFAULT_PROFILE = TravelProfile("car", "geodesic", 1.3, ((2000, 30.0), (10000, 5
 _MODEL_PATH = re.compile(r"^(Location|Request|VehicleType|Vehicle|TravelProfile) '([^']*)'(.*)$")
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Scenario:
     """Read, validate and build a scenario file.
 
     Parameters
     ----------
     path
         The YAML file.
+    limits
+        The largest file, nesting, node count and numbers of locations, vehicles and requests accepted
+        (for the file and any base it ``extends``). Default: ``DEFAULT_LIMITS``.
 
     Returns
     -------
@@ -53,13 +57,18 @@ def load_scenario(path: str | Path) -> Scenario:
     ScenarioError
         Listing every problem with its code, key path, cause and fix.
     """
-    data = resolve_extends(read_yaml(path), Path(path))
-    return build_scenario(data, source=str(path), default_name=Path(path).stem)
+    data = resolve_extends(read_yaml(path, limits), Path(path), limits=limits)
+    return build_scenario(data, source=str(path), default_name=Path(path).stem, limits=limits)
 
 
-def build_scenario(data: dict[str, Any], source: str | None = None, default_name: str = "scenario") -> Scenario:
+def build_scenario(
+    data: dict[str, Any],
+    source: str | None = None,
+    default_name: str = "scenario",
+    limits: Limits = DEFAULT_LIMITS,
+) -> Scenario:
     """Validate a scenario dict and build the model; see ``load_scenario``."""
-    problems = validate_scenario_dict(data)
+    problems = validate_scenario_dict(data, limits)
     if problems:
         raise ScenarioError(problems, source)
     builder = _Builder(data)

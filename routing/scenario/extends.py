@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from routing.exceptions import Problem, ScenarioError
+from routing.scenario.bounds import DEFAULT_LIMITS, Limits
 from routing.scenario.load import read_yaml
 from routing.scenario.transforms import (
     Transform,
@@ -22,7 +23,9 @@ from routing.scenario.transforms import (
 TABLE_KEY = "table"
 
 
-def resolve_extends(data: dict[str, Any], path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+def resolve_extends(
+    data: dict[str, Any], path: Path, seen: tuple[Path, ...] = (), limits: Limits = DEFAULT_LIMITS
+) -> dict[str, Any]:
     """Resolve ``extends: BASE.yaml`` and ``transforms: [...]`` into one scenario dict.
 
     Top-level keys of the file replace the base's, except ``meta`` and ``costing``, which are merged.
@@ -36,6 +39,8 @@ def resolve_extends(data: dict[str, Any], path: Path, seen: tuple[Path, ...] = (
         The scenario file (``extends`` is relative to it).
     seen
         Files already on the chain (to report loops).
+    limits
+        Bounds on each base file read (``read_yaml``). Default: ``DEFAULT_LIMITS``.
 
     Returns
     -------
@@ -90,7 +95,8 @@ def resolve_extends(data: dict[str, Any], path: Path, seen: tuple[Path, ...] = (
                 )
             )
         else:
-            base = _rebase_table(resolve_extends(read_yaml(base_path), base_path, (*seen, path.resolve())), base_path)
+            chain = (*seen, path.resolve())
+            base = _rebase_table(resolve_extends(read_yaml(base_path, limits), base_path, chain, limits), base_path)
     if problems:
         raise ScenarioError(problems, str(path))
     merged = (

@@ -6,14 +6,30 @@ Collects every problem before raising, so a user sees all of them at once.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
 from routing.exceptions import Problem
-from routing.model import CHANNELS, WEEKDAYS
+from routing.model import CHANNELS, LATITUDE, LONGITUDE, WEEKDAYS
+from routing.scenario.bounds import (
+    DEFAULT_LIMITS,
+    MAX_AMOUNT,
+    MAX_BAND_KM,
+    MAX_CIRCUITY,
+    MAX_DECIMALS,
+    MAX_DKK,
+    MAX_MINUTES,
+    MAX_PLANAR,
+    MAX_RELATIVE_DETOUR,
+    MAX_SCALE,
+    MAX_SPEED_KPH,
+    Limits,
+    how_to_raise,
+)
 from routing.solve.params import BACKENDS, OBJECTIVES, Pipeline
-from routing.units import parse_clock
+from routing.units import parse_clock, sexagesimal_clock
 
 Check = Callable[[Any, str, list[Problem]], None]
 
@@ -97,18 +113,51 @@ def dict_of(item: Check) -> Check:
     return check
 
 
-def number(minimum: float | None = None, exclusive: bool = False, integer: bool = False, code: str = "E020") -> Check:
-    """A number (never a bool), optionally whole and bounded below."""
+def _bound(x: float) -> str:
+    """A range end as written in messages: ``90``, ``0.5``, ``1,000,000``."""
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+
+
+def _range_text(minimum: float | None, exclusive: bool, maximum: float | None) -> str:
+    """``from 0 to 2,880``, ``above 0``, ``0 or more``, ``above 0 and at most 300``, ``at most 5``."""
+    if minimum is not None and maximum is not None:
+        if exclusive:
+            return f"above {_bound(minimum)} and at most {_bound(maximum)}"
+        return f"from {_bound(minimum)} to {_bound(maximum)}"
+    if minimum is not None:
+        return f"above {_bound(minimum)}" if exclusive else f"{_bound(minimum)} or more"
+    return "" if maximum is None else f"at most {_bound(maximum)}"
+
+
+def number(
+    minimum: float | None = None,
+    exclusive: bool = False,
+    integer: bool = False,
+    code: str = "E020",
+    maximum: float | None = None,
+    range_code: str | None = None,
+) -> Check:
+    """A finite number (never a bool, inf or nan), optionally whole and within ``[minimum, maximum]``.
+
+    ``exclusive`` makes the minimum itself out of range. ``code`` is reported for a value of the wrong
+    type, ``range_code`` (default: ``code``) for one that is not finite or out of range. YAML's ``.inf``,
+    ``-.inf`` and ``.nan`` and decimals beyond a float's range (``1.0e+400``) are refused: a limit that
+    means "none" is left out.
+    """
+    allowed = _range_text(minimum, exclusive, maximum)
 
     def check(value: Any, path: str, problems: list[Problem]) -> None:
         kind = "a whole number" if integer else "a number"
+        fix = f"Give {kind} {allowed}." if allowed else f"Give {kind}."
         ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
         if isinstance(value, bool) or not ok_type:
-            problems.append(Problem(code, path, f"{_describe(value)} is not {kind}", f"Give {kind}."))
-            return
-        if minimum is not None and (value <= minimum if exclusive else value < minimum):
-            bound = f"above {minimum}" if exclusive else f"{minimum} or more"
-            problems.append(Problem(code, path, f"{value!r} is out of range", f"Give {kind} {bound}."))
+            problems.append(Problem(code, path, f"{_describe(value)} is not {kind}", fix))
+        elif isinstance(value, float) and not math.isfinite(value):
+            problems.append(Problem(range_code or code, path, f"{value!r} is not a finite number", fix))
+        elif (minimum is not None and (value <= minimum if exclusive else value < minimum)) or (
+            maximum is not None and value > maximum
+        ):
+            problems.append(Problem(range_code or code, path, f"{value!r} is out of range", fix))
 
     return check
 
@@ -140,7 +189,23 @@ def boolean(value: Any, path: str, problems: list[Problem]) -> None:
 
 
 def clock(value: Any, path: str, problems: list[Problem]) -> None:
-    """A time of day ``"HH:MM"``."""
+    """A time of day ``"HH:MM"``.
+
+    An unquoted ``7:40`` (or ``10:30``) is read by YAML 1.1 as the base-60 number 460 (630); it is
+    refused with the time it was meant to be. ``07:40``, with its leading zero, stays text.
+    """
+    meant = sexagesimal_clock(value) if isinstance(value, int) and not isinstance(value, bool) else None
+    if meant is not None:
+        quoted = meant if meant.index(":") >= 2 else "0" + meant
+        problems.append(
+            Problem(
+                "E024",
+                path,
+                f"{value!r} is not a time: YAML reads an unquoted {meant} as the number {value} (base 60)",
+                f"Quote the time, e.g. '{quoted}'.",
+            )
+        )
+        return
     if not isinstance(value, str):
         problems.append(
             Problem(
@@ -191,18 +256,29 @@ def _free_mapping(value: Any, path: str, problems: list[Problem]) -> None:
 
 
 # --- The scenario schema ----------------------------------------------------------
+# Value ranges are defined once, in routing.scenario.bounds (with why each bound is what it is).
+
+#: Money in DKK (costs and prices).
+DKK = number(0, maximum=MAX_DKK)
+#: A duration in minutes (service, tolerated detour).
+MINUTES = number(0, maximum=MAX_MINUTES)
+#: A limit in minutes (ride, duty): above 0; leave the key out for none.
+LIMIT_MINUTES = number(0, exclusive=True, maximum=MAX_MINUTES)
+#: A speed in km/h.
+SPEED = number(0, exclusive=True, maximum=MAX_SPEED_KPH)
+#: WGS84 degrees (out of range: E103, the model's code for a bad coordinate).
+LATITUDE_CHECK = number(LATITUDE[0], maximum=LATITUDE[1], range_code="E103")
+LONGITUDE_CHECK = number(LONGITUDE[0], maximum=LONGITUDE[1], range_code="E103")
+#: A planar (benchmark) coordinate (out of range: E104, as the model's).
+PLANAR = number(-MAX_PLANAR, maximum=MAX_PLANAR, range_code="E104")
 
 PROFILE = mapping(
     {
         "kind": Key(text(("geodesic", "euclidean"))),
-        "circuity": Key(number(1.0)),
-        "speed_kph": Key(
-            lambda v, p, pr: (number(0, exclusive=True) if not isinstance(v, list) else list_of(_speed_band, 1))(
-                v, p, pr
-            )
-        ),
-        "scale": Key(number(1, integer=True)),
-        "truncate_decimals": Key(number(0, integer=True)),
+        "circuity": Key(number(1.0, maximum=MAX_CIRCUITY)),
+        "speed_kph": Key(lambda v, p, pr: (SPEED if not isinstance(v, list) else list_of(_speed_band, 1))(v, p, pr)),
+        "scale": Key(number(1, integer=True, maximum=MAX_SCALE)),
+        "truncate_decimals": Key(number(0, integer=True, maximum=MAX_DECIMALS)),
     }
 )
 
@@ -219,8 +295,8 @@ def _speed_band(value: Any, path: str, problems: list[Problem]) -> None:
         )
         return
     if value[0] is not None:
-        number(0, exclusive=True)(value[0], f"{path}[0]", problems)
-    number(0, exclusive=True)(value[1], f"{path}[1]", problems)
+        number(0, exclusive=True, maximum=MAX_BAND_KM)(value[0], f"{path}[0]", problems)
+    SPEED(value[1], f"{path}[1]", problems)
 
 
 LOCATION = mapping(
@@ -228,10 +304,10 @@ LOCATION = mapping(
         "id": Key(identifier, required=True),
         "name": Key(text()),
         "kind": Key(text()),
-        "lat": Key(number()),
-        "lon": Key(number()),
-        "x": Key(number()),
-        "y": Key(number()),
+        "lat": Key(LATITUDE_CHECK),
+        "lon": Key(LONGITUDE_CHECK),
+        "x": Key(PLANAR),
+        "y": Key(PLANAR),
     }
 )
 
@@ -239,14 +315,14 @@ VEHICLE_TYPE = mapping(
     {
         "id": Key(identifier, required=True),
         "label": Key(text()),
-        "capacity": Key(dict_of(number(0, integer=True, code="E201")), required=True),
+        "capacity": Key(dict_of(number(0, integer=True, code="E201", maximum=MAX_AMOUNT)), required=True),
         "profile": Key(text()),
         "skills": Key(string_list),
         "fuel": Key(text(("diesel", "petrol", "hvo", "electric"))),
-        "fixed_cost_dkk": Key(number(0)),
-        "cost_per_hour_dkk": Key(number(0)),
-        "cost_per_km_dkk": Key(number(0)),
-        "max_duration_min": Key(number(0, exclusive=True)),
+        "fixed_cost_dkk": Key(DKK),
+        "cost_per_hour_dkk": Key(DKK),
+        "cost_per_km_dkk": Key(DKK),
+        "max_duration_min": Key(LIMIT_MINUTES),
         "channel": Key(text(CHANNELS)),
         "hours_from": Key(text(("depot", "first_stop"))),
     }
@@ -259,16 +335,16 @@ VEHICLE = mapping(
         "start": Key(identifier, required=True),
         "end": Key(identifier),
         "shift": Key(window),
-        "max_duration_min": Key(number(0, exclusive=True)),
-        "count": Key(number(1, integer=True)),
+        "max_duration_min": Key(LIMIT_MINUTES),
+        "count": Key(number(1, integer=True)),  # its total is bounded by Limits.max_vehicles (check_sizes)
     }
 )
 
 RIDE = mapping(
     {
-        "absolute_min": Key(number(0, exclusive=True)),
-        "relative": Key(number(0)),
-        "min_extra_min": Key(number(0)),
+        "absolute_min": Key(LIMIT_MINUTES),
+        "relative": Key(number(0, maximum=MAX_RELATIVE_DETOUR)),
+        "min_extra_min": Key(MINUTES),
     }
 )
 
@@ -276,7 +352,7 @@ VISIT = mapping(
     {
         "location": Key(identifier, required=True),
         "window": Key(window),
-        "service_min": Key(number(0)),
+        "service_min": Key(MINUTES),
     }
 )
 
@@ -287,7 +363,7 @@ REQUEST = mapping(
         "area": Key(identifier),
         "pickup": Key(VISIT),
         "dropoff": Key(VISIT, required=True),
-        "load": Key(dict_of(number(0, integer=True, code="E306"))),
+        "load": Key(dict_of(number(0, integer=True, code="E306", maximum=MAX_AMOUNT))),
         "max_ride": Key(RIDE),
         "solo": Key(boolean),
         "not_with": Key(string_list),
@@ -301,8 +377,8 @@ REQUEST = mapping(
 
 DEFAULTS = mapping(
     {
-        "service_min": Key(number(0)),
-        "load": Key(dict_of(number(0, integer=True))),
+        "service_min": Key(MINUTES),
+        "load": Key(dict_of(number(0, integer=True, maximum=MAX_AMOUNT))),
         "max_ride": Key(RIDE),
     }
 )
@@ -357,8 +433,66 @@ SCENARIO = mapping(
 )
 
 
-def validate_scenario_dict(data: dict[str, Any]) -> list[Problem]:
-    """Check a scenario dict's structure; return every problem found (empty list: fine)."""
+def _count(spec: Any) -> int:
+    """How many vehicles a ``vehicles:`` entry makes (a bad count is the schema's to report: 1)."""
+    count = spec.get("count", 1) if isinstance(spec, dict) else 1
+    return count if isinstance(count, int) and not isinstance(count, bool) and count >= 1 else 1
+
+
+def check_sizes(data: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
+    """Refuse more locations (E106), vehicles (E223, after ``count``) or requests (E322) than ``limits`` allow.
+
+    Checked before anything else, so that ``count: 1000000000`` is refused without making a vehicle.
+
+    Parameters
+    ----------
+    data
+        The scenario's YAML structure.
+    limits
+        The largest sizes accepted.
+
+    Returns
+    -------
+    list[Problem]
+        One problem per section over its limit (empty: fine).
+    """
     problems: list[Problem] = []
+    for key, code, limit_name in (("locations", "E106", "max_locations"), ("requests", "E322", "max_requests")):
+        items, limit = data.get(key), getattr(limits, limit_name)
+        if isinstance(items, list) and len(items) > limit:
+            problems.append(
+                Problem(
+                    code,
+                    key,
+                    f"has {len(items):,} {key}, more than the limit of {limit:,}",
+                    f"Plan a smaller area or period, {how_to_raise(limit_name)}.",
+                )
+            )
+    vehicles = data.get("vehicles")
+    if isinstance(vehicles, list):
+        counts = [_count(spec) for spec in vehicles]
+        if sum(counts) > limits.max_vehicles:
+            largest = max(range(len(counts)), key=counts.__getitem__)
+            path = f"vehicles[{largest}].count" if counts[largest] > 1 else "vehicles"
+            problems.append(
+                Problem(
+                    "E223",
+                    path,
+                    f"{counts[largest]:,} vehicles here make {sum(counts):,} in all, "
+                    f"more than the limit of {limits.max_vehicles:,}",
+                    f"Give the number of vehicles there are, {how_to_raise('max_vehicles')}.",
+                )
+            )
+    return problems
+
+
+def validate_scenario_dict(data: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
+    """Check a scenario dict's sizes and structure; return every problem found (empty list: fine).
+
+    Sizes beyond ``limits`` are reported alone: the rest is not checked item by item.
+    """
+    problems = check_sizes(data, limits)
+    if problems:
+        return problems
     SCENARIO(data, "", problems)
     return problems

@@ -27,8 +27,20 @@ from typing import Any
 
 from routing.exceptions import Problem, ScenarioError
 from routing.model import WEEKDAYS, Scenario
+from routing.scenario.bounds import DEFAULT_LIMITS, Limits
 from routing.scenario.load import read_yaml
-from routing.scenario.validate import REQUEST, Check, Key, clock, list_of, mapping, number, text, window
+from routing.scenario.validate import (
+    LATITUDE_CHECK,
+    LONGITUDE_CHECK,
+    REQUEST,
+    Check,
+    Key,
+    clock,
+    list_of,
+    mapping,
+    text,
+    window,
+)
 from routing.studies.week import WORKING_DAYS
 from routing.units import parse_clock
 
@@ -38,8 +50,8 @@ KINDS = ("add", "cancel", "move_address", "move_window", "vehicle_unavailable")
 _LOCATION = mapping(
     {
         "id": Key(text(), required=True),
-        "lat": Key(number(-90), required=True),
-        "lon": Key(number(-180), required=True),
+        "lat": Key(LATITUDE_CHECK, required=True),
+        "lon": Key(LONGITUDE_CHECK, required=True),
         "name": Key(text()),
         "kind": Key(text()),
     }
@@ -118,9 +130,27 @@ def standalone(data: dict[str, Any], source: Path) -> dict[str, Any]:
     return out
 
 
-def read_changes(path: str | Path) -> dict[str, Any]:
-    """Read a change file and check its structure (located ``ScenarioError`` on any problem)."""
-    data = read_yaml(path)
+def read_changes(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """Read a change file and check its structure (located ``ScenarioError`` on any problem).
+
+    Parameters
+    ----------
+    path
+        The change file.
+    limits
+        Largest file, deepest nesting and most nodes accepted (``read_yaml``). Default: ``DEFAULT_LIMITS``.
+
+    Returns
+    -------
+    dict[str, Any]
+        The file's structure, checked.
+
+    Raises
+    ------
+    ScenarioError
+        Every problem found, each with its code (E0xx, E7xx), key path, value and fix.
+    """
+    data = read_yaml(path, limits)
     problems: list[Problem] = []
     _FILE(data, "", problems)
     if not problems:
