@@ -26,6 +26,7 @@ from routing.model import WEEKDAYS
 if TYPE_CHECKING:
     from routing.bars import Steps
     from routing.model import Scenario
+    from routing.scenario.bounds import Limits
     from routing.studies.comparison import ScenarioResult
     from routing.studies.week import WeekPlan
 
@@ -510,6 +511,39 @@ def _report_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _limits(args: argparse.Namespace) -> Limits:
+    """The reader's limits with the command's ``--limit NAME=N`` applied (``routing.scenario.bounds.Limits``).
+
+    Raises
+    ------
+    ScenarioError
+        E008 for a ``--limit`` that is not ``NAME=N`` with a known name and a whole number of 1 or more.
+    """
+    from dataclasses import fields, replace
+
+    from routing.exceptions import Problem, ScenarioError
+    from routing.scenario.bounds import DEFAULT_LIMITS
+
+    names = [f.name for f in fields(DEFAULT_LIMITS)]
+    given: dict[str, int] = {}
+    for item in getattr(args, "limit", None) or []:
+        name, _, value = item.partition("=")
+        if name.strip() not in names or not value.strip().isdigit() or int(value) < 1:
+            fix = f"Give NAME=N with N a whole number of 1 or more; names: {', '.join(names)}."
+            raise ScenarioError([Problem("E008", "--limit", f"{item!r} is not a limit", fix)], "(command line)")
+        given[name.strip()] = int(value)
+    return replace(DEFAULT_LIMITS, **given)
+
+
+def _limit_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--limit",
+        action="append",
+        metavar="NAME=N",
+        help="raise (or lower) an input limit, e.g. --limit max_requests=500000 (docs/scenario-format.md, Limits)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="borgerbefordring", description="Routing engine for Danish municipal citizen transport."
@@ -540,6 +574,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true", help="do not read or write the matrix cache")
     _report_flag(p)
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    _limit_flag(p)
     p.set_defaults(func=_cmd_solve)
 
     c = sub.add_parser(
@@ -554,6 +589,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--cache-dir", default=str(DEFAULT_CACHE))
     c.add_argument("--no-cache", action="store_true")
+    _limit_flag(c)
     c.set_defaults(func=_cmd_check)
 
     g = sub.add_parser("generate", help="generate a scenario file: 'fredensborg' (a calibrated synthetic school week)")
@@ -600,6 +636,7 @@ def _parser() -> argparse.ArgumentParser:
         "--report", action=argparse.BooleanOptionalAction, default=True, help="write report.html (default on)"
     )
     k.add_argument("--quiet", action="store_true")
+    _limit_flag(k)
     k.set_defaults(func=_cmd_compare)
 
     w = sub.add_parser(
@@ -631,6 +668,7 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--no-cache", action="store_true")
     _report_flag(w)
     w.add_argument("--quiet", action="store_true")
+    _limit_flag(w)
     w.set_defaults(func=_cmd_week)
 
     r = sub.add_parser(
@@ -651,6 +689,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--no-cache", action="store_true")
     _report_flag(r)
     r.add_argument("--quiet", action="store_true")
+    _limit_flag(r)
     r.set_defaults(func=_cmd_replan)
 
     h = sub.add_parser("report", help="render report.html again from an output folder's files (no solving)")
@@ -699,11 +738,16 @@ def main(argv: list[str] | None = None) -> int:
     """
     args = _parser().parse_args(argv)
     from routing.exceptions import Interrupted, MatrixError, ScenarioError, SolveError
+    from routing.scenario.bounds import raised_limits
     from routing.solve import stop
 
     stop.clear()
     try:
-        with stop.on_signals(lambda line: print(line, file=sys.stderr)), _holding_out(args):
+        with (
+            raised_limits(_limits(args)),
+            stop.on_signals(lambda line: print(line, file=sys.stderr)),
+            _holding_out(args),
+        ):
             return int(args.func(args))
     except ScenarioError as exc:
         return _fail(EXIT_INPUT, str(exc), exc.as_dict())

@@ -13,6 +13,8 @@ vehicle, a duration within the plan's 48-hour clock) and what keeps the solver's
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 
 #: Largest amount in DKK (a vehicle type's fixed cost, price per hour or per km). Converted to cost units
@@ -88,10 +90,27 @@ class Limits:
                 raise ValueError(f"Limits.{f.name} must be a whole number of 1 or more, not {value!r}")
 
 
-#: The limits used when a caller gives none.
+#: The limits of a default run.
 DEFAULT_LIMITS = Limits()
+_active = DEFAULT_LIMITS
+
+
+def active_limits() -> Limits:
+    """The limits a reader applies when its caller gives none: ``DEFAULT_LIMITS`` unless ``raised_limits`` is on."""
+    return _active
+
+
+@contextmanager
+def raised_limits(limits: Limits) -> Iterator[None]:
+    """Apply ``limits`` to every scenario and change file read while the block runs (the command line's ``--limit``)."""
+    global _active
+    before, _active = _active, limits
+    try:
+        yield
+    finally:
+        _active = before
 
 
 def how_to_raise(name: str) -> str:
     """The sentence telling how to raise the limit ``name`` (a ``Limits`` field)."""
-    return f"or raise the limit: Limits({name}=...) passed as load_scenario(path, limits=...)"
+    return f"or raise the limit: --limit {name}=N on the command line (Limits({name}=...) in Python)"

@@ -21,7 +21,7 @@ from routing.model import (
     VehicleType,
     Visit,
 )
-from routing.scenario.bounds import DEFAULT_LIMITS, Limits
+from routing.scenario.bounds import Limits
 from routing.scenario.extends import resolve_extends
 from routing.scenario.load import read_yaml
 from routing.scenario.validate import validate_scenario_dict
@@ -36,7 +36,7 @@ DEFAULT_PROFILE = TravelProfile("car", "geodesic", 1.3, ((2000, 30.0), (10000, 5
 _MODEL_PATH = re.compile(r"^(Location|Request|VehicleType|Vehicle|TravelProfile) '([^']*)'(.*)$")
 
 
-def load_scenario(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Scenario:
+def load_scenario(path: str | Path, limits: Limits | None = None) -> Scenario:
     """Read, validate and build a scenario file.
 
     Parameters
@@ -65,7 +65,7 @@ def build_scenario(
     data: dict[str, Any],
     source: str | None = None,
     default_name: str = "scenario",
-    limits: Limits = DEFAULT_LIMITS,
+    limits: Limits | None = None,
 ) -> Scenario:
     """Validate a scenario dict and build the model; see ``load_scenario``."""
     problems = validate_scenario_dict(data, limits)

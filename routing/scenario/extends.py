@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from routing.exceptions import Problem, ScenarioError
-from routing.scenario.bounds import DEFAULT_LIMITS, Limits
+from routing.scenario.bounds import Limits
 from routing.scenario.load import read_yaml
 from routing.scenario.transforms import (
     Transform,
@@ -24,7 +24,7 @@ TABLE_KEY = "table"
 
 
 def resolve_extends(
-    data: dict[str, Any], path: Path, seen: tuple[Path, ...] = (), limits: Limits = DEFAULT_LIMITS
+    data: dict[str, Any], path: Path, seen: tuple[Path, ...] = (), limits: Limits | None = None
 ) -> dict[str, Any]:
     """Resolve ``extends: BASE.yaml`` and ``transforms: [...]`` into one scenario dict.
 

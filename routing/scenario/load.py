@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from routing.exceptions import Problem, ScenarioError
-from routing.scenario.bounds import DEFAULT_LIMITS, Limits, how_to_raise
+from routing.scenario.bounds import Limits, active_limits, how_to_raise
 
 #: libyaml's safe loader where PyYAML has it: the same data, ~3x faster (14 s -> 4.5 s on a 4 183-request week).
 _LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -22,7 +22,7 @@ _OPEN = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 _CLOSE = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
 
-def read_yaml(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+def read_yaml(path: str | Path, limits: Limits | None = None) -> dict[str, Any]:
     """Read a YAML file that must hold a mapping, refusing files beyond ``limits``.
 
     Parameters
@@ -44,6 +44,7 @@ def read_yaml(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, An
         larger than ``limits.max_file_bytes`` (E005), nested deeper than ``limits.max_depth`` (E006), or
         more than ``limits.max_nodes`` nodes once its aliases are expanded (E007).
     """
+    limits = limits or active_limits()
     source = str(path)
     text = _read_text(Path(path), source, limits)
     try:

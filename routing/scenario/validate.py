@@ -14,7 +14,6 @@ from typing import Any
 from routing.exceptions import Problem
 from routing.model import CHANNELS, LATITUDE, LONGITUDE, WEEKDAYS
 from routing.scenario.bounds import (
-    DEFAULT_LIMITS,
     MAX_AMOUNT,
     MAX_BAND_KM,
     MAX_CIRCUITY,
@@ -26,6 +25,7 @@ from routing.scenario.bounds import (
     MAX_SCALE,
     MAX_SPEED_KPH,
     Limits,
+    active_limits,
     how_to_raise,
 )
 from routing.solve.params import BACKENDS, OBJECTIVES, Pipeline
@@ -439,7 +439,7 @@ def _count(spec: Any) -> int:
     return count if isinstance(count, int) and not isinstance(count, bool) and count >= 1 else 1
 
 
-def check_sizes(data: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
+def check_sizes(data: dict[str, Any], limits: Limits | None = None) -> list[Problem]:
     """Refuse more locations (E106), vehicles (E223, after ``count``) or requests (E322) than ``limits`` allow.
 
     Checked before anything else, so that ``count: 1000000000`` is refused without making a vehicle.
@@ -456,6 +456,7 @@ def check_sizes(data: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> list[P
     list[Problem]
         One problem per section over its limit (empty: fine).
     """
+    limits = limits or active_limits()
     problems: list[Problem] = []
     for key, code, limit_name in (("locations", "E106", "max_locations"), ("requests", "E322", "max_requests")):
         items, limit = data.get(key), getattr(limits, limit_name)
@@ -486,7 +487,7 @@ def check_sizes(data: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> list[P
     return problems
 
 
-def validate_scenario_dict(data: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
+def validate_scenario_dict(data: dict[str, Any], limits: Limits | None = None) -> list[Problem]:
     """Check a scenario dict's sizes and structure; return every problem found (empty list: fine).
 
     Sizes beyond ``limits`` are reported alone: the rest is not checked item by item.

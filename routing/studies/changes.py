@@ -27,7 +27,7 @@ from typing import Any
 
 from routing.exceptions import Problem, ScenarioError
 from routing.model import WEEKDAYS, Scenario
-from routing.scenario.bounds import DEFAULT_LIMITS, Limits
+from routing.scenario.bounds import Limits
 from routing.scenario.load import read_yaml
 from routing.scenario.validate import (
     LATITUDE_CHECK,
@@ -130,7 +130,7 @@ def standalone(data: dict[str, Any], source: Path) -> dict[str, Any]:
     return out
 
 
-def read_changes(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+def read_changes(path: str | Path, limits: Limits | None = None) -> dict[str, Any]:
     """Read a change file and check its structure (located ``ScenarioError`` on any problem).
 
     Parameters

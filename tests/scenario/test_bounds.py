@@ -280,3 +280,21 @@ def test_every_time_parser_explains_a_base_60_number() -> None:
     """Tests that ``parse_clock`` (used beyond scenarios, e.g. by the generator's config) names the time meant."""
     with pytest.raises(ValueError, match=r"unquoted 7:40 as the number 460 \(base 60\)"):
         parse_clock(460)  # type: ignore[arg-type]
+
+
+def test_the_command_line_raises_a_limit_and_refuses_a_bad_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Tests --limit: a lowered max_requests refuses the demo (E322, naming the flag), a wrong one is E008."""
+    from cli import main
+    from tests.helpers import DEMO
+
+    out = str(tmp_path / "out")
+    assert main(["solve", str(DEMO), "--out", out, "--limit", "max_requests=10", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "E322" in err and "--limit max_requests=N" in err
+    assert main(["solve", str(DEMO), "--out", out, "--limit", "max_bananas=10"]) == 2
+    assert "E008" in capsys.readouterr().err
+    assert (
+        main(["solve", str(DEMO), "--out", out, "--limit", "max_requests=40", "--solution-limit", "3", "--quiet"]) == 0
+    )
