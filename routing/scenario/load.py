@@ -125,18 +125,33 @@ def _check_events(text: str, limits: Limits) -> Problem | None:
     only point back), so a chain of nine anchors of nine aliases each counts as 9**9 nodes from nine
     numbers, and is refused as soon as the count passes the limit.
     """
+    try:
+        return _walk_events(text, limits)
+    except yaml.YAMLError as exc:
+        # libyaml from 0.2.6 refuses 1 000 levels itself, while reading ahead of the events above.
+        if "nesting depth" not in str(getattr(exc, "problem", "")):
+            raise
+        return _too_deep(getattr(exc, "problem_mark", None), limits)
+
+
+def _too_deep(mark: Any, limits: Limits) -> Problem:
+    return Problem(
+        "E006",
+        _where(mark) if mark is not None else "(file)",
+        f"the data is nested more than {limits.max_depth} levels deep",
+        f"A scenario nests about 6 levels: check for runaway brackets, {how_to_raise('max_depth')}.",
+    )
+
+
+def _walk_events(text: str, limits: Limits) -> Problem | None:
+    """``_check_events``' pass over the events."""
     sizes: dict[str, int] = {}  # anchor -> nodes in its subtree, aliases expanded
     open_nodes: list[list[Any]] = []  # per open mapping or list: [nodes inside so far, its anchor]
     total = 0  # nodes so far, aliases expanded
     for event in yaml.parse(text, Loader=_LOADER):
         if isinstance(event, _OPEN):
             if len(open_nodes) >= limits.max_depth:
-                return Problem(
-                    "E006",
-                    _where(event.start_mark),
-                    f"the data is nested more than {limits.max_depth} levels deep",
-                    f"A scenario nests about 6 levels: check for runaway brackets, {how_to_raise('max_depth')}.",
-                )
+                return _too_deep(event.start_mark, limits)
             open_nodes.append([0, event.anchor])
             total += 1
             continue
