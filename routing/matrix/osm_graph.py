@@ -16,8 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from routing.exceptions import MatrixError
 from routing.matrix.osm_speeds import CLOSED_ACCESS, DRIVE_CLASSES, edge_speed_kph
@@ -153,6 +151,9 @@ def drivable_graph(path: str | Path) -> RoadGraph:
 
 def strongly_connected(graph: RoadGraph) -> RoadGraph:
     """The largest strongly connected component of ``graph`` (nodes renumbered in their old order)."""
+    from scipy.sparse import coo_matrix  # imported on use, as in routing.matrix.osm
+    from scipy.sparse.csgraph import connected_components
+
     n = graph.num_nodes
     adjacency = coo_matrix((np.ones(graph.num_edges), (graph.tail, graph.head)), shape=(n, n)).tocsr()
     _, labels = connected_components(adjacency, directed=True, connection="strong")

@@ -223,6 +223,25 @@ def test_a_scenario_with_an_osm_profile_solves_on_the_roads(town: Path, tmp_path
     assert plan.served_ids == {"r1"}
 
 
+def test_the_matrix_command_builds_the_cache_and_a_second_run_hits_it(
+    town: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Tests ``cli.py matrix``: the first run builds, stores and reports snapping; the second loads only."""
+    from routing.cli import main
+
+    (tmp_path / "town.osm").write_bytes(town.read_bytes())
+    path = tmp_path / "s.yaml"
+    path.write_text(_scenario_yaml("town.osm"), encoding="utf-8")
+    cache = str(tmp_path / "cache")
+    assert main(["matrix", str(path), "--cache-dir", cache]) == 0
+    first = capsys.readouterr().out
+    assert "car (osm): 3 locations, built and stored in" in first
+    assert "snapped to the road: mean 0 m, max 0 m" in first
+    assert main(["matrix", str(path), "--cache-dir", cache]) == 0
+    second = capsys.readouterr().out
+    assert "cache hit, loaded in" in second and "snapped" not in second
+
+
 @pytest.mark.parametrize(
     ("road_file", "extra", "code"),
     [
