@@ -242,6 +242,18 @@ def test_the_matrix_command_builds_the_cache_and_a_second_run_hits_it(
     assert "cache hit, loaded in" in second and "snapped" not in second
 
 
+def test_a_base_scenario_keeps_its_road_file_relative_to_itself(town: Path, tmp_path: Path) -> None:
+    """Tests ``extends``: a variant in another folder finds the extract its base names relative to the base."""
+    (tmp_path / "base").mkdir()
+    (tmp_path / "variants").mkdir()
+    (tmp_path / "base" / "town.osm").write_bytes(town.read_bytes())
+    (tmp_path / "base" / "s.yaml").write_text(_scenario_yaml("town.osm"), encoding="utf-8")
+    variant = tmp_path / "variants" / "v.yaml"
+    variant.write_text("extends: ../base/s.yaml\nname: variant\n", encoding="utf-8")
+    scenario = load_scenario(variant)
+    assert scenario.profile("car").osm_file == str((tmp_path / "base" / "town.osm").resolve())
+
+
 @pytest.mark.parametrize(
     ("road_file", "extra", "code"),
     [
