@@ -438,6 +438,41 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return EXIT_INTERNAL
 
 
+def _cmd_matrix(args: argparse.Namespace) -> int:
+    import time
+
+    from routing import load_scenario
+    from routing.matrix import MatrixCache, profile_matrices, used_profiles
+    from routing.matrix.cache import cache_key
+    from routing.matrix.compute import PROVIDERS
+    from routing.matrix.osm import OsmProvider
+
+    scenario = load_scenario(args.scenario)
+    cache = None if args.no_cache else MatrixCache(args.cache_dir)
+    n = len(scenario.locations)
+    for profile in used_profiles(scenario):
+        provider = PROVIDERS[profile.kind]
+        key = cache_key(provider, profile, scenario.locations)
+        cached = cache is not None and cache.load(key, n) is not None
+        started = time.perf_counter()
+        profile_matrices(scenario.locations, profile, cache)
+        seconds = time.perf_counter() - started
+        what = "cache hit, loaded" if cached else "built" + (" and stored" if cache else " (no cache)")
+        print(f"{profile.name} ({profile.kind}): {n} locations, {what} in {seconds:.3f} s (key {key})")
+        if isinstance(provider, OsmProvider) and not cached:
+            snap = provider.snap(scenario.locations, profile)
+            worst = int(snap.distance_m.argmax())
+            print(
+                f"  snapped to the road: mean {snap.distance_m.mean():.0f} m, max {snap.distance_m[worst]:.0f} m "
+                f"({snap.location_ids[worst]}), limit {profile.max_snap_m:.0f} m"
+            )
+        if cache is not None and not cached:
+            started = time.perf_counter()
+            profile_matrices(scenario.locations, profile, cache)
+            print(f"  load from the cache: {time.perf_counter() - started:.3f} s")
+    return EXIT_OK
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     try:
         from benchmarks.harness import SOLVERS, Outcome, run_family
@@ -591,6 +626,15 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--no-cache", action="store_true")
     _limit_flag(c)
     c.set_defaults(func=_cmd_check)
+
+    m = sub.add_parser(
+        "matrix", help="build a scenario's travel matrices into the cache ahead of a solve; print build and load times"
+    )
+    m.add_argument("scenario")
+    m.add_argument("--cache-dir", default=str(DEFAULT_CACHE), help="matrix cache folder")
+    m.add_argument("--no-cache", action="store_true", help="build without reading or writing the cache (timing)")
+    _limit_flag(m)
+    m.set_defaults(func=_cmd_matrix)
 
     g = sub.add_parser("generate", help="generate a scenario file: 'fredensborg' (a calibrated synthetic school week)")
     g.add_argument("what", choices=["fredensborg"])

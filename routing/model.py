@@ -604,6 +604,11 @@ class Vehicle:
             )
 
 
+#: Farthest a location may lie from the road network of an osm profile, in metres (``max_snap_m``): a
+#: door, yard or farm track away from the nearest mapped road, not a location outside the extract.
+DEFAULT_MAX_SNAP_M = 500.0
+
+
 @dataclass(frozen=True, slots=True)
 class TravelProfile:
     """How travel distance and time are computed between locations.
@@ -616,6 +621,12 @@ class TravelProfile:
     ``kind='euclidean'`` (x/y): distance = Euclidean distance × ``scale`` (integer
     units per coordinate unit), time = distance; with ``truncate_decimals`` the
     distance is truncated to that many decimals first (DIMACS: 1).
+
+    ``kind='osm'`` (lat/lon): fastest paths on the roads of the OpenStreetMap extract ``osm_file`` (an
+    absolute path once built), each road at its speed limit, capped at ``speed_cap_kph`` (the vehicle's
+    legal or practical top speed, e.g. 80 km/h for a bus over 3.5 t: Færdselsloven § 43); a location
+    farther than ``max_snap_m`` metres from every road is an error. ``circuity`` and ``speed_bands`` are
+    not used.
     """
 
     name: str
@@ -624,8 +635,11 @@ class TravelProfile:
     speed_bands: tuple[tuple[int | None, float], ...] = ((None, 40.0),)
     scale: int = 1
     truncate_decimals: int | None = None
+    osm_file: str | None = None
+    speed_cap_kph: float | None = None
+    max_snap_m: float = DEFAULT_MAX_SNAP_M
 
-    KINDS = ("geodesic", "euclidean")
+    KINDS = ("geodesic", "euclidean", "osm")
 
     def __post_init__(self) -> None:
         where = f"TravelProfile {self.name!r}"
@@ -682,6 +696,7 @@ class TravelProfile:
             problems.append(
                 Problem("E515", f"{where}.scale", f"{self.scale!r} is below 1", "Give a whole number of 1 or more.")
             )
+        problems += self._osm_problems(where)
         if self.truncate_decimals is not None and self.truncate_decimals < 0:
             problems.append(
                 Problem(
@@ -692,6 +707,24 @@ class TravelProfile:
                 )
             )
         _raise(problems)
+
+    def _osm_problems(self, where: str) -> list[Problem]:
+        """The road-network settings: a file exactly for ``kind='osm'``, a positive cap and snap limit."""
+        problems: list[Problem] = []
+        if (self.kind == "osm") != (self.osm_file is not None):
+            cause = "an osm profile names no file" if self.kind == "osm" else f"a {self.kind} profile names a file"
+            problems.append(
+                Problem("E524", f"{where}.osm_file", cause, "Give file: PATH.osm exactly on kind: osm profiles.")
+            )
+        if self.speed_cap_kph is not None and not (math.isfinite(self.speed_cap_kph) and self.speed_cap_kph > 0):
+            problems.append(
+                Problem("E525", f"{where}.speed_cap_kph", f"{self.speed_cap_kph!r} is not above 0", "Give km/h.")
+            )
+        if not (math.isfinite(self.max_snap_m) and self.max_snap_m > 0):
+            problems.append(
+                Problem("E526", f"{where}.max_snap_m", f"{self.max_snap_m!r} is not above 0", "Give metres.")
+            )
+        return problems
 
 
 class _Identified(Protocol):

@@ -13,7 +13,7 @@ from routing.matrix.compute import PROVIDERS
 from routing.matrix.provider import MatrixProvider, MatrixSet
 from routing.model import Location, Scenario, TravelProfile
 
-__all__ = ["MatrixCache", "MatrixProvider", "MatrixSet", "build_matrices", "profile_matrices"]
+__all__ = ["MatrixCache", "MatrixProvider", "MatrixSet", "build_matrices", "profile_matrices", "used_profiles"]
 
 
 def profile_matrices(
@@ -62,9 +62,13 @@ def build_matrices(scenario: Scenario, cache_dir: str | Path | None = None) -> M
         One distance and one duration matrix per profile.
     """
     cache = MatrixCache(cache_dir) if cache_dir else None
-    used = {vt.profile for vt in scenario.vehicle_types} | {scenario.reference_profile}
     distance, duration = {}, {}
-    for profile in scenario.profiles:
-        if profile.name in used:
-            distance[profile.name], duration[profile.name] = profile_matrices(scenario.locations, profile, cache)
+    for profile in used_profiles(scenario):
+        distance[profile.name], duration[profile.name] = profile_matrices(scenario.locations, profile, cache)
     return MatrixSet(tuple(loc.id for loc in scenario.locations), distance, duration)
+
+
+def used_profiles(scenario: Scenario) -> tuple[TravelProfile, ...]:
+    """The profiles a scenario needs matrices for: its vehicle types' and the reference profile."""
+    used = {vt.profile for vt in scenario.vehicle_types} | {scenario.reference_profile}
+    return tuple(profile for profile in scenario.profiles if profile.name in used)

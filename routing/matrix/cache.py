@@ -29,9 +29,14 @@ FORMAT_VERSION = 1
 
 
 def cache_key(provider: MatrixProvider, profile: TravelProfile, locations: Sequence[Location]) -> str:
-    """Content hash of everything a matrix depends on (coordinates rounded to 1e-7)."""
+    """Content hash of everything a matrix depends on (coordinates rounded to 1e-7).
+
+    That is the provider's name, version and ``fingerprint`` (an OSM profile's: the extract's SHA-256 and
+    the speed tables), the profile's settings and the coordinates.
+    """
     h = hashlib.sha256()
     h.update(f"routing-matrix/{FORMAT_VERSION}|{provider.name}/{provider.version}|".encode())
+    h.update(f"{provider.fingerprint(profile)}|".encode())
     h.update(json.dumps(asdict(profile), sort_keys=True, default=str).encode())
     coords = np.round(np.array([loc.coords for loc in locations], dtype=np.float64).reshape(-1, 2), 7)
     h.update(coords.tobytes())

@@ -1,4 +1,4 @@
-"""Vectorised matrix providers: geodesic (lat/lon) and Euclidean (planar x/y).
+"""Vectorised matrix providers: geodesic (lat/lon) and Euclidean (planar x/y); the registry of every provider.
 
 No Python loop over pairs: every matrix is computed with numpy broadcasting.
 """
@@ -10,23 +10,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from routing.exceptions import MatrixError
+from routing.matrix.osm import OsmProvider
 from routing.matrix.provider import IntMatrix, MatrixProvider
+from routing.matrix.sphere import EARTH_RADIUS_M, haversine_m
 from routing.model import Location, TravelProfile
-
-#: Mean Earth radius (IUGG), metres. Haversine on this sphere is within ~0.5 %
-#: of the WGS84 ellipsoidal (geopy ``geodesic``) distance; tests pin that bound.
-EARTH_RADIUS_M = 6_371_008.8
-
-
-def haversine_m(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Great-circle distances (float metres) between all pairs of points given in degrees."""
-    phi = np.radians(lat)[:, None]
-    lam = np.radians(lon)[:, None]
-    dphi = phi - phi.T
-    dlam = lam - lam.T
-    a = np.sin(dphi / 2.0) ** 2 + np.cos(phi) * np.cos(phi.T) * np.sin(dlam / 2.0) ** 2
-    distance: np.ndarray = 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-    return distance
 
 
 def band_durations_s(distance_m: np.ndarray, profile: TravelProfile) -> np.ndarray:
@@ -46,6 +33,10 @@ class GeodesicProvider:
 
     name = "geodesic"
     version = "1"
+
+    def fingerprint(self, profile: TravelProfile) -> str:
+        """Nothing beyond the profile and the coordinates."""
+        return ""
 
     def compute(self, locations: Sequence[Location], profile: TravelProfile) -> tuple[IntMatrix, IntMatrix]:
         """Return ``(distance_m, duration_s)`` as int64 arrays."""
@@ -69,6 +60,10 @@ class EuclideanProvider:
 
     name = "euclidean"
     version = "1"
+
+    def fingerprint(self, profile: TravelProfile) -> str:
+        """Nothing beyond the profile and the coordinates."""
+        return ""
 
     def compute(self, locations: Sequence[Location], profile: TravelProfile) -> tuple[IntMatrix, IntMatrix]:
         """Return ``(distance, duration)`` as int64 arrays in scaled units."""
@@ -98,4 +93,10 @@ class EuclideanProvider:
 
 
 #: Matrix providers by profile kind.
-PROVIDERS: dict[str, MatrixProvider] = {"geodesic": GeodesicProvider(), "euclidean": EuclideanProvider()}
+PROVIDERS: dict[str, MatrixProvider] = {
+    "geodesic": GeodesicProvider(),
+    "euclidean": EuclideanProvider(),
+    "osm": OsmProvider(),
+}
+
+__all__ = ["EARTH_RADIUS_M", "PROVIDERS", "EuclideanProvider", "GeodesicProvider", "band_durations_s", "haversine_m"]

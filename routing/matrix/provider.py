@@ -24,6 +24,10 @@ class MatrixProvider(Protocol):
         """Return ``(distance_m, duration_s)``, each an ``int64`` array of shape (n, n)."""
         ...
 
+    def fingerprint(self, profile: TravelProfile) -> str:
+        """What the matrices depend on beyond the profile and the coordinates (e.g. a road file's hash); may be ''."""
+        ...
+
 
 @dataclass(frozen=True)
 class MatrixSet:

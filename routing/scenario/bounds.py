@@ -30,6 +30,9 @@ MAX_RELATIVE_DETOUR = 100.0
 MAX_SPEED_KPH = 300.0
 #: Longest speed band in km: half the Earth's circumference, the longest great-circle distance.
 MAX_BAND_KM = 20_040.0
+#: Largest snapping distance in metres (``max_snap_m`` of an osm profile): a location farther from every road
+#: than 50 km is outside any extract a municipality would use.
+MAX_SNAP_M = 50_000.0
 #: Largest road-to-straight-line distance factor; Danish roads measure ~1.3, a fjord detour ~3.
 MAX_CIRCUITY = 10.0
 #: Largest load or capacity per dimension: far above any vehicle or benchmark instance, and a sum of

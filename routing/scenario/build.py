@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from routing.exceptions import Problem, ScenarioError
+from routing.matrix.osm_graph import osm_file_problem
 from routing.model import (
+    DEFAULT_MAX_SNAP_M,
     Location,
     Quantities,
     Request,
@@ -71,7 +73,7 @@ def build_scenario(
     problems = validate_scenario_dict(data, limits)
     if problems:
         raise ScenarioError(problems, source)
-    builder = _Builder(data)
+    builder = _Builder(data, Path(source).parent if source else Path.cwd())
     scenario = builder.build(default_name)
     if builder.problems:
         raise ScenarioError(builder.problems, source)
@@ -92,7 +94,15 @@ def _ride(spec: dict[str, Any] | None) -> RideTimeRule:
     )
 
 
-def _profile(name: str, spec: dict[str, Any]) -> TravelProfile:
+def _profile(name: str, spec: dict[str, Any], base: Path) -> TravelProfile:
+    if spec.get("kind") == "osm":
+        return TravelProfile(
+            name=name,
+            kind="osm",
+            osm_file=str((base / str(spec["file"])).resolve()),
+            speed_cap_kph=None if spec.get("speed_cap_kph") is None else float(spec["speed_cap_kph"]),
+            max_snap_m=float(spec.get("max_snap_m", DEFAULT_MAX_SNAP_M)),
+        )
     speed = spec.get("speed_kph", DEFAULT_PROFILE.speed_bands if spec.get("kind", "geodesic") == "geodesic" else 60.0)
     if isinstance(speed, (int, float)):
         bands: tuple[tuple[int | None, float], ...] = ((None, float(speed)),)
@@ -121,8 +131,9 @@ def _built(items: Iterable[_T | None]) -> tuple[_T, ...]:
 class _Builder:
     """Builds model objects and records problems with YAML paths."""
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(self, data: dict[str, Any], base: Path) -> None:
         self.data = data
+        self.base = base
         self.problems: list[Problem] = []
         self.paths: dict[tuple[str, str], str] = {}
 
@@ -148,6 +159,22 @@ class _Builder:
             return f"{fallback} ({model_path})"
         return fallback
 
+    def _check_road_files(self, profiles: Iterable[TravelProfile]) -> None:
+        """Each osm profile's file exists and is OpenStreetMap XML (E527, E528); read fully only for matrices."""
+        for profile in profiles:
+            if profile.osm_file is None:
+                continue
+            problem = osm_file_problem(profile.osm_file)
+            if problem is not None:
+                self.problems.append(
+                    Problem(
+                        "E527" if "not OpenStreetMap" not in problem else "E528",
+                        f"profiles.{profile.name}.file",
+                        f"{profile.osm_file} {problem}",
+                        "Give the path of an .osm extract, relative to the scenario file (docs/osm-roads.md).",
+                    )
+                )
+
     def _check_pins(self, vehicles: tuple[Vehicle, ...]) -> None:
         """Requests pinned to vehicles (``vehicles:``) must name vehicles of the file (a subset may lack them)."""
         ids = {v.id for v in vehicles}
@@ -167,8 +194,10 @@ class _Builder:
         d = self.data
         profiles_spec = d.get("profiles") or {}
         profiles: list[TravelProfile | None] = [
-            self._make(f"profiles.{n}", "TravelProfile", n, partial(_profile, n, s)) for n, s in profiles_spec.items()
+            self._make(f"profiles.{n}", "TravelProfile", n, partial(_profile, n, s, self.base))
+            for n, s in profiles_spec.items()
         ]
+        self._check_road_files(_built(profiles))
         if not profiles_spec:
             profiles = [DEFAULT_PROFILE]
         locations = [

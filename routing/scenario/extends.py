@@ -29,7 +29,7 @@ def resolve_extends(
     """Resolve ``extends: BASE.yaml`` and ``transforms: [...]`` into one scenario dict.
 
     Top-level keys of the file replace the base's, except ``meta`` and ``costing``, which are merged.
-    A base's own ``costing.table`` stays relative to the base file.
+    A base's own ``costing.table`` and road files (``profiles.*.file``) stay relative to the base file.
 
     Parameters
     ----------
@@ -115,10 +115,18 @@ def resolve_extends(
 
 
 def _rebase_table(base: dict[str, Any], base_path: Path) -> dict[str, Any]:
-    """The base with its ``costing.table`` (relative to the base file) made absolute."""
+    """The base with its ``costing.table`` and profiles' ``file`` (relative to the base file) made absolute."""
     costing = base.get("costing")
     if isinstance(costing, dict) and costing.get(TABLE_KEY) is not None:
         base["costing"] = {**costing, TABLE_KEY: str((base_path.parent / str(costing[TABLE_KEY])).resolve())}
+    profiles = base.get("profiles")
+    if isinstance(profiles, dict):
+        base["profiles"] = {
+            name: {**spec, "file": str((base_path.parent / str(spec["file"])).resolve())}
+            if isinstance(spec, dict) and spec.get("file") is not None
+            else spec
+            for name, spec in profiles.items()
+        }
     return base
 
 

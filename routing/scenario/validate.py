@@ -23,6 +23,7 @@ from routing.scenario.bounds import (
     MAX_PLANAR,
     MAX_RELATIVE_DETOUR,
     MAX_SCALE,
+    MAX_SNAP_M,
     MAX_SPEED_KPH,
     Limits,
     active_limits,
@@ -272,15 +273,46 @@ LONGITUDE_CHECK = number(LONGITUDE[0], maximum=LONGITUDE[1], range_code="E103")
 #: A planar (benchmark) coordinate (out of range: E104, as the model's).
 PLANAR = number(-MAX_PLANAR, maximum=MAX_PLANAR, range_code="E104")
 
-PROFILE = mapping(
+_PROFILE_KEYS = mapping(
     {
-        "kind": Key(text(("geodesic", "euclidean"))),
+        "kind": Key(text(("geodesic", "euclidean", "osm"))),
         "circuity": Key(number(1.0, maximum=MAX_CIRCUITY)),
         "speed_kph": Key(lambda v, p, pr: (SPEED if not isinstance(v, list) else list_of(_speed_band, 1))(v, p, pr)),
         "scale": Key(number(1, integer=True, maximum=MAX_SCALE)),
         "truncate_decimals": Key(number(0, integer=True, maximum=MAX_DECIMALS)),
+        "file": Key(text()),
+        "speed_cap_kph": Key(SPEED),
+        "max_snap_m": Key(number(0, exclusive=True, maximum=MAX_SNAP_M)),
     }
 )
+
+#: Keys that only a road-network profile reads, and the ones it does not read.
+_OSM_ONLY = ("file", "speed_cap_kph", "max_snap_m")
+_NOT_OSM = ("circuity", "speed_kph", "scale", "truncate_decimals")
+
+
+def PROFILE(value: Any, path: str, problems: list[Problem]) -> None:  # noqa: N802 (a schema constant, as its peers)
+    """A travel profile: its keys, and which of them its ``kind`` reads (E524 file, E532 others)."""
+    _PROFILE_KEYS(value, path, problems)
+    if not isinstance(value, dict):
+        return
+    is_osm = value.get("kind") == "osm"
+    if is_osm and value.get("file") is None:
+        problems.append(
+            Problem(
+                "E524", f"{path}.file", "is missing", "A kind: osm profile needs file: PATH.osm (relative to the file)."
+            )
+        )
+    for key in _NOT_OSM if is_osm else _OSM_ONLY:
+        if key in value:
+            problems.append(
+                Problem(
+                    "E524" if key == "file" else "E532",
+                    f"{path}.{key}",
+                    f"is not read by a kind: {value.get('kind', 'geodesic')} profile",
+                    "Remove it, or use kind: osm." if not is_osm else "Remove it: road speeds come from the extract.",
+                )
+            )
 
 
 def _speed_band(value: Any, path: str, problems: list[Problem]) -> None:
