@@ -17,6 +17,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -111,14 +112,20 @@ def _fastest_edges(graph: RoadGraph, weights: FloatArray) -> tuple[IndexArray, I
     return graph.tail[pick], graph.head[pick], weights[pick]
 
 
-def _search(graph: RoadGraph, weights: FloatArray, sources: IndexArray, targets: IndexArray) -> FloatArray:
-    """Least packed weight from each source to each target (inf if unreachable), in batches of searches."""
+def _network(graph: RoadGraph, weights: FloatArray) -> Any:
+    """The graph as a sparse (tail, head) matrix of the lightest parallel edge's weight."""
     from scipy.sparse import csr_matrix  # imported on use: scipy adds ~0.2 s to every command's start
-    from scipy.sparse.csgraph import dijkstra
 
     n = graph.num_nodes
     tail, head, edge_weights = _fastest_edges(graph, weights)
-    network = csr_matrix((edge_weights, (tail, head)), shape=(n, n))
+    return csr_matrix((edge_weights, (tail, head)), shape=(n, n))
+
+
+def _search(graph: RoadGraph, weights: FloatArray, sources: IndexArray, targets: IndexArray) -> FloatArray:
+    """Least packed weight from each source to each target (inf if unreachable), in batches of searches."""
+    from scipy.sparse.csgraph import dijkstra
+
+    network = _network(graph, weights)
     found = np.empty((sources.size, targets.size))
     for start in range(0, sources.size, _BATCH):
         batch = sources[start : start + _BATCH]
@@ -213,3 +220,46 @@ class OsmProvider:
             raise MatrixError(f"E524 profile {profile.name!r} is osm but names no file")
         graph = road_graph(profile.osm_file)
         return road_matrices(graph, snap_locations(graph, locations, profile), profile.speed_cap_kph)
+
+
+#: A leg's road path: (lat, lon) points from its start location through the road nodes to its end location.
+Path = list[tuple[float, float]]
+
+
+def road_paths(profile: TravelProfile, legs: Sequence[tuple[Location, Location]]) -> list[Path]:
+    """The fastest road path of each leg, as the matrices time it (same weights, same tie-break).
+
+    Each path runs from the leg's first location to its snapped road node, along the road's nodes, and
+    from the last node to the leg's second location; a leg between locations on one node is the straight
+    pair of points. One search per distinct start node (``scipy.sparse.csgraph.dijkstra`` with
+    predecessors), so a day's legs cost a few searches, not one per leg.
+
+    Raises
+    ------
+    MatrixError
+        As ``snap_locations``; E524 if the profile names no file.
+    """
+    from scipy.sparse.csgraph import dijkstra
+
+    if profile.osm_file is None:
+        raise MatrixError(f"E524 profile {profile.name!r} is osm but names no file")
+    if not legs:
+        return []
+    graph = road_graph(profile.osm_file)
+    places = list({loc.id: loc for leg in legs for loc in leg}.values())
+    snap = snap_locations(graph, places, profile)
+    node_of = dict(zip(snap.location_ids, snap.node.tolist(), strict=True))
+    weights = _packed_weights(_edge_times(graph, profile.speed_cap_kph), graph.length_m)
+    sources = sorted({node_of[a.id] for a, _ in legs})
+    _, before = dijkstra(_network(graph, weights), directed=True, indices=sources, return_predecessors=True)
+    row = {node: k for k, node in enumerate(sources)}
+    paths: list[Path] = []
+    for a, b in legs:
+        start, node = node_of[a.id], node_of[b.id]
+        nodes = [node]
+        while node != start and node >= 0:
+            node = int(before[row[start], node])
+            nodes.append(node)
+        points = [(float(graph.lat[k]), float(graph.lon[k])) for k in reversed(nodes)] if node == start else []
+        paths.append([a.coords, *points, b.coords])
+    return paths

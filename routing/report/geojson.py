@@ -1,8 +1,9 @@
 """``routes.geojson`` (RFC 7946, WGS84 lon/lat): a LineString per route and a Point per stop, for QGIS and web maps.
 
-Route segments are straight lines between stops (the travel matrix is geodesic; a road-network
-profile will give the road path). Planar benchmark scenarios have no geographic coordinates:
-``routes_geojson`` then raises ``NotGeographic`` with the reason, and callers say so instead of writing.
+A route's line is the road path of each leg on a road-network (``kind: osm``) profile and straight
+segments between the stops otherwise (``routing.report.legs.duty_lines``). Planar benchmark scenarios
+have no geographic coordinates: ``routes_geojson`` then raises ``NotGeographic`` with the reason, and
+callers say so instead of writing.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from routing.units import format_clock
 class NotGeographic(ValueError):
     """The scenario's locations are planar x/y points: there is nothing to put on a map."""
 
+    REASON = "the scenario's locations are planar x/y points, not lat/lon: no GeoJSON or map"
+
 
 def _lonlat(coords: tuple[float, float]) -> list[float]:
     lat, lon = coords
@@ -25,7 +28,10 @@ def _lonlat(coords: tuple[float, float]) -> list[float]:
 
 
 def routes_geojson(
-    all_duties: Sequence[Duty], planar: bool, cost_dkk: Mapping[tuple[str, str], float] | None = None
+    all_duties: Sequence[Duty],
+    planar: bool,
+    cost_dkk: Mapping[tuple[str, str], float] | None = None,
+    lines: Sequence[Sequence[tuple[float, float]]] | None = None,
 ) -> dict[str, Any]:
     """The FeatureCollection of the duties' routes and stops.
 
@@ -37,6 +43,8 @@ def routes_geojson(
         True for a planar scenario (raises ``NotGeographic``).
     cost_dkk
         (day, vehicle) -> the route's cost, put on its LineString.
+    lines
+        Per duty, the (lat, lon) points of its line (``legs.duty_lines``); default: straight between the stops.
 
     Returns
     -------
@@ -46,13 +54,14 @@ def routes_geojson(
         ``pickups``, ``dropoffs``).
     """
     if planar:
-        raise NotGeographic("the scenario's locations are planar x/y points, not lat/lon: no GeoJSON or map")
+        raise NotGeographic(NotGeographic.REASON)
     features: list[dict[str, Any]] = []
-    for d in all_duties:
+    for k, d in enumerate(all_duties):
+        line = lines[k] if lines is not None else [s.coords for s in d.stops]
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "LineString", "coordinates": [_lonlat(s.coords) for s in d.stops]},
+                "geometry": {"type": "LineString", "coordinates": [_lonlat(p) for p in line]},
                 "properties": {
                     "kind": "route",
                     "vehicle": d.vehicle,

@@ -57,9 +57,16 @@ def _km(lon: float, lat: float, lon0: float, lat0: float) -> tuple[float, float]
 
 
 def plot_routes(
-    scenario: Scenario, all_duties: Sequence[Duty], boundary: Sequence[Ring] = (), ax: Axes | None = None
+    scenario: Scenario,
+    all_duties: Sequence[Duty],
+    boundary: Sequence[Ring] = (),
+    ax: Axes | None = None,
+    lines: Sequence[Sequence[tuple[float, float]]] | None = None,
 ) -> None:
-    """Draw the duties' routes (one colour each), depots, institutions and the boundary on ``ax``, in km."""
+    """Draw the duties' routes (one colour each), depots, institutions and the boundary on ``ax``, in km.
+
+    ``lines``: per duty, the (lat, lon) points it drives (``legs.duty_lines``); default straight between stops.
+    """
     import matplotlib.pyplot as plt
 
     ax = ax or plt.gca()
@@ -73,7 +80,8 @@ def plot_routes(
         ax.fill([x for x, _ in xy], [y for _, y in xy], facecolor="#f2f2ee", edgecolor="#777", linewidth=0.8, zorder=0)
     colours = plt.get_cmap("tab20")
     for k, d in enumerate(all_duties):
-        xy = [_km(s.coords[1], s.coords[0], lon0, lat0) for s in d.stops]
+        line = lines[k] if lines is not None else [s.coords for s in d.stops]
+        xy = [_km(lon, lat, lon0, lat0) for lat, lon in line]
         ax.plot([x for x, _ in xy], [y for _, y in xy], "-", color=colours(k % 20), linewidth=1.0, alpha=0.85, zorder=2)
     kinds = {"depot": ("s", "black", "depot"), "home": None}
     shown: set[str] = set()
@@ -93,7 +101,12 @@ def plot_routes(
 
 
 def write_map(
-    path: str | Path, scenario: Scenario, all_duties: Sequence[Duty], title: str, boundary: Sequence[Ring] = ()
+    path: str | Path,
+    scenario: Scenario,
+    all_duties: Sequence[Duty],
+    title: str,
+    boundary: Sequence[Ring] = (),
+    lines: Sequence[Sequence[tuple[float, float]]] | None = None,
 ) -> None:
     """Render ``plot_routes`` with a title and the attribution line to a PNG (atomically)."""
     import matplotlib
@@ -103,7 +116,7 @@ def write_map(
 
     fig, ax = plt.subplots(figsize=(8, 8), dpi=110)
     try:
-        plot_routes(scenario, all_duties, boundary, ax)
+        plot_routes(scenario, all_duties, boundary, ax, lines)
         ax.set_title(title)
         fig.text(0.01, 0.01, ATTRIBUTION, fontsize=7, color="#444")
         fig.tight_layout()

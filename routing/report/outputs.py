@@ -17,6 +17,7 @@ from routing.files import write_atomic
 from routing.model import Scenario
 from routing.plan import Plan
 from routing.report.geojson import NotGeographic, geojson_text, routes_geojson
+from routing.report.legs import duty_lines
 from routing.report.manifest import Duty, duties, manifest_csv, manifest_html
 from routing.report.maps import Ring, write_map
 
@@ -76,14 +77,14 @@ def write_duty_outputs(
     write_atomic(folder / "manifest.html", manifest_html(all_duties, plan_id or scenario.name, stamp))
     written = [folder / "manifest.csv", folder / "manifest.html"]
     notes: list[str] = []
-    try:
-        collection = routes_geojson(all_duties, scenario.is_planar)
-    except NotGeographic as exc:
-        notes.append(f"{scenario.name}: {exc}")
+    if scenario.is_planar:
+        notes.append(f"{scenario.name}: {NotGeographic.REASON}")
         return written, notes
+    lines = duty_lines(scenario, all_duties)
+    collection = routes_geojson(all_duties, scenario.is_planar, lines=lines)
     write_atomic(folder / "routes.geojson", geojson_text(collection))
     target = Path(map_path) if map_path else folder / "map.png"
     days = sorted({d.day for d in all_duties if d.day})
     title = f"{scenario.name}{', ' + ', '.join(days) if days else ''}: {len(all_duties)} routes"
-    write_map(target, scenario, all_duties, title, boundary)
+    write_map(target, scenario, all_duties, title, boundary, lines)
     return [*written, folder / "routes.geojson", target], notes

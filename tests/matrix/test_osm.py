@@ -298,3 +298,40 @@ def test_the_sindal_scenario_snaps_and_solves_on_its_real_roads() -> None:
     assert (matrices.duration_s[road.name] != matrices.duration_s[road.name].T).any()
     plan = solve(scenario, matrices, SolveParams.of(scenario, solution_limit=3, time_limit_s=20))
     assert check_plan(scenario, matrices, plan).is_feasible
+
+
+def test_road_paths_follow_the_roads_the_matrices_timed(town: Path) -> None:
+    """Tests the drawn line of a leg: its locations at the ends, the road's nodes between, around the one-way."""
+    from routing.matrix.osm import road_paths
+
+    west, east = _at(13, "north_west"), _at(23, "north_east")
+    there, back, still = road_paths(_profile(town), [(west, east), (east, west), (west, west)])
+    on_road = [NODES[k] for k in (13, 23)]
+    assert there == [west.coords, *on_road, east.coords]
+    around = [NODES[k] for k in (23, 22, 21, 11, 12, 13)]  # the one-way 13 -> 23 cannot be driven back
+    assert back == [east.coords, *around, west.coords]
+    assert still == [west.coords, NODES[13], west.coords]
+
+
+@pytest.mark.skipif(not SINDAL.exists(), reason="the Sindal scenario is not in this checkout")
+def test_the_sindal_outputs_draw_each_route_along_its_roads(tmp_path: Path) -> None:
+    """Tests routes.geojson of a road-network solve: each LineString runs from its first stop to its last along
+    many more points than it has stops (the roads), and the stops stay on it."""
+    import json
+
+    from cli import main
+
+    out = tmp_path / "sindal"
+    assert main(["solve", str(SINDAL), "--out", str(out), "--solution-limit", "5", "--quiet"]) == 0
+    features = json.loads((out / "routes.geojson").read_text(encoding="utf-8"))["features"]
+    for line in (f for f in features if f["geometry"]["type"] == "LineString"):
+        stops = [
+            f["geometry"]["coordinates"]
+            for f in features
+            if f["geometry"]["type"] == "Point" and f["properties"]["vehicle"] == line["properties"]["vehicle"]
+        ]
+        points = line["geometry"]["coordinates"]
+        assert len(points) > 2 * len(stops)
+        assert points[0] == stops[0] and points[-1] == stops[-1]
+        assert all(stop in points for stop in stops)
+    assert (out / "map.png").read_bytes().startswith(b"\x89PNG")
