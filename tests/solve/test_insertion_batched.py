@@ -32,7 +32,7 @@ from routing.model import Request
 from routing.solve.objective import Objective
 from routing.solve.search.insertion import Inserter, _RouteProfile, insert_requests
 from routing.solve.search.lns import improve
-from routing.solve.search.pricing import Candidates
+from routing.solve.search.pricing import Candidates, Fleet
 from routing.solve.search.schedule import Step
 from tests.helpers import DEMO, MIN, at, planar, req
 
@@ -332,3 +332,16 @@ def test_full_solves_give_the_same_plan(name: str, monkeypatch: pytest.MonkeyPat
     old = solve(scenario, matrices, params)
     assert new.routes == old.routes
     assert new.unserved == old.unserved
+
+
+def test_a_spliced_fleet_equals_a_rebuilt_one() -> None:
+    """Tests that routes spliced into the concatenated arrays give the arrays built from scratch."""
+    scenario = _rich()
+    matrices = build_matrices(scenario)
+    for ins in _states(scenario, matrices, Objective.of(scenario, matrices, "cost")):
+        spliced = ins._fleet()
+        assert spliced is not None
+        built = Fleet.of(ins.rows, list(ins.current), ins.dur_matrices, ins.arc_matrices)
+        for name in ("in_order", "pos", "count", "table", "pair_i", "pair_j", "headroom"):
+            assert np.array_equal(getattr(spliced, name), getattr(built, name)), name
+        assert spliced.vids == built.vids

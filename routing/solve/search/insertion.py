@@ -22,7 +22,7 @@ from routing.limits import ride_limits_s
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario, Vehicle
 from routing.solve.objective import Objective
-from routing.solve.search.pricing import Ask, Candidates, Fleet, RouteRows, price, route_rows
+from routing.solve.search.pricing import SPLICE_MAX, Ask, Candidates, Fleet, RouteRows, price, route_rows
 from routing.solve.search.schedule import Step, earliest_schedule, occupancy_problem
 from routing.solve.search.tighten import search_windows
 from routing.solve.stop import past
@@ -223,7 +223,8 @@ class Inserter:
         self.schedules: dict[str, list[int] | None] = {}
         self.profiles: dict[str, _RouteProfile] = {}
         self.rows: dict[str, RouteRows] = {}
-        self.fleet: Fleet | None = None  # the rows concatenated; None when a route changed since
+        self.fleet: Fleet | None = None  # the rows concatenated (``_fleet``)
+        self.changed: set[str] = set()  # routes changed since
         routes = routes or {}
         for v in scenario.vehicles:
             self.set_route(v.id, list(routes.get(v.id, [])))
@@ -233,7 +234,7 @@ class Inserter:
         other = object.__new__(Inserter)
         other.__dict__.update(self.__dict__)
         other.current, other.schedules, other.profiles = dict(self.current), dict(self.schedules), dict(self.profiles)
-        other.rows = dict(self.rows)
+        other.rows, other.changed = dict(self.rows), set(self.changed)
         return other
 
     def set_route(self, vid: str, steps: list[Step], times: list[int] | None = None) -> None:
@@ -261,7 +262,7 @@ class Inserter:
         else:
             self.profiles.pop(vid, None)
             self.rows.pop(vid, None)
-        self.fleet = None
+        self.changed.add(vid)
 
     def _route_rows(self, vid: str, rp: _RouteProfile, empty: bool) -> RouteRows:
         """The batched pricing's arrays of one route (``pricing.route_rows``)."""
@@ -277,7 +278,18 @@ class Inserter:
             int(rp.t[-1]) - rp.end,
             *self.fixed_scalars[vid],
         )
-        return route_rows(rp.loc, rp.t, rp.service, rp.latest, rp.absorb, rp.range_max, rp.cap, self.arcs[vid], scalars)
+        return route_rows(
+            rp.loc,
+            rp.t,
+            rp.service,
+            rp.latest,
+            rp.absorb,
+            rp.range_max,
+            rp.cap,
+            self.arcs[vid],
+            scalars,
+            len(self.index),
+        )
 
     def routes(self) -> dict[str, list[Step]]:
         """Non-empty routes by vehicle id."""
@@ -309,17 +321,31 @@ class Inserter:
             Their estimated costs, routes, pickup and drop-off positions, by route in the order
             of the routes (of ``only``); of interchangeable idle vehicles only the first is priced.
         """
-        if self.fleet is None:
-            if not self.rows:
-                return Candidates.none()
-            self.fleet = Fleet.of(self.rows, list(self.current), self.dur_matrices, self.arc_matrices)
-        fleet = self.fleet
+        fleet = self._fleet()
+        if fleet is None:
+            return Candidates.none()
         if only is None:
-            order = np.arange(len(fleet.vids))
+            order = fleet.in_order
         else:
             order = np.array([fleet.slot[v] for v in only if v in fleet.slot], dtype=np.int64)
         allowed, ask = self._request(rid)
         return price(fleet, ask, self._eligible(fleet, allowed, order))
+
+    def _fleet(self) -> Fleet | None:
+        """All routes' pricing arrays: the last ones with the changed routes spliced in, or rebuilt (None: no route)."""
+        fleet, changed = self.fleet, self.changed
+        if fleet is not None and not changed:
+            return fleet
+        if not self.rows:
+            return None
+        if fleet is None or len(changed) > SPLICE_MAX or any((v in fleet.slot) != (v in self.rows) for v in changed):
+            fleet = Fleet.of(self.rows, list(self.current), self.dur_matrices, self.arc_matrices)
+        else:
+            for vid in sorted(changed):
+                fleet = fleet.spliced(vid, self.rows[vid])
+        self.fleet = fleet
+        self.changed = set()
+        return fleet
 
     def _request(self, rid: str) -> tuple[np.ndarray, Ask]:
         """Which vehicles may take ``rid`` at all (by vehicle number), and the request as the pricing sees it.

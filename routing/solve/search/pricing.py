@@ -16,14 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 import numpy as np
 
 # Rows of a route's position array (one column per position: after node i).
 _HERE, _AFTER, _READY, _BASE, _T_NEXT, _LATEST, _ABSORB = range(7)
+#: Rows 7..10: flat matrix indices here * size, after, here * size, after (``_gathered``).
+_LOOKUP = 7
 #: First row of the capacity headroom after node 0 through node j (one row per dimension).
-_HEAD0 = 7
+_HEAD0 = 11
 
 # Columns of a route's scalars.
 _SCALARS = (
@@ -55,11 +57,12 @@ class RouteRows:
     Attributes
     ----------
     positions
-        int64 rows ``_HERE`` .. ``_ABSORB`` and one headroom row per dimension, one column per
-        position (after node i): the node's and the next node's matrix index, when the node is
-        ready to leave, the priced arc between them, the next node's earliest and latest service
-        start, the waiting at the nodes after the next one, and the capacity left over the loads
-        after nodes 0..i (a depot delivery rides from the start).
+        int64 rows ``_HERE`` .. ``_ABSORB``, four ``_LOOKUP`` rows and one headroom row per
+        dimension, one column per position (after node i): the node's and the next node's matrix
+        index, when the node is ready to leave, the priced arc between them, the next node's
+        earliest and latest service start, the waiting at the nodes after the next one, the flat
+        matrix indices of the node's row and the next node's column, and the capacity left over
+        the loads after nodes 0..i (a depot delivery rides from the start).
     headroom
         int64 (dimensions x pairs, ``_upper_pairs`` order): capacity less the highest load after
         nodes i..j.
@@ -82,6 +85,7 @@ def route_rows(
     cap: np.ndarray,
     arcs: np.ndarray,
     scalars: tuple[int, ...],
+    size: int,
 ) -> RouteRows:
     """The insertion arrays of one route from its profile (see ``insertion._RouteProfile``).
 
@@ -94,6 +98,8 @@ def route_rows(
         The vehicle's priced arc matrix.
     scalars
         ``_SCALARS`` of the route.
+    size
+        Locations in the matrices.
 
     Returns
     -------
@@ -104,71 +110,39 @@ def route_rows(
     n = len(here)
     ready = t[:-1] + service[:-1]
     head0 = cap[:, None] - range_max[0].T
-    positions = np.vstack(
-        (np.stack((here, after, ready, arcs[here, after], t[1:], latest[1:], absorb[2:])), head0)
-    ).astype(np.int64)
+    lookup = (here * size, after, here * size, after)
+    columns = (here, after, ready, arcs[here, after], t[1:], latest[1:], absorb[2:], *lookup)
+    positions = np.vstack((np.stack(columns), head0)).astype(np.int64)
     i, j = _upper_pairs(n)
     headroom = (cap[:, None] - range_max[i, j].T).astype(np.int64)
     return RouteRows(positions, headroom, scalars)
 
 
-@dataclass(frozen=True)
-class _Lookup:
-    """Positions whose routes share one matrix, and their flat indices into it."""
-
-    flat: np.ndarray  # the matrix, raveled
-    size: int  # its side
-    where: np.ndarray | None  # the positions (None: all of them)
-    index: np.ndarray  # (4, positions): here * size, after, here * size, after
-
-    def pair(self, a: int, b: int) -> int:
-        """The matrix entry from location ``a`` to ``b``."""
-        return int(self.flat[a * self.size + b])
-
-
-def _lookups(matrices: Sequence[np.ndarray], group: np.ndarray, here: np.ndarray, after: np.ndarray) -> list[_Lookup]:
-    """One ``_Lookup`` per matrix, over the positions whose ``group`` names it."""
-    out = []
-    used = np.unique(group)
-    for g in range(len(matrices)):
-        matrix = matrices[g]
-        if g not in used:
-            out.append(
-                _Lookup(matrix.reshape(-1), len(matrix), np.zeros(0, dtype=np.int64), np.zeros((4, 0), np.int64))
-            )
-            continue
-        where = None if len(used) == 1 else np.flatnonzero(group == g)
-        h, a = (here, after) if where is None else (here[where], after[where])
-        size = len(matrix)
-        out.append(_Lookup(np.ascontiguousarray(matrix).reshape(-1), size, where, np.stack((h * size, a, h * size, a))))
-    return out
+#: Splice at most this many changed routes into a fleet; rebuild it when more changed.
+SPLICE_MAX = 4
 
 
 @dataclass(frozen=True)
 class Fleet:
-    """The insertion arrays of all routes (those with a schedule), concatenated in route order.
+    """The insertion arrays of all routes (those with a schedule), concatenated.
 
-    Build it with ``Fleet.of``; it is never changed afterwards (copies of an ``Inserter`` share it).
+    Routes are laid out by duration and priced arc matrix, so each matrix serves one slice of
+    positions; ``in_order`` gives them in the inserter's route order. Build it with ``Fleet.of``;
+    it is never changed afterwards (copies of an ``Inserter`` share it), ``spliced`` makes a new one.
     """
 
-    vids: tuple[str, ...]
+    vids: tuple[str, ...]  # per route number
     slot: dict[str, int]  # vehicle id -> route number
+    in_order: np.ndarray  # route numbers in the inserter's route order
     pos: np.ndarray  # (rows, positions): ``RouteRows.positions`` side by side
-    route: np.ndarray  # route number per position
-    start: np.ndarray  # first position per route
-    last: np.ndarray  # last position per route
     count: np.ndarray  # positions per route
-    scalars: dict[str, np.ndarray]  # ``_SCALARS`` per route
+    table: np.ndarray  # (routes, ``_SCALARS``)
     pair_i: np.ndarray  # pickup position (global) per pair
     pair_j: np.ndarray  # drop-off position (global) per pair
-    pair_start: np.ndarray  # first pair per route
-    pair_count: np.ndarray  # pairs per route
     headroom: np.ndarray  # (dimensions, pairs)
-    dur: list[_Lookup]  # per duration matrix
-    arcs: list[_Lookup]  # per priced arc matrix
-    dur_group: np.ndarray  # duration matrix per position
-    arc_group: np.ndarray  # arc matrix per position
-    any_per_s: bool
+    dur: tuple[tuple[np.ndarray, int, int], ...]  # per duration matrix: it raveled, first and end route number
+    arcs: tuple[tuple[np.ndarray, int, int], ...]  # the same per priced arc matrix
+    size: int  # locations in the matrices
 
     @classmethod
     def of(
@@ -179,42 +153,110 @@ class Fleet:
         arcs: Sequence[np.ndarray],
     ) -> Fleet:
         """Concatenate the routes of ``order`` that have rows (``durations``, ``arcs``: the matrices grouped)."""
-        vids = tuple(v for v in order if v in rows)
+        key = _SCALARS.index("dur_group"), _SCALARS.index("arc_group")
+        vids = tuple(
+            sorted((v for v in order if v in rows), key=lambda v: (rows[v].scalars[key[0]], rows[v].scalars[key[1]]))
+        )
+        slot = {v: k for k, v in enumerate(vids)}
         parts = [rows[v] for v in vids]
         count = np.array([p.positions.shape[1] for p in parts], dtype=np.int64)
-        start = np.cumsum(count) - count
-        pos = np.concatenate([p.positions for p in parts], axis=1)
-        route = np.repeat(np.arange(len(vids)), count)
         table = np.array([p.scalars for p in parts], dtype=np.int64).reshape(len(vids), len(_SCALARS))
-        scalars = {name: table[:, k] for k, name in enumerate(_SCALARS)}
-        pair_count = count * (count + 1) // 2
-        pair_start = np.cumsum(pair_count) - pair_count
-        shift = np.repeat(start, pair_count)
-        pair_i = np.concatenate([_upper_pairs(int(n))[0] for n in count]) + shift
-        pair_j = np.concatenate([_upper_pairs(int(n))[1] for n in count]) + shift
-        headroom = np.concatenate([p.headroom for p in parts], axis=1)
-        dur_group, arc_group = scalars["dur_group"][route], scalars["arc_group"][route]
-        here, after = pos[_HERE], pos[_AFTER]
+        pair_i, pair_j = _global_pairs(count)
         return cls(
             vids,
-            {v: k for k, v in enumerate(vids)},
-            pos,
-            route,
-            start,
-            start + count - 1,
+            slot,
+            np.array([slot[v] for v in order if v in slot], dtype=np.int64),
+            np.concatenate([p.positions for p in parts], axis=1),
             count,
-            scalars,
+            table,
             pair_i,
             pair_j,
-            pair_start,
-            pair_count,
-            headroom,
-            _lookups(durations, dur_group, here, after),
-            _lookups(arcs, arc_group, here, after),
-            dur_group,
-            arc_group,
-            bool(scalars["per_s"].any()),
+            np.concatenate([p.headroom for p in parts], axis=1),
+            _slices(durations, table[:, key[0]]),
+            _slices(arcs, table[:, key[1]]),
+            len(durations[0]),
         )
+
+    def spliced(self, vid: str, rows: RouteRows) -> Fleet:
+        """A fleet like this one with the route of ``vid`` (which has one) replaced by ``rows``."""
+        s = self.slot[vid]
+        start, pair_start = self.start, self.pair_start
+        a, b = int(start[s]), int(start[s] + self.count[s])
+        pa, pb = int(pair_start[s]), int(pair_start[s] + self.pair_count[s])
+        n = rows.positions.shape[1]
+        i, j = _upper_pairs(n)
+        delta = n - (b - a)
+        count = self.count.copy()
+        count[s] = n
+        table = self.table.copy()
+        table[s] = rows.scalars
+        return Fleet(
+            self.vids,
+            self.slot,
+            self.in_order,
+            np.concatenate((self.pos[:, :a], rows.positions, self.pos[:, b:]), axis=1),
+            count,
+            table,
+            np.concatenate((self.pair_i[:pa], i + a, self.pair_i[pb:] + delta)),
+            np.concatenate((self.pair_j[:pa], j + a, self.pair_j[pb:] + delta)),
+            np.concatenate((self.headroom[:, :pa], rows.headroom, self.headroom[:, pb:]), axis=1),
+            self.dur,
+            self.arcs,
+            self.size,
+        )
+
+    @cached_property
+    def start(self) -> np.ndarray:
+        """First position per route."""
+        return np.asarray(np.cumsum(self.count) - self.count)
+
+    @cached_property
+    def last(self) -> np.ndarray:
+        """Last position per route."""
+        return np.asarray(self.start + self.count - 1)
+
+    @cached_property
+    def pair_count(self) -> np.ndarray:
+        """Pairs per route."""
+        return np.asarray(self.count * (self.count + 1) // 2)
+
+    @cached_property
+    def pair_start(self) -> np.ndarray:
+        """First pair per route."""
+        return np.asarray(np.cumsum(self.pair_count) - self.pair_count)
+
+    @cached_property
+    def scalars(self) -> dict[str, np.ndarray]:
+        """``_SCALARS`` per route, by name."""
+        return {name: self.table[:, k] for k, name in enumerate(_SCALARS)}
+
+    @cached_property
+    def any_per_s(self) -> bool:
+        """Whether some route has a duty price."""
+        return bool(self.scalars["per_s"].any())
+
+    def bounds(self, first: int, end: int) -> tuple[int, int]:
+        """The positions of routes ``first`` .. ``end`` - 1."""
+        total = self.pos.shape[1]
+        return (int(self.start[first]) if first < len(self.count) else total), (
+            int(self.start[end]) if end < len(self.count) else total
+        )
+
+
+def _global_pairs(count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pickup and drop-off position (global) of every pair of routes with ``count`` positions, route after route."""
+    shift = np.repeat(np.cumsum(count) - count, count * (count + 1) // 2)
+    pairs = [_upper_pairs(int(n)) for n in count]
+    return np.concatenate([p[0] for p in pairs]) + shift, np.concatenate([p[1] for p in pairs]) + shift
+
+
+def _slices(matrices: Sequence[np.ndarray], group: np.ndarray) -> tuple[tuple[np.ndarray, int, int], ...]:
+    """Per matrix used: it raveled and its routes' numbers, first and end (``group``: matrix per route, sorted)."""
+    used = np.flatnonzero(np.diff(group, prepend=-1, append=-1))
+    return tuple(
+        (np.ascontiguousarray(matrices[int(group[a])]).reshape(-1), int(a), int(b))
+        for a, b in zip(used[:-1], used[1:], strict=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -259,17 +301,26 @@ def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.asarray(np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(starts - (ends - counts), counts))
 
 
-def _gathered(lookups: list[_Lookup], size: int, a: int, b: int, rows: int) -> np.ndarray:
+def _gathered(fleet: Fleet, lookups: tuple[tuple[np.ndarray, int, int], ...], a: int, b: int, rows: int) -> np.ndarray:
     """Per position: matrix[here, a], matrix[a, after] (and, with ``rows`` 4, matrix[here, b], matrix[b, after])."""
-    out = np.empty((rows, size), dtype=np.int64)
-    for lk in lookups:
-        if lk.where is not None and not len(lk.where):
-            continue
-        offsets = np.array([a, a * lk.size, b, b * lk.size][:rows], dtype=np.int64)[:, None]
-        values = lk.flat[lk.index[:rows] + offsets]
-        if lk.where is None:
-            return values
-        out[:, lk.where] = values
+    n = fleet.size
+    offsets = np.array([a, a * n, b, b * n][:rows], dtype=np.int64)[:, None]
+    index = fleet.pos[_LOOKUP : _LOOKUP + rows]
+    if len(lookups) == 1:
+        return np.asarray(lookups[0][0][index + offsets])
+    out = np.empty((rows, fleet.pos.shape[1]), dtype=np.int64)
+    for flat, first, end in lookups:
+        lo, hi = fleet.bounds(first, end)
+        out[:, lo:hi] = flat[index[:, lo:hi] + offsets]
+    return out
+
+
+def _between(fleet: Fleet, lookups: tuple[tuple[np.ndarray, int, int], ...], a: int, b: int) -> np.ndarray:
+    """Per position: its route's matrix[a, b]."""
+    out = np.empty(fleet.pos.shape[1], dtype=np.int64)
+    for flat, first, end in lookups:
+        lo, hi = fleet.bounds(first, end)
+        out[lo:hi] = flat[a * fleet.size + b]
     return out
 
 
@@ -296,12 +347,12 @@ class _Terms:
 
 def _terms(fleet: Fleet, ask: Ask) -> _Terms:
     """Filters, arrivals and costs of every position of the fleet for one request."""
-    pos, size = fleet.pos, fleet.pos.shape[1]
+    pos = fleet.pos
     t_next, latest, ready, base = pos[_T_NEXT], pos[_LATEST], pos[_READY], pos[_BASE]
     rows = 2 if ask.p_loc is None else 4
     p = 0 if ask.p_loc is None else ask.p_loc
-    dur = _gathered(fleet.dur, size, ask.d_loc, p, rows)
-    dist = _gathered(fleet.arcs, size, ask.d_loc, p, rows)
+    dur = _gathered(fleet, fleet.dur, ask.d_loc, p, rows)
+    dist = _gathered(fleet, fleet.arcs, ask.d_loc, p, rows)
     arrive_d = np.maximum(ask.d_open, ready + dur[0])
     next_d = arrive_d + ask.sd + dur[1]
     drop_ok = (arrive_d <= ask.d_close) & (np.maximum(t_next, next_d) <= latest)
@@ -317,11 +368,11 @@ def _terms(fleet: Fleet, ask: Ask) -> _Terms:
     in_p = arrive_p <= ask.p_close
     terms.pick_ok = in_p & (np.maximum(t_next, next_p) <= latest)
     # Both right after the node: pickup, drop-off, then the next node.
-    dur_pd = np.array([lk.pair(ask.p_loc, ask.d_loc) for lk in fleet.dur], dtype=np.int64)[fleet.dur_group]
+    dur_pd = _between(fleet, fleet.dur, ask.p_loc, ask.d_loc)
     arrive_pd = np.maximum(ask.d_open, arrive_p + ask.sp + dur_pd)
     terms.next_pd = arrive_pd + ask.sd + dur[1]
     terms.same_ok = in_p & (arrive_pd <= ask.d_close) & (np.maximum(t_next, terms.next_pd) <= latest)
-    arc_pd = np.array([lk.pair(ask.p_loc, ask.d_loc) for lk in fleet.arcs], dtype=np.int64)[fleet.arc_group]
+    arc_pd = _between(fleet, fleet.arcs, ask.p_loc, ask.d_loc)
     terms.cost_p = dist[2] + dist[3] - base
     terms.same = dist[2] + arc_pd + dist[1] - base
     terms.next_p, terms.first_p, terms.to_p, terms.p_back = (
