@@ -22,6 +22,7 @@ from routing.limits import ride_limits_s
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario, Vehicle
 from routing.solve.objective import Objective
+from routing.solve.search.pricing import SPLICE_MAX, Ask, Candidates, Fleet, RouteRows, price, route_rows
 from routing.solve.search.schedule import Step, earliest_schedule, occupancy_problem
 from routing.solve.search.tighten import search_windows
 from routing.solve.stop import past
@@ -117,7 +118,6 @@ class _RouteProfile:
 #: One route's cheapest exact insertion of a request: its estimated cost, the new steps and their schedule.
 _Option = tuple[float, list[Step], list[int]]
 
-_UPPER: dict[int, np.ndarray] = {}
 _LOWER: dict[int, np.ndarray] = {}
 _NEG = np.iinfo(np.int64).min // 2
 
@@ -130,37 +130,13 @@ def _strictly_lower(n: int) -> np.ndarray:
     return mask
 
 
-def _strictly_upper(n: int) -> np.ndarray:
-    """The n x n mask of i < j (pickup after node i, drop-off after a later node j), built once per n."""
-    mask = _UPPER.get(n)
-    if mask is None:
-        mask = _UPPER[n] = np.triu(np.ones((n, n), dtype=bool), 1)
-    return mask
-
-
-def _longer_duty(
-    rp: _RouteProfile, next_arrival: np.ndarray, first_arrival: int, depot_to_new: int, new_to_depot: int, empty: bool
-) -> np.ndarray:
-    """Seconds of paid duty an insertion after each node adds (estimated; exact for one inserted stop).
-
-    ``next_arrival[k]``: arrival at node k + 1 with the new stop(s) after node k. When the new
-    stop comes first it is served at ``first_arrival``, ``depot_to_new`` after leaving the depot;
-    when it comes last the return takes ``new_to_depot``. The delay at node k + 1, less the waiting
-    at the nodes after it, moves the return; a new first stop may move the start of the duty.
-    Where the deadhead is unpaid (``first_stop``) the duty runs from the first stop to the last.
-    """
-    delay = np.maximum(next_arrival - rp.t[1:], 0)
-    later_end = np.maximum(delay - rp.absorb[2:], 0).astype(np.float64)
-    if rp.first_stop:
-        lead = float(first_arrival)
-        # Last position: the paid duty ends on leaving the new stop, not on the return trip.
-        later_end[-1] -= new_to_depot - (rp.t[-1] - rp.end)
-    else:
-        lead = float(first_arrival - depot_to_new)
-    if empty:
-        return np.asarray(later_end + (rp.end - lead), dtype=np.float64)
-    later_end[0] += max(0.0, rp.leave - lead)
-    return np.asarray(later_end, dtype=np.float64)
+def _numbered(matrices: dict[str, np.ndarray]) -> tuple[list[np.ndarray], dict[str, int]]:
+    """The distinct matrices (by identity) of a mapping, and each key's number among them."""
+    distinct: dict[int, int] = {}
+    for m in matrices.values():
+        distinct.setdefault(id(m), len(distinct))
+    unique = {id(m): m for m in matrices.values()}
+    return [unique[k] for k in distinct], {key: distinct[id(m)] for key, m in matrices.items()}
 
 
 def insert_requests(
@@ -232,11 +208,23 @@ class Inserter:
         self.shift = {v.id: (v.shift.start_s, v.shift.end_s) for v in scenario.vehicles}
         self.arcs = {v.id: self.objective.arcs(v.id) for v in scenario.vehicles}
         self.durations = {v.id: matrices.duration_s[self.vehicle_type[v.id].profile] for v in scenario.vehicles}
-        # Per route: the priced arc of each leg and when each node is ready to leave (set with the profile).
-        self.legs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # The distinct matrices, numbered (the batched pricing groups positions by them), and per vehicle
+        # the scalars of its route that do not change: duration and arc matrix, number, kind.
+        self.dur_matrices, dur_group = _numbered(self.durations)
+        self.arc_matrices, arc_group = _numbered(self.arcs)
+        kinds = {k: n for n, k in enumerate(dict.fromkeys(self.kind.values()))}
+        self.fixed_scalars = {
+            v.id: (dur_group[v.id], arc_group[v.id], n, kinds[self.kind[v.id]]) for n, v in enumerate(scenario.vehicles)
+        }
+        self.vehicle_number = {v.id: n for n, v in enumerate(scenario.vehicles)}
+        # Per request: which vehicles may take it at all, and its pricing inputs (``_request``), computed once.
+        self.static: dict[str, tuple[np.ndarray, Ask]] = {}
         self.current: dict[str, list[Step]] = {}
         self.schedules: dict[str, list[int] | None] = {}
         self.profiles: dict[str, _RouteProfile] = {}
+        self.rows: dict[str, RouteRows] = {}
+        self.fleet: Fleet | None = None  # the rows concatenated (``_fleet``)
+        self.changed: set[str] = set()  # routes changed since
         routes = routes or {}
         for v in scenario.vehicles:
             self.set_route(v.id, list(routes.get(v.id, [])))
@@ -246,7 +234,7 @@ class Inserter:
         other = object.__new__(Inserter)
         other.__dict__.update(self.__dict__)
         other.current, other.schedules, other.profiles = dict(self.current), dict(self.schedules), dict(self.profiles)
-        other.legs = dict(self.legs)
+        other.rows, other.changed = dict(self.rows), set(self.changed)
         return other
 
     def set_route(self, vid: str, steps: list[Step], times: list[int] | None = None) -> None:
@@ -270,10 +258,38 @@ class Inserter:
                 self.dims,
                 self.objective.prices[vid].first_stop,
             )
-            self.legs[vid] = (self.arcs[vid][rp.loc[:-1], rp.loc[1:]], rp.t[:-1] + rp.service[:-1])
+            self.rows[vid] = self._route_rows(vid, rp, not steps)
         else:
             self.profiles.pop(vid, None)
-            self.legs.pop(vid, None)
+            self.rows.pop(vid, None)
+        self.changed.add(vid)
+
+    def _route_rows(self, vid: str, rp: _RouteProfile, empty: bool) -> RouteRows:
+        """The batched pricing's arrays of one route (``pricing.route_rows``)."""
+        price = self.objective.prices[vid]
+        leave = 0 if empty else int(rp.leave)  # an idle vehicle's duty starts with the new stop
+        scalars = (
+            price.per_s,
+            price.fixed if empty else 0,
+            int(price.first_stop),
+            int(empty),
+            rp.end,
+            leave,
+            int(rp.t[-1]) - rp.end,
+            *self.fixed_scalars[vid],
+        )
+        return route_rows(
+            rp.loc,
+            rp.t,
+            rp.service,
+            rp.latest,
+            rp.absorb,
+            rp.range_max,
+            rp.cap,
+            self.arcs[vid],
+            scalars,
+            len(self.index),
+        )
 
     def routes(self) -> dict[str, list[Step]]:
         """Non-empty routes by vehicle id."""
@@ -292,153 +308,103 @@ class Inserter:
             if past(deadline):
                 left.append(rid)
                 continue
-            costs, owners, picks, drops, route_ids = self._gather(rid)
-            if not costs or not self._place_cheapest(rid, costs, owners, picks, drops, route_ids):
+            if not self._place_cheapest(rid, self._gather(rid)):
                 left.append(rid)
         return left
 
-    def _gather(
-        self, rid: str, only: Collection[str] | None = None
-    ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray], list[np.ndarray], list[str]]:
-        """Candidate positions of request ``rid`` per route (``only`` those routes, when given).
+    def _gather(self, rid: str, only: Collection[str] | None = None) -> Candidates:
+        """Candidate positions of request ``rid`` in every route (``only`` those routes, when given).
 
         Returns
         -------
-        tuple
-            Per route with candidates: their estimated costs, the route's number, pickup and
-            drop-off positions; and the routes' vehicle ids. Of interchangeable idle vehicles
-            only the first is priced.
+        Candidates
+            Their estimated costs, routes, pickup and drop-off positions, by route in the order
+            of the routes (of ``only``); of interchangeable idle vehicles only the first is priced.
         """
-        current, schedules = self.current, self.schedules
+        fleet = self._fleet()
+        if fleet is None:
+            return Candidates.none()
+        if only is None:
+            order = fleet.in_order
+        else:
+            order = np.array([fleet.slot[v] for v in only if v in fleet.slot], dtype=np.int64)
+        allowed, ask = self._request(rid)
+        return price(fleet, ask, self._eligible(fleet, allowed, order))
+
+    def _fleet(self) -> Fleet | None:
+        """All routes' pricing arrays: the last ones with the changed routes spliced in, or rebuilt (None: no route)."""
+        fleet, changed = self.fleet, self.changed
+        if fleet is not None and not changed:
+            return fleet
+        if not self.rows:
+            return None
+        if fleet is None or len(changed) > SPLICE_MAX or any((v in fleet.slot) != (v in self.rows) for v in changed):
+            fleet = Fleet.of(self.rows, list(self.current), self.dur_matrices, self.arc_matrices)
+        else:
+            for vid in sorted(changed):
+                fleet = fleet.spliced(vid, self.rows[vid])
+        self.fleet = fleet
+        self.changed = set()
+        return fleet
+
+    def _request(self, rid: str) -> tuple[np.ndarray, Ask]:
+        """Which vehicles may take ``rid`` at all (by vehicle number), and the request as the pricing sees it.
+
+        A vehicle whose shift ends before the drop-off window opens, or starts after the first
+        visit's window closes, has no feasible position; neither has one the request's pins
+        (``Request.vehicles``), skills or load rule out. Computed once per request.
+        """
+        known = self.static.get(rid)
+        if known is not None:
+            return known
         request = self.requests[rid]
         pw, dw = self.windows[rid]
-        q = np.array([request.load.get(d) for d in self.dims], dtype=np.int64)
-        costs: list[np.ndarray] = []
-        owners: list[np.ndarray] = []
-        picks: list[np.ndarray] = []
-        drops: list[np.ndarray] = []
-        route_ids: list[str] = []
-        idle_seen: set[tuple[object, ...]] = set()
-        # A vehicle whose shift ends before the drop-off window opens, or starts after the first
-        # visit's window closes, has no feasible position (the vectorised filters below would
-        # reject every one): skip it before any array work. Exact, so plans are unchanged.
         first_closes, drop_opens = (pw or dw).end_s, dw.start_s
-        pins = request.vehicles  # empty: any vehicle (Request.allows), tested here without a call per vehicle
-        for vid in current if only is None else only:
-            if schedules[vid] is None:
-                continue
-            shift_start, shift_end = self.shift[vid]
-            if shift_start > first_closes or shift_end < drop_opens:
-                continue
-            if pins and vid not in pins:
-                continue
-            if not current[vid]:
-                if self.kind[vid] in idle_seen:
-                    continue
-                idle_seen.add(self.kind[vid])
-            vt = self.vehicle_type[vid]
-            if not request.skills <= vt.skills or not request.load.fits_in(vt.capacity):
-                continue
-            found = self._candidates(vid, request, q)
-            if found is None:
-                continue
-            costs.append(found[0])
-            picks.append(found[1])
-            drops.append(found[2])
-            owners.append(np.full(len(costs[-1]), len(owners)))
-            route_ids.append(vid)
-        return costs, owners, picks, drops, route_ids
+        pins = request.vehicles  # empty: any vehicle (Request.allows)
+        allowed = np.array(
+            [
+                self.shift[v.id][0] <= first_closes
+                and self.shift[v.id][1] >= drop_opens
+                and (not pins or v.id in pins)
+                and request.skills <= self.vehicle_type[v.id].skills
+                and request.load.fits_in(self.vehicle_type[v.id].capacity)
+                for v in self.scenario.vehicles
+            ],
+            dtype=bool,
+        )
+        q = np.array([request.load.get(d) for d in self.dims], dtype=np.int64)
+        drop = request.dropoff
+        ask = Ask(self.index[drop.location], dw.start_s, dw.end_s, drop.service_s, q)
+        if request.pickup is not None:
+            assert pw is not None
+            pick = request.pickup
+            ask = Ask(
+                ask.d_loc,
+                ask.d_open,
+                ask.d_close,
+                ask.sd,
+                q,
+                self.index[pick.location],
+                pw.start_s,
+                pw.end_s,
+                pick.service_s,
+            )
+        self.static[rid] = (allowed, ask)
+        return allowed, ask
 
-    def _candidates(
-        self, vid: str, request: Request, q: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """Estimated cost, pickup and drop-off position of every position pair of ``vid`` that passes the filters.
-
-        None when no position passes. Positions: after node i (0: the start depot); -1 for the
-        pickup of a depot delivery.
-        """
-        pw, dw = self.windows[request.id]
-        d_loc = self.index[request.dropoff.location]
-        p_loc = self.index[request.pickup.location] if request.pickup is not None else None
-        current = self.current
-        rp = self.profiles[vid]
-        price = self.objective.prices[vid]
-        dist, dur = self.arcs[vid], self.durations[vid]
-        here, after = rp.loc[:-1], rp.loc[1:]
-        base, ready = self.legs[vid]
-        sd = request.dropoff.service_s
-        # Drop-off after node j: reachable in its window, and the next node still in time.
-        arrive_d = np.maximum(dw.start_s, ready + dur[here, d_loc])
-        drop_ok = (arrive_d <= dw.end_s) & (np.maximum(rp.t[1:], arrive_d + sd + dur[d_loc, after]) <= rp.latest[1:])
-        room = rp.cap - q
-        if p_loc is None:
-            # A depot delivery rides from the start: the load up to its drop-off must leave room.
-            drop_ok &= (rp.range_max[0] <= room).all(axis=1)
-            feasible = bool(drop_ok.any())
-        else:
-            assert pw is not None and request.pickup is not None
-            sp = request.pickup.service_s
-            arrive_p = np.maximum(pw.start_s, ready + dur[here, p_loc])
-            pick_ok = (arrive_p <= pw.end_s) & (
-                np.maximum(rp.t[1:], arrive_p + sp + dur[p_loc, after]) <= rp.latest[1:]
-            )
-            # Both right after node i: pickup, drop-off, then the next node.
-            arrive_pd = np.maximum(dw.start_s, arrive_p + sp + dur[p_loc, d_loc])
-            same_ok = (
-                (arrive_p <= pw.end_s)
-                & (arrive_pd <= dw.end_s)
-                & (np.maximum(rp.t[1:], arrive_pd + sd + dur[d_loc, after]) <= rp.latest[1:])
-            )
-            feasible = bool(same_ok.any() or (pick_ok.any() and drop_ok.any()))
-        if not feasible:
-            return None  # no position in this route: skip the pricing (exact, plans unchanged)
-        cost_d = dist[here, d_loc] + dist[d_loc, after] - base
-        per_s = price.per_s
-        empty = not current[vid]
-        fixed = price.fixed if empty else 0
-        if per_s:
-            span_d = _longer_duty(
-                rp,
-                arrive_d + sd + dur[d_loc, after],
-                int(arrive_d[0]),
-                int(dur[rp.loc[0], d_loc]),
-                int(dur[d_loc, rp.loc[-1]]),
-                empty,
-            )
-        if p_loc is None:
-            j = np.flatnonzero(drop_ok)
-            price_d = cost_d + (per_s * span_d if per_s else 0) + fixed
-            return price_d[j], np.full(len(j), -1), j
-        else:
-            cost_p = dist[here, p_loc] + dist[p_loc, after] - base
-            pair = cost_p[:, None] + cost_d[None, :]
-            same = dist[here, p_loc] + dist[p_loc, d_loc] + dist[d_loc, after] - base
-            diagonal = slice(None, None, len(base) + 1)
-            pair.flat[diagonal] = same
-            # Pickup after node i, drop-off after a later node j (i < j), or both after node i.
-            ok = pick_ok[:, None] & drop_ok[None, :]
-            ok &= _strictly_upper(len(base))
-            ok.flat[diagonal] = same_ok
-            ok &= (rp.range_max <= room).all(axis=2)
-            i, j = np.nonzero(ok)
-            priced = pair + fixed
-            if per_s:
-                # Both delays counted in full (an upper bound when the first one also delays the second).
-                first_p, to_p = int(arrive_p[0]), int(dur[rp.loc[0], p_loc])
-                span_p = _longer_duty(
-                    rp, arrive_p + sp + dur[p_loc, after], first_p, to_p, int(dur[p_loc, rp.loc[-1]]), empty
-                )
-                span_pair = span_p[:, None] + span_d[None, :]
-                span_pair.flat[diagonal] = _longer_duty(
-                    rp,
-                    arrive_pd + sd + dur[d_loc, after],
-                    first_p,
-                    to_p,
-                    int(dur[d_loc, rp.loc[-1]]),
-                    empty,
-                )
-                priced = priced + per_s * span_pair
-        return priced[i, j], i, j
+    @staticmethod
+    def _eligible(fleet: Fleet, allowed: np.ndarray, order: np.ndarray) -> np.ndarray:
+        """The routes of ``order`` whose vehicle is ``allowed``; of interchangeable idle vehicles only the first."""
+        routes = order[allowed[fleet.scalars["vehicle"][order]]]
+        idle = np.flatnonzero(fleet.scalars["empty"][routes])
+        if len(idle) > 1:
+            _, first = np.unique(fleet.scalars["kind"][routes[idle]], return_index=True)
+            twin = np.ones(len(idle), dtype=bool)
+            twin[first] = False
+            keep = np.ones(len(routes), dtype=bool)
+            keep[idle[twin]] = False
+            routes = routes[keep]
+        return np.asarray(routes)
 
     def _try(self, rid: str, vid: str, at_pick: int, at_drop: int) -> tuple[list[Step], list[int]] | None:
         """The route of ``vid`` with ``rid`` inserted at these positions and its schedule, or None if infeasible."""
@@ -452,23 +418,11 @@ class Inserter:
         times = earliest_schedule(self.scenario, self.matrices, vehicle, trial, self.requests, self.limits)
         return None if times is None else (trial, times)
 
-    def _place_cheapest(
-        self,
-        rid: str,
-        costs: list[np.ndarray],
-        owners: list[np.ndarray],
-        picks: list[np.ndarray],
-        drops: list[np.ndarray],
-        route_ids: list[str],
-    ) -> bool:
+    def _place_cheapest(self, rid: str, found: Candidates) -> bool:
         """Check candidates cheapest first with the exact scheduler; take the first feasible one."""
-        all_costs = np.concatenate(costs)
-        owner = np.concatenate(owners)
-        pick_at = np.concatenate(picks)
-        drop_at = np.concatenate(drops)
-        for k in np.argsort(all_costs, kind="stable"):
-            vid = route_ids[int(owner[k])]
-            placed = self._try(rid, vid, int(pick_at[k]), int(drop_at[k]))
+        for k in np.argsort(found.cost, kind="stable"):
+            vid = found.vids[int(found.owner[k])]
+            placed = self._try(rid, vid, int(found.pick[k]), int(found.drop[k]))
             if placed is not None:
                 self.set_route(vid, *placed)
                 return True
@@ -477,8 +431,14 @@ class Inserter:
     def _options(self, rid: str, only: Collection[str] | None = None) -> dict[str, _Option]:
         """Per route (``only`` those, when given): the cheapest insertion of ``rid`` that passes the exact check."""
         out: dict[str, _Option] = {}
-        costs, _, picks, drops, route_ids = self._gather(rid, only)
-        for cost, pick, drop, vid in zip(costs, picks, drops, route_ids, strict=True):
+        found = self._gather(rid, only)
+        if not len(found.cost):
+            return out
+        bounds = np.flatnonzero(np.diff(found.owner)) + 1
+        for cost, pick, drop, owner in zip(
+            *(np.split(a, bounds) for a in (found.cost, found.pick, found.drop, found.owner)), strict=True
+        ):
+            vid = found.vids[int(owner[0])]
             for k in np.argsort(cost, kind="stable"):
                 placed = self._try(rid, vid, int(pick[k]), int(drop[k]))
                 if placed is not None:
