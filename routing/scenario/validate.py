@@ -47,6 +47,16 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def key_path(path: str, key: Any) -> str:
+    """The path of ``key`` under ``path``; a key that is no plain name is quoted, so that the path never is empty.
+
+    Examples: ``vehicles[0].typ``, ``' name'`` (a key with spaces around it), ``requests[0].''`` (an empty key),
+    ``solver.None`` (YAML's ``~`` as a key).
+    """
+    name = key if isinstance(key, str) and key and key.strip() == key else repr(key) if isinstance(key, str) else key
+    return f"{path}.{name}" if path else str(name)
+
+
 def mapping(schema: dict[str, Key], code: str = "E010") -> Check:
     """A mapping with exactly the keys of ``schema`` (unknown keys are errors with a hint)."""
 
@@ -62,7 +72,7 @@ def mapping(schema: dict[str, Key], code: str = "E010") -> Check:
             if key not in schema:
                 hint = difflib.get_close_matches(str(key), list(schema), n=1)
                 fix = f"Did you mean '{hint[0]}'?" if hint else f"Allowed keys: {', '.join(schema)}."
-                problems.append(Problem("E011", f"{path}.{key}" if path else str(key), "unknown key", fix))
+                problems.append(Problem("E011", key_path(path, key), "unknown key", fix))
         for key, spec in schema.items():
             sub = f"{path}.{key}" if path else key
             if key in value and value[key] is not None:
@@ -106,9 +116,11 @@ def dict_of(item: Check) -> Check:
         for key, element in value.items():
             if not isinstance(key, str) or not key:
                 problems.append(
-                    Problem("E015", f"{path}.{key}", "the name is not a non-empty text", "Use names such as 'seats'.")
+                    Problem(
+                        "E015", key_path(path, key), "the name is not a non-empty text", "Use names such as 'seats'."
+                    )
                 )
-            item(element, f"{path}.{key}", problems)
+            item(element, key_path(path, key), problems)
 
     return check
 
