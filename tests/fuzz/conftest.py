@@ -13,6 +13,22 @@ The profiles are registered here, before hypothesis reads ``--hypothesis-profile
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
 from tests.fuzz.harness import register_profiles
 
 register_profiles()
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A working directory of the module's own: an internal error's log goes to its ``.cache/logs``."""
+    folder = tmp_path_factory.mktemp("fuzz")
+    before = Path.cwd()
+    os.chdir(folder)
+    yield folder
+    os.chdir(before)

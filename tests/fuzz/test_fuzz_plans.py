@@ -1,0 +1,60 @@
+"""Plan fuzz: the engine's own plan.json with 1-3 structural mutations is checked, or refused with E6xx codes.
+
+``cli.py check`` exits 0 (feasible), 1 (violations listed: the checker's job) or 2 (coded E6xx problems and
+one JSON line): never an escaped exception, never an internal error. Budget: ``tests/fuzz/conftest.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, note
+from hypothesis import strategies as st
+
+from tests.fuzz.harness import assert_coded, budget, explain, run
+from tests.fuzz.mutations import PLAN_KINDS, Case, mutated
+from tests.helpers import DEMO, FIXTURES
+
+SCENARIOS = {"ok_small": FIXTURES / "ok_small.yaml", "demo": DEMO}
+WEIGHTS = ["ok_small"] * 3 + ["demo"]
+#: Examples in CI (about 9 s on 2 cores).
+CI_EXAMPLES = 800
+
+
+@pytest.fixture(scope="module")
+def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The plan.json the engine writes for each scenario (solved once, solution limit: deterministic)."""
+    docs = {}
+    for name, scenario in SCENARIOS.items():
+        out = tmp_path_factory.mktemp(f"plan-{name}")
+        solved = run(
+            ["solve", str(scenario), "--out", str(out), "--solution-limit", "3", "--no-report", "--quiet", "--no-cache"]
+        )
+        assert solved[0] == 0, explain(*solved)
+        docs[name] = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    return docs
+
+
+@budget(CI_EXAMPLES)
+@given(data=st.data())
+def test_a_mutated_plan_is_checked_or_refused_with_a_code(
+    workdir: Path, plans: dict[str, Any], data: st.DataObject
+) -> None:
+    name = data.draw(st.sampled_from(WEIGHTS))
+    case: Case = data.draw(mutated(name, plans[name], PLAN_KINDS, raw=False))
+    text = json.dumps(case.tree, ensure_ascii=False)
+    note(text[:3000])
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        path = Path(tmp) / "plan.json"
+        path.write_text(text, encoding="utf-8")
+        code, stdout, stderr = run(["check", str(SCENARIOS[name]), str(path), "--no-cache"])
+    assert code in (0, 1, 2), explain(code, stdout, stderr)
+    assert "internal error" not in stderr, explain(code, stdout, stderr)
+    if code == 1:
+        assert stdout.startswith("infeasible:"), explain(code, stdout, stderr)
+    elif code == 2:
+        assert_coded(stderr, prefix="E6")
