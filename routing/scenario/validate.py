@@ -24,6 +24,7 @@ from routing.scenario.bounds import (
     MAX_RELATIVE_DETOUR,
     MAX_SCALE,
     MAX_SPEED_KPH,
+    MIN_SPEED_KPH,
     Limits,
     active_limits,
     how_to_raise,
@@ -277,7 +278,7 @@ MINUTES = number(0, maximum=MAX_MINUTES)
 #: A limit in minutes (ride, duty): above 0; leave the key out for none.
 LIMIT_MINUTES = number(0, exclusive=True, maximum=MAX_MINUTES)
 #: A speed in km/h.
-SPEED = number(0, exclusive=True, maximum=MAX_SPEED_KPH)
+SPEED = number(MIN_SPEED_KPH, maximum=MAX_SPEED_KPH)
 #: WGS84 degrees (out of range: E103, the model's code for a bad coordinate).
 LATITUDE_CHECK = number(LATITUDE[0], maximum=LATITUDE[1], range_code="E103")
 LONGITUDE_CHECK = number(LONGITUDE[0], maximum=LONGITUDE[1], range_code="E103")

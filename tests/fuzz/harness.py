@@ -6,6 +6,7 @@ import io
 import json
 import os
 import re
+import warnings
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
@@ -52,11 +53,21 @@ def budget(ci_examples: int) -> settings:
 
 
 def run(argv: list[str]) -> tuple[int, str, str]:
-    """Run the command line with ``argv``: (exit code, stdout, stderr). Any exception escapes to the test."""
+    """Run the command line with ``argv``: (exit code, stdout, stderr). Any exception escapes to the test.
+
+    A ``RuntimeWarning`` (numpy's overflow or invalid cast, ...) would be printed to the user's terminal;
+    pytest captures warnings instead, so each one is put at the start of stderr here, for the tests to see.
+    """
     out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
+    with redirect_stdout(out), redirect_stderr(err), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
         code = main(argv)
-    return code, out.getvalue(), err.getvalue()
+    shown = "".join(
+        f"{w.filename}:{w.lineno}: {w.category.__name__}: {w.message}\n"
+        for w in caught
+        if issubclass(w.category, RuntimeWarning)
+    )
+    return code, out.getvalue(), shown + err.getvalue()
 
 
 def last_json(err: str) -> dict[str, Any]:

@@ -27,6 +27,7 @@ SCENARIOS: list[tuple[str, int, tuple[str, str] | None]] = [
     ("unquoted_clock_time.yaml", 2, ("E024", "vehicles[0].shift[0]")),
     ("unknown_empty_key.yaml", 2, ("E011", "''")),
     ("null_cost_per_hour.yaml", 0, None),
+    ("speed_almost_zero.yaml", 2, ("E020", "profiles.car.speed_kph")),
 ]
 # (plan file checked against ok_small.yaml, (code, path) of a problem it must list)
 PLANS: list[tuple[str, tuple[str, str]]] = [
@@ -46,6 +47,7 @@ def test_a_corpus_scenario_gives_its_documented_outcome(
 ) -> None:
     code, stdout, stderr = run(["solve", str(BROKEN / name), "--out", str(tmp_path / "out"), *SOLVE])
     assert code == exit_code, explain(code, stdout, stderr)
+    assert "RuntimeWarning" not in stderr, stderr
     if problem is not None:
         assert problem in _problems(stderr), stderr
         assert not (tmp_path / "out" / "plan.json").exists()

@@ -59,6 +59,7 @@ def test_a_mutated_scenario_is_solved_or_refused_with_a_code(workdir: Path, case
         path.write_text(text, encoding="utf-8")
         code, stdout, stderr = run(["solve", str(path), "--out", str(out), *days, *SOLVE])
         assert code in (0, 2, 3), explain(code, stdout, stderr)
+        assert "RuntimeWarning" not in stderr, explain(code, stdout, stderr)
         if code == 2:
             assert_coded(stderr)
         elif code == 3:
