@@ -28,6 +28,10 @@ SCENARIOS: list[tuple[str, int, tuple[str, str] | None]] = [
     ("unknown_empty_key.yaml", 2, ("E011", "''")),
     ("null_cost_per_hour.yaml", 0, None),
     ("speed_almost_zero.yaml", 2, ("E020", "profiles.car.speed_kph")),
+    ("extends_null_byte.yaml", 2, ("E017", "extends")),
+    ("transform_relative_module.yaml", 2, ("E016", "transforms[0]")),
+    ("transform_returns_a_list.yaml", 2, ("E016", "transforms[0]")),
+    ("transform_fails.yaml", 2, ("E016", "transforms[0]")),
 ]
 # (plan file checked against ok_small.yaml, (code, path) of a problem it must list)
 PLANS: list[tuple[str, tuple[str, str]]] = [
@@ -70,6 +74,15 @@ def test_nesting_two_thousand_levels_deep_is_refused(tmp_path: Path) -> None:
     code, stdout, stderr = run(["solve", str(path), "--out", str(tmp_path / "out"), *SOLVE])
     assert code == 2, explain(code, stdout, stderr)
     assert [c for c, _ in _problems(stderr)] == ["E006"]
+
+
+def test_a_base_path_longer_than_the_file_system_allows_is_refused(tmp_path: Path) -> None:
+    """``extends:`` a 5 000-character name: OSError "File name too long" was an internal error; now E017."""
+    path = tmp_path / "long.yaml"
+    path.write_text(f"extends: {'a' * 5000}.yaml\n", encoding="utf-8")
+    code, stdout, stderr = run(["solve", str(path), "--out", str(tmp_path / "out"), *SOLVE])
+    assert code == 2, explain(code, stdout, stderr)
+    assert _problems(stderr) == [("E017", "extends")]
 
 
 def test_the_readme_lists_every_corpus_file() -> None:
