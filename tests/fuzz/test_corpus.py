@@ -17,7 +17,8 @@ from tests.helpers import FIXTURES
 
 BROKEN = FIXTURES / "broken"
 OK_SMALL = FIXTURES / "ok_small.yaml"
-SOLVE = ["--solution-limit", "3", "--no-report", "--quiet", "--no-cache"]
+#: No --solution-limit: some files are about the solver settings (those that solve set their own).
+SOLVE = ["--no-report", "--quiet", "--no-cache"]
 
 # (scenario file, exit code, (code, path) of a problem it must list; None for a file that now solves)
 SCENARIOS: list[tuple[str, int, tuple[str, str] | None]] = [
@@ -32,6 +33,10 @@ SCENARIOS: list[tuple[str, int, tuple[str, str] | None]] = [
     ("transform_relative_module.yaml", 2, ("E016", "transforms[0]")),
     ("transform_returns_a_list.yaml", 2, ("E016", "transforms[0]")),
     ("transform_fails.yaml", 2, ("E016", "transforms[0]")),
+    ("solver_time_limit_huge.yaml", 2, ("E501", "solver.time_limit_s")),
+    ("solver_seed_past_32_bits.yaml", 2, ("E506", "solver.seed")),
+    ("solver_solution_limit_huge.yaml", 2, ("E502", "solver.solution_limit")),
+    ("solver_workers_huge.yaml", 2, ("E508", "solver.workers")),
 ]
 # (plan file checked against ok_small.yaml, (code, path) of a problem it must list)
 PLANS: list[tuple[str, tuple[str, str]]] = [
