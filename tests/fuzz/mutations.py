@@ -55,6 +55,15 @@ ODD_VALUES: list[Any] = [
     "🚌",
     "\u202e",
     "a" * 300,
+    "\0",
+    "/",
+    "ok_small.yaml",
+    "../ok_small.yaml",
+    "indsats_11",
+    ":",
+    ".:x",
+    "json:loads",
+    "builtins:list",
     [],
     {},
     [None],
@@ -367,6 +376,11 @@ def mutated(draw: st.DrawFn, name: str, base: Tree, kinds: list[str], raw: bool 
     for kind in draw(st.lists(st.sampled_from(kinds), min_size=1, max_size=3)):
         mutator.apply(kind)
     return Case(name, mutator.tree, mutator.done, mutator.tokens)
+
+
+def identity(data: dict[str, Any]) -> dict[str, Any]:
+    """A transform that changes nothing (``module:function`` in the fuzzed variant scenario)."""
+    return data
 
 
 def to_yaml(tree: Tree, tokens: list[str]) -> str:
