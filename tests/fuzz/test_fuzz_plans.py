@@ -19,8 +19,13 @@ from tests.fuzz.harness import assert_coded, budget, explain, run
 from tests.fuzz.mutations import PLAN_KINDS, Case, mutated
 from tests.helpers import DEMO, FIXTURES
 
-SCENARIOS = {"ok_small": FIXTURES / "ok_small.yaml", "demo": DEMO}
-WEIGHTS = ["ok_small"] * 3 + ["demo"]
+#: The scenarios solved (with their --day): a day, a weekday of a week, the demo.
+SCENARIOS: dict[str, tuple[Path, list[str]]] = {
+    "ok_small": (FIXTURES / "ok_small.yaml", []),
+    "week_small": (FIXTURES / "week_small.yaml", ["--day", "tue"]),
+    "demo": (DEMO, []),
+}
+WEIGHTS = ["ok_small"] * 3 + ["week_small"] * 2 + ["demo"]
 #: Examples in CI (about 7 s on 2 cores, 15 s when the machine is busy).
 CI_EXAMPLES = 600
 
@@ -29,11 +34,10 @@ CI_EXAMPLES = 600
 def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The plan.json the engine writes for each scenario (solved once, solution limit: deterministic)."""
     docs = {}
-    for name, scenario in SCENARIOS.items():
+    for name, (scenario, day) in SCENARIOS.items():
         out = tmp_path_factory.mktemp(f"plan-{name}")
-        solved = run(
-            ["solve", str(scenario), "--out", str(out), "--solution-limit", "3", "--no-report", "--quiet", "--no-cache"]
-        )
+        solve = ["--solution-limit", "3", "--no-report", "--quiet", "--no-cache"]
+        solved = run(["solve", str(scenario), "--out", str(out), *day, *solve])
         assert solved[0] == 0, explain(*solved)
         docs[name] = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     return docs
@@ -51,7 +55,8 @@ def test_a_mutated_plan_is_checked_or_refused_with_a_code(
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         path = Path(tmp) / "plan.json"
         path.write_text(text, encoding="utf-8")
-        code, stdout, stderr = run(["check", str(SCENARIOS[name]), str(path), "--no-cache"])
+        scenario, day = SCENARIOS[name]
+        code, stdout, stderr = run(["check", str(scenario), str(path), *day, "--no-cache"])
     assert code in (0, 1, 2), explain(code, stdout, stderr)
     assert "internal error" not in stderr and "RuntimeWarning" not in stderr, explain(code, stdout, stderr)
     if code == 1:
