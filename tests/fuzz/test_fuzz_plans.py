@@ -1,5 +1,7 @@
 """Plan fuzz: the engine's own plan.json with 1-3 structural mutations is checked, or refused with E6xx codes.
 
+Also the other way round: the engine's plan checked against a mutated scenario.
+
 ``cli.py check`` exits 0 (feasible), 1 (violations listed: the checker's job) or 2 (coded E6xx problems and
 one JSON line): never an escaped exception, never an internal error. Budget: ``tests/fuzz/conftest.py``.
 """
@@ -12,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given, note
 from hypothesis import strategies as st
 
 from tests.fuzz.harness import assert_coded, budget, explain, run
-from tests.fuzz.mutations import PLAN_KINDS, Case, mutated
+from tests.fuzz.mutations import PLAN_KINDS, SCENARIO_KINDS, Case, mutated, to_yaml
 from tests.helpers import DEMO, FIXTURES
 
 #: The scenarios solved (with their --day): a day, a weekday of a week, the demo.
@@ -63,3 +66,29 @@ def test_a_mutated_plan_is_checked_or_refused_with_a_code(
         assert stdout.startswith("infeasible:"), explain(code, stdout, stderr)
     elif code == 2:
         assert_coded(stderr, prefix="E6")
+
+
+#: Examples in CI of the cross check (about 2 s).
+CROSS_EXAMPLES = 200
+SCENARIO_DOC = yaml.safe_load((FIXTURES / "ok_small.yaml").read_text(encoding="utf-8"))
+
+
+@budget(CROSS_EXAMPLES)
+@given(case=mutated("ok_small", SCENARIO_DOC, SCENARIO_KINDS))
+def test_the_engines_plan_against_a_mutated_scenario_is_checked_or_refused(
+    workdir: Path, plans: dict[str, Any], case: Case
+) -> None:
+    """The plan stays valid and the scenario changes under it: 0, 1 (violations), 2 or 3, never an internal error."""
+    text = to_yaml(case.tree, case.tokens)
+    note(text)
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        scenario, plan = Path(tmp) / "scenario.yaml", Path(tmp) / "plan.json"
+        scenario.write_text(text, encoding="utf-8")
+        plan.write_text(json.dumps(plans["ok_small"]), encoding="utf-8")
+        code, stdout, stderr = run(["check", str(scenario), str(plan), "--no-cache"])
+    assert code in (0, 1, 2, 3), explain(code, stdout, stderr)
+    assert "internal error" not in stderr and "RuntimeWarning" not in stderr, explain(code, stdout, stderr)
+    if code == 1:
+        assert stdout.startswith("infeasible:"), explain(code, stdout, stderr)
+    elif code == 2:
+        assert_coded(stderr)
