@@ -54,8 +54,9 @@ def key_path(path: str, key: Any) -> str:
     Examples: ``vehicles[0].typ``, ``' name'`` (a key with spaces around it), ``requests[0].''`` (an empty key),
     ``solver.None`` (YAML's ``~`` as a key).
     """
-    name = key if isinstance(key, str) and key and key.strip() == key else repr(key) if isinstance(key, str) else key
-    return f"{path}.{name}" if path else str(name)
+    plain = not isinstance(key, str) or (key != "" and key.strip() == key)
+    name = str(key) if plain else repr(key)
+    return f"{path}.{name}" if path else name
 
 
 def mapping(schema: dict[str, Key], code: str = "E010") -> Check:

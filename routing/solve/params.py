@@ -230,12 +230,12 @@ class Pipeline:
 
 
 #: Longest time limit in seconds: a week; a longer one is a typo. (A limit of 3e19 s overflowed OR-Tools'
-#: protobuf duration, an internal error; one of 1e300 s never ended.)
+#: protobuf duration, an internal error.)
 MAX_TIME_LIMIT_S = 7 * 86_400.0
 #: Most solutions to stop after: more than any search finds in its time limit (OR-Tools takes an int64).
 MAX_SOLUTION_LIMIT = 1_000_000_000
 #: Most parallel searches (``workers``), each a process: far above the machines this runs on
-#: (``workers: 100000000000`` once filled the memory with their settings before starting any).
+#: (``workers: 100000000000`` built a setting per worker until the process was killed).
 MAX_WORKERS = 64
 #: Largest seed: worker ``w`` searches with ``seed + w``, and PyVRP's random generator takes 32 bits
 #: (a seed of 2**32 was an internal error).
