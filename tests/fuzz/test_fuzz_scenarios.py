@@ -44,7 +44,7 @@ SOLVE = ["--solution-limit", "3", "--no-report", "--quiet", "--no-cache"]
 CI_EXAMPLES = 800
 
 cases = st.sampled_from(WEIGHTS).flatmap(lambda name: mutated(name, DOCS[name], SCENARIO_KINDS))
-#: ``--day``: none (every request), a school day, a day nobody travels on.
+#: ``--day``: none (every request), a school day, a Saturday (no request of week_small travels then).
 DAYS: list[str | None] = [None, None, "tue", "sat"]
 
 
