@@ -28,6 +28,10 @@ MAX_MINUTES = 2880.0
 MAX_RELATIVE_DETOUR = 100.0
 #: Fastest speed in km/h: well above any road vehicle.
 MAX_SPEED_KPH = 300.0
+#: Slowest speed in km/h: walking pace is 5. Below it travel times leave int64 seconds: a speed of 1e-15
+#: km/h made infinite durations, a numpy cast warning and a misleading "no route from 'depot' to 'school'";
+#: at 1 km/h the longest trip (half the Earth, circuity 10) is about 7e8 s.
+MIN_SPEED_KPH = 1.0
 #: Longest speed band in km: half the Earth's circumference, the longest great-circle distance.
 MAX_BAND_KM = 20_040.0
 #: Largest snapping distance in metres (``max_snap_m`` of an osm profile): a location farther from every road

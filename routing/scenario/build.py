@@ -73,12 +73,35 @@ def build_scenario(
     problems = validate_scenario_dict(data, limits)
     if problems:
         raise ScenarioError(problems, source)
-    builder = _Builder(data, Path(source).parent if source else Path.cwd())
+    builder = _Builder(without_nulls(data), Path(source).parent if source else Path.cwd())
     scenario = builder.build(default_name)
     if builder.problems:
         raise ScenarioError(builder.problems, source)
     assert scenario is not None
     return scenario
+
+
+#: Top-level keys whose contents are free-form (their nulls are values, read by their own readers).
+_FREE_FORM = ("meta", "costing")
+
+
+def without_nulls(data: dict[str, Any]) -> dict[str, Any]:
+    """The validated scenario dict with every mapping key given as ``null`` left out, as the validator reads it.
+
+    The validator skips an optional key whose value is ``null`` (and refuses a required one, E012), so a
+    ``null`` means "left out": the builder then applies the key's default instead of reading ``None``
+    (``cost_per_hour_dkk: ~`` once ended in ``float(None)``, an internal error). Items of lists keep
+    their nulls (``speed_kph: [[2, 30], [null, 70]]``); ``meta`` and ``costing`` are kept as given.
+    """
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items() if v is not None}
+        if isinstance(value, list):
+            return [clean(x) for x in value]
+        return value
+
+    return {k: v if k in _FREE_FORM else clean(v) for k, v in data.items() if v is not None or k in _FREE_FORM}
 
 
 def _window(value: list[str] | None) -> TimeWindow | None:

@@ -75,35 +75,25 @@ def resolve_extends(
             )
     base: dict[str, Any] = {}
     if extends is not None:
-        base_path = (path.parent / str(extends)).resolve()
-        if base_path in seen or base_path == path.resolve():
-            problems.append(
-                Problem(
-                    "E017",
-                    "extends",
-                    f"{extends!r} extends itself (directly or through other files)",
-                    "Point extends at a base scenario.",
-                )
-            )
-        elif not base_path.exists():
-            problems.append(
-                Problem(
-                    "E017",
-                    "extends",
-                    f"{extends!r} does not exist (looked for {base_path})",
-                    "Give a path relative to this file.",
-                )
-            )
+        base_path, problem = _base_path(extends, path, seen)
+        if problem is not None:
+            problems.append(problem)
         else:
             chain = (*seen, path.resolve())
             base = _rebase_table(resolve_extends(read_yaml(base_path, limits), base_path, chain, limits), base_path)
     if problems:
         raise ScenarioError(problems, str(path))
-    merged = (
-        apply_transforms(base, functions)
-        if base
-        else apply_transforms({k: v for k, v in data.items() if k not in ("extends", "transforms")}, functions)
-    )
+    given = [str(name) for name in names]
+    try:
+        merged = (
+            apply_transforms(base, functions, given)
+            if base
+            else apply_transforms(
+                {k: v for k, v in data.items() if k not in ("extends", "transforms")}, functions, given
+            )
+        )
+    except ScenarioError as exc:
+        raise ScenarioError(exc.problems, str(path)) from None
     for key, value in data.items():
         if key in ("extends", "transforms"):
             continue
@@ -112,6 +102,26 @@ def resolve_extends(
         elif base:
             merged[key] = value
     return merged
+
+
+def _base_path(extends: Any, path: Path, seen: tuple[Path, ...]) -> tuple[Path, Problem | None]:
+    """The base file ``extends`` names (relative to ``path``), or the problem with it (E017)."""
+    shown = repr(extends) if len(repr(extends)) <= 80 else repr(extends)[:77] + "..."
+    fix = "Give the base scenario's path relative to this file, e.g. extends: baseline_2021.yaml."
+    if not isinstance(extends, str) or not extends.strip() or "\0" in extends:
+        return path, Problem("E017", "extends", f"{shown} is not a file path", fix)
+    try:
+        base_path = (path.parent / extends).resolve()
+        exists = base_path.exists()
+    except OSError as exc:  # e.g. a name longer than the file system allows
+        return path, Problem("E017", "extends", f"{shown} cannot be a file path ({exc.strerror})", fix)
+    if base_path in seen or base_path == path.resolve():
+        cause = f"{shown} extends itself (directly or through other files)"
+        return base_path, Problem("E017", "extends", cause, "Point extends at a base scenario.")
+    if not exists:
+        cause = f"{shown} does not exist (looked for {base_path})"
+        return base_path, Problem("E017", "extends", cause, "Give a path relative to this file.")
+    return base_path, None
 
 
 def _rebase_table(base: dict[str, Any], base_path: Path) -> dict[str, Any]:

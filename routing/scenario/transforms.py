@@ -24,6 +24,8 @@ from collections.abc import Callable
 from importlib import metadata
 from typing import Any
 
+from routing.exceptions import Problem, ScenarioError
+
 #: The entry-point group transforms are registered under.
 ENTRY_POINT_GROUP = "routing.transforms"
 
@@ -68,10 +70,13 @@ def resolve_transform(name: str) -> Transform:
     """
     if ":" in name:
         module_name, _, attr = name.partition(":")
+        if not module_name.strip() or module_name.startswith("."):
+            # importlib refuses these with ValueError or TypeError, not ImportError.
+            raise UnknownTransform(f"{module_name!r} is not a module name (give an absolute one, e.g. 'my_town.rules')")
         try:
             target: Any = importlib.import_module(module_name)
-        except ImportError as exc:
-            raise UnknownTransform(f"module {module_name!r} cannot be imported ({exc})") from None
+        except Exception as exc:  # a module that fails while it is imported cannot provide a transform either
+            raise UnknownTransform(f"module {module_name!r} cannot be imported ({type(exc).__name__}: {exc})") from None
         for part in attr.split("."):
             if not hasattr(target, part):
                 raise UnknownTransform(f"{module_name!r} has no {attr!r}") from None
@@ -87,7 +92,9 @@ def resolve_transform(name: str) -> Transform:
     return transform
 
 
-def apply_transforms(data: dict[str, Any], transforms: list[Transform]) -> dict[str, Any]:
+def apply_transforms(
+    data: dict[str, Any], transforms: list[Transform], names: list[str] | None = None
+) -> dict[str, Any]:
     """``data`` with ``transforms`` applied in order, on a deep copy (``data`` is left as it was).
 
     Parameters
@@ -96,13 +103,35 @@ def apply_transforms(data: dict[str, Any], transforms: list[Transform]) -> dict[
         A scenario's YAML structure.
     transforms
         Functions from ``resolve_transform``.
+    names
+        The names the scenario gave them (for messages); default: the functions' own names.
 
     Returns
     -------
     dict[str, Any]
         The transformed structure.
+
+    Raises
+    ------
+    ScenarioError
+        E016 at ``transforms[i]`` if a transform fails on this structure (it runs before the result is
+        validated, so it may meet a malformed scenario) or returns something that is not a mapping.
     """
     out = copy.deepcopy(data)
-    for transform in transforms:
-        out = transform(out)
+    for i, transform in enumerate(transforms):
+        name = names[i] if names is not None else getattr(transform, "__qualname__", repr(transform))
+        try:
+            result: Any = transform(out)
+        except Exception as exc:  # the function is the scenario's choice; its failure is a problem of the input
+            cause = f"transform {name!r} failed on this scenario ({type(exc).__name__}: {exc})"
+            raise ScenarioError([Problem("E016", f"transforms[{i}]", cause, _TRANSFORM_FIX)]) from None
+        if not isinstance(result, dict):
+            cause = f"transform {name!r} returned {type(result).__name__}, not a scenario mapping"
+            raise ScenarioError([Problem("E016", f"transforms[{i}]", cause, _TRANSFORM_FIX)])
+        out = result
     return out
+
+
+_TRANSFORM_FIX = (
+    "Check the scenario it is applied to, or name a function that takes a scenario mapping and returns one."
+)

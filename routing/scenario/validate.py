@@ -25,6 +25,7 @@ from routing.scenario.bounds import (
     MAX_SCALE,
     MAX_SNAP_M,
     MAX_SPEED_KPH,
+    MIN_SPEED_KPH,
     Limits,
     active_limits,
     how_to_raise,
@@ -48,6 +49,17 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def key_path(path: str, key: Any) -> str:
+    """The path of ``key`` under ``path``; a key that is no plain name is quoted, so that the path never is empty.
+
+    Examples: ``vehicles[0].typ``, ``' name'`` (a key with spaces around it), ``requests[0].''`` (an empty key),
+    ``solver.None`` (YAML's ``~`` as a key).
+    """
+    plain = not isinstance(key, str) or (key != "" and key.strip() == key)
+    name = str(key) if plain else repr(key)
+    return f"{path}.{name}" if path else name
+
+
 def mapping(schema: dict[str, Key], code: str = "E010") -> Check:
     """A mapping with exactly the keys of ``schema`` (unknown keys are errors with a hint)."""
 
@@ -63,7 +75,7 @@ def mapping(schema: dict[str, Key], code: str = "E010") -> Check:
             if key not in schema:
                 hint = difflib.get_close_matches(str(key), list(schema), n=1)
                 fix = f"Did you mean '{hint[0]}'?" if hint else f"Allowed keys: {', '.join(schema)}."
-                problems.append(Problem("E011", f"{path}.{key}" if path else str(key), "unknown key", fix))
+                problems.append(Problem("E011", key_path(path, key), "unknown key", fix))
         for key, spec in schema.items():
             sub = f"{path}.{key}" if path else key
             if key in value and value[key] is not None:
@@ -107,9 +119,11 @@ def dict_of(item: Check) -> Check:
         for key, element in value.items():
             if not isinstance(key, str) or not key:
                 problems.append(
-                    Problem("E015", f"{path}.{key}", "the name is not a non-empty text", "Use names such as 'seats'.")
+                    Problem(
+                        "E015", key_path(path, key), "the name is not a non-empty text", "Use names such as 'seats'."
+                    )
                 )
-            item(element, f"{path}.{key}", problems)
+            item(element, key_path(path, key), problems)
 
     return check
 
@@ -266,7 +280,7 @@ MINUTES = number(0, maximum=MAX_MINUTES)
 #: A limit in minutes (ride, duty): above 0; leave the key out for none.
 LIMIT_MINUTES = number(0, exclusive=True, maximum=MAX_MINUTES)
 #: A speed in km/h.
-SPEED = number(0, exclusive=True, maximum=MAX_SPEED_KPH)
+SPEED = number(MIN_SPEED_KPH, maximum=MAX_SPEED_KPH)
 #: WGS84 degrees (out of range: E103, the model's code for a bad coordinate).
 LATITUDE_CHECK = number(LATITUDE[0], maximum=LATITUDE[1], range_code="E103")
 LONGITUDE_CHECK = number(LONGITUDE[0], maximum=LONGITUDE[1], range_code="E103")

@@ -8,6 +8,7 @@ improve → polish), so every number that steers a solve is recorded in ``plan.j
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -228,6 +229,41 @@ class Pipeline:
         return cls(**values)
 
 
+#: Longest time limit in seconds: a week; a longer one is a typo. (A limit of 3e19 s overflowed OR-Tools'
+#: protobuf duration, an internal error.)
+MAX_TIME_LIMIT_S = 7 * 86_400.0
+#: Most solutions to stop after: more than any search finds in its time limit (OR-Tools takes an int64).
+MAX_SOLUTION_LIMIT = 1_000_000_000
+#: Most parallel searches (``workers``), each a process: far above the machines this runs on
+#: (``workers: 100000000000`` built a setting per worker until the process was killed).
+MAX_WORKERS = 64
+#: Largest seed: worker ``w`` searches with ``seed + w``, and PyVRP's random generator takes 32 bits
+#: (a seed of 2**32 was an internal error).
+MAX_SEED = 2_000_000_000
+
+
+def _counts_in_range(params: SolveParams, where: str) -> list[Problem]:
+    """E501, E502, E506, E508: the time limit, solution limit, seed and workers within their ranges."""
+    problems: list[Problem] = []
+    limit = params.time_limit_s
+    if not (math.isfinite(limit) and 0 < limit <= MAX_TIME_LIMIT_S):
+        cause = f"{limit!r} is not positive" if limit <= 0 else f"{limit!r} is not a time limit (at most a week)"
+        fix = f"Give a time limit in seconds above 0 and at most {MAX_TIME_LIMIT_S:,.0f} (a week)."
+        problems.append(Problem("E501", f"{where}.time_limit_s", cause, fix))
+    ranges = (
+        ("E502", "solution_limit", params.solution_limit, 1, MAX_SOLUTION_LIMIT, ", or leave it out"),
+        ("E506", "seed", params.seed, 0, MAX_SEED, ""),
+        ("E508", "workers", params.workers, 1, MAX_WORKERS, " parallel searches"),
+    )
+    for code, name, value, low, high, tail in ranges:
+        if value is not None and not low <= value <= high:
+            cause = f"{value!r} is below {low}" if value < low else f"{value!r} is above {high:,}"
+            problems.append(
+                Problem(code, f"{where}.{name}", cause, f"Give a whole number from {low} to {high:,}{tail}.")
+            )
+    return problems
+
+
 @dataclass(frozen=True, slots=True)
 class SolveParams:
     """How to solve.
@@ -283,24 +319,7 @@ class SolveParams:
         if isinstance(self.pipeline, Mapping):
             object.__setattr__(self, "pipeline", Pipeline.from_mapping(self.pipeline))
         problems += self.pipeline.problems(f"{where}.pipeline")
-        if not self.time_limit_s > 0:
-            problems.append(
-                Problem(
-                    "E501",
-                    f"{where}.time_limit_s",
-                    f"{self.time_limit_s!r} is not positive",
-                    "Give a time limit in seconds above 0.",
-                )
-            )
-        if self.solution_limit is not None and self.solution_limit < 1:
-            problems.append(
-                Problem(
-                    "E502",
-                    f"{where}.solution_limit",
-                    f"{self.solution_limit!r} is below 1",
-                    "Give a whole number from 1, or leave it out.",
-                )
-            )
+        problems += _counts_in_range(self, where)
         if self.first_solution not in FIRST_SOLUTION_STRATEGIES:
             problems.append(
                 Problem(
@@ -337,12 +356,6 @@ class SolveParams:
                     f"Use one of {', '.join(BACKENDS)}.",
                 )
             )
-        if self.workers < 1:
-            problems.append(
-                Problem("E508", f"{where}.workers", f"{self.workers!r} is below 1", "Give 1 or more parallel searches.")
-            )
-        if self.seed < 0:
-            problems.append(Problem("E506", f"{where}.seed", f"{self.seed!r} is negative", "Give a seed of 0 or more."))
         if problems:
             raise ScenarioError(problems)
 

@@ -167,7 +167,7 @@ def test_infinite_numbers_are_refused_with_path_value_and_range() -> None:
     """Tests that ``.inf`` and ``1.0e+400`` (both float infinity) are refused at their paths with the range."""
     problems, _ = refused(BROKEN / "infinite_cost_per_hour.yaml")
     assert problems == [
-        "E020 profiles.car.speed_kph[1][1]: inf is not a finite number. Give a number above 0 and at most 300.",
+        "E020 profiles.car.speed_kph[1][1]: inf is not a finite number. Give a number from 1 to 300.",
         "E020 vehicle_types[0].cost_per_hour_dkk: inf is not a finite number. Give a number from 0 to 1,000,000.",
     ]
 
