@@ -252,6 +252,39 @@ def comparisons(fam: str, results: Path = RESULTS) -> list[str]:
     return out
 
 
+def convergence_table(results: Path = RESULTS) -> list[str]:
+    """Markdown for ``<results>/convergence_tue.csv`` (written by ``python -m benchmarks.convergence``)."""
+    path = results / "convergence_tue.csv"
+    if not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8").splitlines()
+    header = [line.lstrip("# ") for line in text if line.startswith("#")]
+    rows = list(csv.DictReader(line for line in text if not line.startswith("#")))
+    best = min(float(r["total_dkk"]) for r in rows)
+    lines = [
+        "## Convergence on a real day: Fredensborg indsats 11, Tuesday (joint planning, 867 requests)",
+        "",
+        f"Command: `{header[0] if header else 'python -m benchmarks.convergence'}`"
+        + (f" ({header[1]})" if len(header) > 1 else "")
+        + ". Each row is a separate solve of the day at that time limit, priced as `compare` prices it "
+        "(tariffs, scaled to a year); the last column is the distance to the best row.",
+        "",
+        "| time limit (s) | workers | total mio kr./yr | Flexrute mio kr./yr | vehicle-h/yr | km/yr | unserved/yr | "
+        "wall s | vs best |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        total = float(r["total_dkk"])
+        lines.append(
+            f"| {r['time_limit_s']} | {r['workers']} | {total / 1e6:.2f} | {float(r['flexrute_dkk'] or 0) / 1e6:.2f} | "
+            f"{float(r['vehicle_hours']):,.0f} | {float(r['km']):,.0f} | {r['unserved']} | {r['wall_s']} | "
+            f"{100 * (total / best - 1):+.1f} % |"
+        )
+    if (results / "convergence_tue.png").exists() or (results.parent / "convergence_tue.png").exists():
+        lines += ["", "![cost against time limit](convergence_tue.png)"]
+    return [*lines, ""]
+
+
 def darp_scale_table(results: Path = RESULTS) -> list[str]:
     """Markdown for ``<results>/darp_scale.csv`` (written by ``cli.py bench darp-scale``)."""
     path = results / "darp_scale.csv"
@@ -372,6 +405,7 @@ def write_markdown(
         count = max(len(r) for r in rows)
         title = f"{TITLES[fam]} ({count} instances, {LIMITS[fam] * time_scale:g} s each)"
         lines += [f"## {title}", "", *family_table(fam, results), "", *comparisons(fam, results)]
+    lines += convergence_table(results)
     lines += darp_scale_table(results)
     write_atomic(out, "\n".join(lines) + "\n")
     return out
