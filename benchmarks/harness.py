@@ -13,6 +13,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -242,8 +243,8 @@ def run_family(
     if jobs > 1:
         done: dict[int, Outcome] = {}
         # The executor stops submitting on a stop request and ends without the instances still running.
-        with open_executor(f"local:{jobs}") as pool:
-            for i, outcome in pool.map(_run_one, tasks):
+        with open_executor(f"local:{jobs}") as pool, closing(pool.map(_run_one, tasks)) as results:
+            for i, outcome in results:
                 if stop.requested():
                     break
                 done[i] = outcome

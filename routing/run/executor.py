@@ -26,7 +26,7 @@ import os
 import re
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
@@ -53,8 +53,11 @@ class Executor(ABC, Generic[F]):
     #: The URL the executor was opened with.
     url: str
 
-    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[int, R]]:
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Generator[tuple[int, R], None, None]:
         """Run ``fn`` on every item; yield ``(index of the item, result)`` in completion order.
+
+        A loop that may end early runs over ``contextlib.closing(executor.map(...))``, so the tasks
+        still pending are cancelled before the executor closes.
 
         Parameters
         ----------

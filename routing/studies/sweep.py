@@ -16,6 +16,7 @@ import json
 import os
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -220,8 +221,8 @@ def run_sweep(
     stale = f" ({run.stale} made with other settings, planned again)" if run.stale else ""
     say(f"{len(sweep.points)} points: {run.reused} done already (resumed), {len(tasks)} to plan{stale}")
     if tasks:
-        with open_executor(executor) as pool:
-            for i, figures in pool.map(run_point, tasks):
+        with open_executor(executor) as pool, closing(pool.map(run_point, tasks)) as results:
+            for i, figures in results:
                 task = tasks[i]
                 record = {
                     "schema": POINT_SCHEMA,

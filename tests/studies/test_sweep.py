@@ -123,6 +123,15 @@ def test_a_stop_request_keeps_the_points_done(tmp_path: Path) -> None:
     assert (resumed.reused, resumed.solved) == (1, 3) and resumed.is_complete
 
 
+def test_a_sweep_gives_the_same_figures_on_a_local_pool_and_on_dask(tmp_path: Path) -> None:
+    """Tests that the points' figures do not depend on the executor (local:1 and dask-local:2)."""
+    sweep = read_sweep(_write(tmp_path, GRID))
+    local = run_sweep(sweep, tmp_path / "local", "local:1").records
+    dask = run_sweep(sweep, tmp_path / "dask", "dask-local:2").records
+    assert [r["executor"] for r in dask] == ["dask-local:2"] * 4
+    assert [(r["name"], r["figures"]) for r in local] == [(r["name"], r["figures"]) for r in dask]
+
+
 @pytest.mark.parametrize(
     ("text", "code"),
     [
