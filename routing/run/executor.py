@@ -195,8 +195,8 @@ class LocalExecutor(Executor["Future[Any]"]):
         return isinstance(error, BrokenProcessPool) and attempts < LOCAL_ATTEMPTS
 
 
-def _bad_url(url: str, cause: str) -> ScenarioError:
-    fix = f"Give one of {URL_FORMS}, e.g. local:2 or dask://scheduler.example:8786."
+def _bad_url(url: str, cause: str, fix: str = "") -> ScenarioError:
+    fix = fix or f"Give one of {URL_FORMS}, e.g. local:2 or dask://scheduler.example:8786."
     return ScenarioError([Problem("E807", "--executor", f"{url!r} {cause}", fix)], "(command line)")
 
 
@@ -238,5 +238,6 @@ def open_executor(url: str = "local") -> Executor[Any]:
         try:
             return DaskExecutor.connect(remote.group(1))
         except OSError as exc:  # includes TimeoutError: no scheduler answered
-            raise _bad_url(url, f"cannot be reached ({type(exc).__name__}: {exc})") from None
+            fix = "Start the scheduler there (dask scheduler) and workers (dask worker tcp://HOST:PORT --nthreads 1)."
+            raise _bad_url(url, f"cannot be reached ({type(exc).__name__}: {exc})", fix) from None
     raise _bad_url(url, "is not an executor URL")
