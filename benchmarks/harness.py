@@ -10,10 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import math
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from routing.matrix import build_matrices
 from routing.matrix.provider import MatrixSet
 from routing.model import Scenario
 from routing.plan import Plan
+from routing.run import open_executor
 from routing.solve import stop
 from routing.solve.params import SolveParams
 from routing.solve.solve import solve
@@ -233,21 +234,23 @@ def run_family(
     if workers is None:
         workers = max(1, os.cpu_count() or 1) if solver == "engine" and jobs == 1 else 1
     if jobs > 1 and workers > 1:
-        # Pool workers cannot fork processes of their own.
+        # An executor's tasks fork no processes of their own (Dask workers cannot; a local pool would oversubscribe).
         raise ValueError(f"{jobs} instances at a time need workers=1, not {workers}")
     tasks = [(fam, Path(f), solver, time_limit, workers) for f in files]
     outcomes: list[Outcome] = []
     # On Ctrl-C the running instances stop early: their rows would measure the interruption, not the
     # solver, so they are dropped and the instances done by then are written (``stop.requested``).
     if jobs > 1:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for outcome in pool.imap(_run_one, tasks):
+        done: dict[int, Outcome] = {}
+        # The executor stops submitting on a stop request and ends without the instances still running.
+        with open_executor(f"local:{jobs}") as pool, closing(pool.map(_run_one, tasks)) as results:
+            for i, outcome in results:
                 if stop.requested():
-                    pool.terminate()
                     break
-                outcomes.append(outcome)
+                done[i] = outcome
                 if progress:
                     progress(outcome)
+        outcomes = [done[i] for i in sorted(done)]  # the CSV in the order of the files, as with one job
     else:
         for task in tasks:
             outcome = _run_one(task)

@@ -5,7 +5,8 @@ and the top-level ``cli.py`` of a source checkout.
 
 Exit codes (as VROOM): 0 ok; 1 internal error, or ``check`` found violations;
 2 bad input; 3 matrix or routing failure (e.g. no plan within the time limit); 130 stopped on
-request (Ctrl-C or SIGTERM: the best plan found by then is written, marked interrupted).
+request (Ctrl-C or SIGTERM: the best plan found by then is written, marked interrupted; a sweep keeps
+the points done and resumes on the next run).
 Errors are printed to stderr, followed by one line of JSON; an internal error's trace goes to a
 log file (``.cache/logs/``), never to the user's terminal.
 """
@@ -196,6 +197,31 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(Path(args.out, "comparison.md").read_text(encoding="utf-8"))
         print("wrote " + ", ".join(str(p) for p in written))
+    return EXIT_OK
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from routing.report.sweep import write_sweep_tables
+    from routing.studies.sweep import run_sweep
+    from routing.studies.sweep_file import read_sweep
+
+    sweep = read_sweep(args.sweep)
+    log = None if args.quiet else (lambda line: print(line, file=sys.stderr))
+    run = run_sweep(sweep, args.out, args.executor, None if args.no_cache else args.cache_dir, log)
+    if run.interrupted or not run.is_complete:
+        print(
+            f"interrupted: {len(run.records)} of {len(sweep.points)} points done and written to {args.out}/points; "
+            "run the same command again to plan the rest (sweep.csv and sweep.md come with the last point)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    written = write_sweep_tables(args.out, run.records, sweep.keys, f"Sweep {Path(args.sweep).name}")
+    if not args.quiet:
+        print(Path(args.out, "sweep.md").read_text(encoding="utf-8"))
+        print(
+            f"wrote {len(run.records)} points ({run.solved} planned now, {run.reused} resumed) and "
+            + ", ".join(str(p) for p in written)
+        )
     return EXIT_OK
 
 
@@ -683,6 +709,25 @@ def _parser() -> argparse.ArgumentParser:
     _limit_flag(k)
     k.set_defaults(func=_cmd_compare)
 
+    s = sub.add_parser(
+        "sweep",
+        help="plan and price every point of a sweep file (a grid of scenario overrides) on a pool or a Dask cluster",
+    )
+    s.add_argument("sweep", help="sweep YAML (schema routing.sweep/1; docs/sweep-format.md)")
+    s.add_argument(
+        "--out", required=True, help="folder for scenarios/, points/<name>.json, sweep.csv and sweep.md (resumable)"
+    )
+    s.add_argument(
+        "--executor",
+        default="local",
+        help="where points run: local (default, every core), local:N, dask://HOST:PORT, dask-local:N",
+    )
+    s.add_argument("--cache-dir", default=str(DEFAULT_CACHE), help="matrix cache folder (seen by every worker)")
+    s.add_argument("--no-cache", action="store_true")
+    s.add_argument("--quiet", action="store_true")
+    _limit_flag(s)
+    s.set_defaults(func=_cmd_sweep)
+
     w = sub.add_parser(
         "week",
         help="plan Monday-Friday with the same vehicle and time for recurring passengers; write week.json",
@@ -813,7 +858,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 #: Commands whose --out is a folder they alone may write while they run.
-_FOLDER_OUT = {"solve", "week", "replan", "compare"}
+_FOLDER_OUT = {"solve", "week", "replan", "compare", "sweep"}
 
 
 def _holding_out(args: argparse.Namespace) -> AbstractContextManager[None]:

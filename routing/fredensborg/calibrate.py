@@ -36,7 +36,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +47,7 @@ from routing.files import write_atomic, write_atomic_bytes
 from routing.fredensborg.areas import FREDENSBORG_DIR, load_areas
 from routing.fredensborg.generate import SCHOOL_WEEK, generate_week
 from routing.model import PER_TRIP_CHANNELS
+from routing.run import open_executor
 from routing.scenario.write import write_scenario
 from routing.studies.comparison import ScenarioResult, evaluate
 
@@ -309,8 +309,13 @@ def calibrate(
     only: set[int] | None = None,
     jobs: int = 2,
     out_dir: Path = SCENARIO_DIR,
+    executor: str | None = None,
 ) -> dict[int, dict[str, float]]:
-    """Fit every cell (or those of the areas in ``only``), write the factors, ship the baseline; return the factors."""
+    """Fit every cell (or those of the areas in ``only``), write the factors, ship the baseline; return the factors.
+
+    The cells are fitted on ``executor`` (a ``routing.run`` URL such as ``dask://HOST:8786``);
+    default: a local pool of ``jobs`` processes.
+    """
     cfg_path = config_dir / "generator.yaml"
     factors = read_factors(cfg_path)
     # The largest route cells first, so the small ones fill in beside them.
@@ -320,11 +325,10 @@ def calibrate(
     # the fits so far; each trial's line still goes to stdout.
     with (
         tqdm(total=len(todo) + 1, unit="step", file=sys.stderr, disable=not sys.stderr.isatty()) as bar,
-        ProcessPoolExecutor(max_workers=max(1, jobs)) as pool,
+        open_executor(executor or f"local:{max(1, jobs)}") as pool,
     ):
         worst = 0.0
-        for future in as_completed([pool.submit(_fit_cell, a) for a in args]):
-            cell, factor, miss = future.result()
+        for _, (cell, factor, miss) in pool.map(_fit_cell, args):
             factors.setdefault(cell.area, {})[cell.channel] = factor
             worst = max(worst, abs(miss))
             bar.set_postfix_str(f"{cell.name} {miss:+.1%} of 2021; worst so far {worst:.1%}")
@@ -365,6 +369,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--areas", default="", help="comma-separated area numbers to refit (default: every route cell)")
     parser.add_argument("--jobs", type=int, default=2, help="cells fitted in parallel")
     parser.add_argument(
+        "--executor", help="where the cells are fitted: local:N, dask://HOST:PORT, dask-local:N (default: local:JOBS)"
+    )
+    parser.add_argument(
         "--ship-only",
         action="store_true",
         help="keep generator.yaml's factors; only regenerate and replan the baseline",
@@ -377,9 +384,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.ship_only:
         ship(args.seed, out_dir=args.out)
     else:
-        calibrate(
-            args.seed, only={int(a) for a in args.areas.split(",") if a} or None, jobs=args.jobs, out_dir=args.out
-        )
+        only = {int(a) for a in args.areas.split(",") if a} or None
+        calibrate(args.seed, only=only, jobs=args.jobs, out_dir=args.out, executor=args.executor)
     print(f"{time.monotonic() - started:.0f} s", flush=True)
     return 0
 

@@ -21,6 +21,8 @@ from routing.scenario.transforms import (
 
 #: The ``costing:`` key naming a scenario's own tariff table (``routing.costing.params.TABLE_KEY``).
 TABLE_KEY = "table"
+#: Top-level keys merged key by key with the base's; every other key (and every list) replaces the base's.
+MERGED_KEYS = ("meta", "costing")
 
 
 def resolve_extends(
@@ -97,11 +99,35 @@ def resolve_extends(
     for key, value in data.items():
         if key in ("extends", "transforms"):
             continue
-        if key in ("meta", "costing") and isinstance(value, dict) and isinstance(merged.get(key), dict):
+        if key in MERGED_KEYS and isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = _deep_merge(merged[key], value)
         elif base:
             merged[key] = value
     return merged
+
+
+def read_base(path: str | Path, limits: Limits | None = None) -> dict[str, Any]:
+    """A scenario file's dict as a file extending it sees it: its own base resolved, its file paths absolute.
+
+    Parameters
+    ----------
+    path
+        The scenario file.
+    limits
+        Bounds on each file read. Default: ``DEFAULT_LIMITS``.
+
+    Returns
+    -------
+    dict[str, Any]
+        The dict ``resolve_extends`` merges a file's keys into when that file says ``extends: <path>``.
+
+    Raises
+    ------
+    ScenarioError
+        As ``read_yaml`` and ``resolve_extends``.
+    """
+    path = Path(path)
+    return _rebase_table(resolve_extends(read_yaml(path, limits), path, (), limits), path)
 
 
 def _base_path(extends: Any, path: Path, seen: tuple[Path, ...]) -> tuple[Path, Problem | None]:

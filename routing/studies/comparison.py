@@ -139,13 +139,14 @@ def _rides_min(outcome: DayOutcome) -> list[float]:
 def evaluate(
     path: str | Path,
     days: tuple[str, ...],
-    time_limit_s: float,
+    time_limit_s: float | None,
     cache_dir: str | Path | None,
     progress: Callable[[str], None] | None = None,
     day_done: Callable[[], None] | None = None,
     replan: bool = False,
     plans_out: str | Path | None = None,
     workers: int | None = None,
+    solution_limit: int | None = None,
 ) -> ScenarioResult:
     """Plan ``days`` of the scenario at ``path`` (``time_limit_s`` per day), price them, and scale to a year.
 
@@ -160,7 +161,7 @@ def evaluate(
     days
         Weekday codes to plan (e.g. ``("mon", "tue")``); figures are scaled from them to a year.
     time_limit_s
-        Solver seconds per day.
+        Solver seconds per day, or None for the scenario's own ``solver.time_limit_s``.
     cache_dir
         Matrix cache folder, or None for no cache.
     progress
@@ -173,6 +174,8 @@ def evaluate(
         If given, store the day plans made here (``routing.plans/1``, gzip JSON).
     workers
         Parallel searches per solve (default: the scenario's ``solver.workers``).
+    solution_limit
+        Stop each solve after this many solutions (deterministic runs). Default: the scenario's own.
 
     Returns
     -------
@@ -189,7 +192,13 @@ def evaluate(
     matrices = build_matrices(scenario, cache_dir)
     result = ScenarioResult(scenario.name, str(path), mode, days)
     own = SolveParams.of(scenario)
-    solve_params = replace(own, time_limit_s=time_limit_s, log_search=False, workers=workers or own.workers)
+    solve_params = replace(
+        own,
+        time_limit_s=own.time_limit_s if time_limit_s is None else time_limit_s,
+        solution_limit=own.solution_limit if solution_limit is None else solution_limit,
+        log_search=False,
+        workers=workers or own.workers,
+    )
     for day in days:
         outcome = plan_day(scenario, day, matrices, params, mode, solve_params, progress, stored=stored.get(day))
         if stop.requested():
