@@ -272,17 +272,29 @@ def solve_hybrid(
             start, left = insert_requests(
                 scenario, matrices, start, left, deadline, objective=objective, implied_windows=params.implied_windows
             )
-        if not left and "improve" in pipe.hybrid_stages:
+        if "improve" in pipe.hybrid_stages:
+            # Requests insertion could not place go into the LNS too: ruin and recreate makes room for them.
             report("improve")
             if params.solution_limit is None:
                 share = 1.0 if exact_only else pipe.lns_shares[params.seed % len(pipe.lns_shares)]
-                start, _ = improve(scenario, matrices, start, params, started + share * budget, objective=objective)
+                start, _ = improve(
+                    scenario, matrices, start, params, started + share * budget, objective=objective, unplaced=left
+                )
             elif exact_only:
                 # Bounded by count (deterministic): the LNS stands in for the OR-Tools polish's solution limit.
                 iterations = params.solution_limit * pipe.lns_iterations_per_solution
                 start, _ = improve(
-                    scenario, matrices, start, params, deadline, max_iterations=iterations, objective=objective
+                    scenario,
+                    matrices,
+                    start,
+                    params,
+                    deadline,
+                    max_iterations=iterations,
+                    objective=objective,
+                    unplaced=left,
                 )
+            on_routes = {s.request for steps in start.values() for s in steps}
+            left = [rid for rid in left if rid not in on_routes]
         why = why or _polish_misfit(params, build_s, deadline)
         if why:
             # Exact as it stands; requests insertion could not place by its deadline are dropped

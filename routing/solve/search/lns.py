@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from routing.matrix.provider import MatrixSet
 from routing.model import Scenario
@@ -179,8 +179,9 @@ def improve(
     max_iterations: int | None = None,
     objective: Objective | None = None,
     weights: dict[str, float] | None = None,
+    unplaced: Sequence[str] = (),
 ) -> tuple[dict[str, list[Step]], int]:
-    """Improve complete feasible routes by adaptive ruin and recreate.
+    """Improve feasible routes by adaptive ruin and recreate, placing the ``unplaced`` requests where it can.
 
     Each iteration picks a removal operator (``removal``) and a recreate order (``INSERTIONS``) by
     roulette wheels whose weights follow the operators' scores (Ropke & Pisinger 2006), removes
@@ -204,6 +205,10 @@ def improve(
         The solve's objective (default: ``Objective.of(scenario, matrices, params.objective)``).
     weights
         If given, filled with each operator's weight at the end (removal and recreate operators by name).
+    unplaced
+        Requests not on the routes (insertion found no place for them): each iteration offers them
+        with the removed ones, and the plan's price counts each still unplaced at the objective's penalty,
+        so ruin and recreate makes room for them.
 
     Returns
     -------
@@ -218,7 +223,8 @@ def improve(
         return route_cost(objective, scenario, matrices, vid, steps, times)
 
     route_costs = {vid: cost_of(vid, steps, state.schedules[vid]) for vid, steps in state.current.items()}
-    current_cost = sum(route_costs.values())
+    pending = list(unplaced)
+    current_cost = sum(route_costs.values()) + objective.unserved_price(pending)
     best, best_cost = state.routes(), current_cost
     owner = {s.request: vid for vid, steps in state.current.items() for s in steps}
     served = sorted(owner)
@@ -249,16 +255,20 @@ def improve(
         for vid in sorted({owner[rid] for rid in removed}):
             trial.set_route(vid, [s for s in trial.current[vid] if s.request not in taken])
         score = 0.0
-        if not _recreate(trial, insertions.names[i_op], removed, rng, deadline):
+        still = _recreate(trial, insertions.names[i_op], removed + pending, rng, deadline)
+        if not taken.intersection(still):  # every removed request back; unplaced ones may stay out
             changed = [vid for vid in trial.current if trial.current[vid] is not state.current[vid]]
             new_cost = {vid: cost_of(vid, trial.current[vid], trial.schedules[vid]) for vid in changed}
-            cost = current_cost + sum(new_cost[vid] - route_costs[vid] for vid in changed)
+            placed_now = objective.unserved_price(pending) - objective.unserved_price(still)
+            cost = current_cost + sum(new_cost[vid] - route_costs[vid] for vid in changed) - placed_now
             progress = ((time.monotonic() - start) if by_time else iterations) / span
-            threshold = start_threshold * max(0.0, 1.0 - progress) * current_cost
+            # A share of the routes' cost (the penalty of unplaced requests would widen it to anything).
+            routes_cost = current_cost - objective.unserved_price(pending)
+            threshold = start_threshold * max(0.0, 1.0 - progress) * routes_cost
             if cost < current_cost + threshold - 1e-9:
                 if cost not in seen:
                     score = SCORE_BEST if cost < best_cost else SCORE_BETTER if cost < current_cost else SCORE_ACCEPTED
-                state, current_cost = trial, cost
+                state, current_cost, pending = trial, cost, still
                 route_costs.update(new_cost)
                 for vid in changed:
                     for s in state.current[vid]:

@@ -146,3 +146,13 @@ def test_lns_adapts_its_operator_weights() -> None:
     removals = {"random", "related", "time_band", "worst", "route"}
     assert set(weights) == removals | {"random_order", "window_order"}
     assert any(w != 1.0 for w in weights.values())
+
+
+def test_lns_places_requests_insertion_left_out() -> None:
+    """Tests that requests missing from the start routes (``unplaced``) are placed by ruin and recreate."""
+    scenario, matrices, start = _day()
+    out = {"r3", "r7"}
+    without = {vid: [s for s in steps if s.request not in out] for vid, steps in start.items()}
+    params = SolveParams(seed=2, objective="distance")
+    routes, _ = improve(scenario, matrices, without, params, float("inf"), max_iterations=60, unplaced=sorted(out))
+    _assert_complete_and_feasible(scenario, matrices, routes)
