@@ -19,8 +19,6 @@ from routing.units import format_clock
 class NotGeographic(ValueError):
     """The scenario's locations are planar x/y points: there is nothing to put on a map."""
 
-    REASON = "the scenario's locations are planar x/y points, not lat/lon: no GeoJSON or map"
-
 
 def _lonlat(coords: tuple[float, float]) -> list[float]:
     lat, lon = coords
@@ -54,7 +52,7 @@ def routes_geojson(
         ``pickups``, ``dropoffs``).
     """
     if planar:
-        raise NotGeographic(NotGeographic.REASON)
+        raise NotGeographic("the scenario's locations are planar x/y points, not lat/lon: no GeoJSON or map")
     features: list[dict[str, Any]] = []
     for k, d in enumerate(all_duties):
         line = lines[k] if lines is not None else [s.coords for s in d.stops]

@@ -77,11 +77,12 @@ def write_duty_outputs(
     write_atomic(folder / "manifest.html", manifest_html(all_duties, plan_id or scenario.name, stamp))
     written = [folder / "manifest.csv", folder / "manifest.html"]
     notes: list[str] = []
-    if scenario.is_planar:
-        notes.append(f"{scenario.name}: {NotGeographic.REASON}")
-        return written, notes
     lines = duty_lines(scenario, all_duties)
-    collection = routes_geojson(all_duties, scenario.is_planar, lines=lines)
+    try:
+        collection = routes_geojson(all_duties, scenario.is_planar, lines=lines)
+    except NotGeographic as exc:
+        notes.append(f"{scenario.name}: {exc}")
+        return written, notes
     write_atomic(folder / "routes.geojson", geojson_text(collection))
     target = Path(map_path) if map_path else folder / "map.png"
     days = sorted({d.day for d in all_duties if d.day})
