@@ -216,8 +216,16 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         )
         return EXIT_INTERRUPTED
     written = write_sweep_tables(args.out, run.records, sweep.keys, f"Sweep {Path(args.sweep).name}")
+    shown = "sweep.md"
+    if sweep.sensitivity is not None:
+        from routing.report.sensitivity import write_sensitivity
+        from routing.studies.sensitivity import analyse
+
+        result = analyse(sweep.sensitivity, sweep.scenarios, run.records, sweep.days)
+        written += write_sensitivity(args.out, result, f"Sensitivity: {Path(args.sweep).name}")
+        shown = "sensitivity.md"
     if not args.quiet:
-        print(Path(args.out, "sweep.md").read_text(encoding="utf-8"))
+        print(Path(args.out, shown).read_text(encoding="utf-8"))
         print(
             f"wrote {len(run.records)} points ({run.solved} planned now, {run.reused} resumed) and "
             + ", ".join(str(p) for p in written)

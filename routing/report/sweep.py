@@ -11,7 +11,7 @@ from typing import Any
 from routing.files import write_atomic
 from routing.model import TOTAL_AREA
 
-#: The figure columns of sweep.csv, after point, seed, the override keys, area and channel.
+#: The figure columns of sweep.csv, after point, scenario, seed, the override keys, area and channel.
 FIGURE_COLUMNS = ("cost_dkk", "co2_kg", "vehicle_hours", "km")
 
 
@@ -22,6 +22,8 @@ def _cell(value: Any) -> str:
 
 def sweep_csv(records: list[dict[str, Any]], keys: tuple[str, ...]) -> str:
     """One row per point, area and channel (roll-ups included: area ``total``, channel ``all``).
+
+    ``scenario`` is the file the point extends (the base, or a compared scenario).
 
     Parameters
     ----------
@@ -37,13 +39,14 @@ def sweep_csv(records: list[dict[str, Any]], keys: tuple[str, ...]) -> str:
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["point", "seed", *keys, "area", "channel", *FIGURE_COLUMNS])
+    writer.writerow(["point", "scenario", "seed", *keys, "area", "channel", *FIGURE_COLUMNS])
     for record in records:
         overrides = [_cell(record["overrides"][k]) if k in record["overrides"] else "" for k in keys]
         for row in record["figures"]:
             area = "" if row["area"] is None else row["area"]
             figures = [f"{row[c]:.2f}" for c in FIGURE_COLUMNS]
-            writer.writerow([record["name"], record["seed"], *overrides, area, row["channel"], *figures])
+            row_head = [record["name"], record["from_scenario"], record["seed"], *overrides]
+            writer.writerow([*row_head, area, row["channel"], *figures])
     return buffer.getvalue()
 
 
@@ -52,7 +55,7 @@ def _total(record: dict[str, Any], name: str) -> float:
 
 
 def sweep_markdown(records: list[dict[str, Any]], keys: tuple[str, ...], title: str) -> str:
-    """A row per point: its overrides, total cost, saving against the first point, CO2, hours, km and wall time.
+    """A row per point: its overrides, total cost, saving, CO2, hours, km and wall time.
 
     Parameters
     ----------
@@ -66,29 +69,37 @@ def sweep_markdown(records: list[dict[str, Any]], keys: tuple[str, ...], title: 
     Returns
     -------
     str
-        The Markdown text; figures per year.
+        The Markdown text; figures per year. The saving is against the first point; in a sweep that
+        compares scenarios, against the base's point of the same variant.
     """
-    head = ["point", "seed", *keys, "cost kr./year", "saving vs first", "CO2 t/year", "vehicle hours", "km", "wall s"]
+    compared = len({r["from_scenario"] for r in records}) > 1
+    base = records[0]["from_scenario"] if records else ""
+    reference = {r["variant"]: _total(r, "cost_dkk") for r in records if r["from_scenario"] == base}
+    saving_head = "saving vs base" if compared else "saving vs first"
+    head = ["point", "seed", *keys, "cost kr./year", saving_head, "CO2 t/year", "vehicle hours", "km", "wall s"]
     lines = [f"# {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     first = _total(records[0], "cost_dkk") if records else 0.0
     for record in records:
         cost = _total(record, "cost_dkk")
+        against = reference.get(record["variant"], first) if compared else first
         cells = [
             record["name"],
             str(record["seed"]),
             *(_cell(record["overrides"].get(k, "")) for k in keys),
             f"{cost:,.0f}",
-            f"{first - cost:,.0f}",
+            f"{against - cost:,.0f}",
             f"{_total(record, 'co2_kg') / 1000:,.1f}",
             f"{_total(record, 'vehicle_hours'):,.0f}",
             f"{_total(record, 'km'):,.0f}",
             f"{record['wall_time_s']:.1f}",
         ]
         lines.append("| " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        f"Figures per year (area {TOTAL_AREA!r}, channel 'all'); saving: the first point's cost minus the point's.",
-    ]
+    note = (
+        "the base's point of the same variant minus the point's cost"
+        if compared
+        else "the first point's cost minus the point's"
+    )
+    lines += ["", f"Figures per year (area {TOTAL_AREA!r}, channel 'all'); saving: {note}."]
     return "\n".join(lines) + "\n"
 
 

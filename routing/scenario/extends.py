@@ -31,7 +31,8 @@ def resolve_extends(
     """Resolve ``extends: BASE.yaml`` and ``transforms: [...]`` into one scenario dict.
 
     Top-level keys of the file replace the base's, except ``meta`` and ``costing``, which are merged.
-    A base's own ``costing.table`` and road files (``profiles.*.file``) stay relative to the base file.
+    A base's own ``costing.table``, road files (``profiles.*.file``) and stored plans (``meta.plans``) stay
+    relative to the base file.
 
     Parameters
     ----------
@@ -151,7 +152,13 @@ def _base_path(extends: Any, path: Path, seen: tuple[Path, ...]) -> tuple[Path, 
 
 
 def _rebase_table(base: dict[str, Any], base_path: Path) -> dict[str, Any]:
-    """The base with its ``costing.table`` and profiles' ``file`` (relative to the base file) made absolute."""
+    """The base with its ``costing.table``, profiles' ``file`` and stored ``meta.plans`` made absolute.
+
+    They are relative to the base file; a file extending it may be elsewhere (a sweep's points are).
+    """
+    meta = base.get("meta")
+    if isinstance(meta, dict) and isinstance(meta.get("plans"), str) and meta["plans"]:
+        base["meta"] = {**meta, "plans": str((base_path.parent / meta["plans"]).resolve())}
     costing = base.get("costing")
     if isinstance(costing, dict) and costing.get(TABLE_KEY) is not None:
         base["costing"] = {**costing, TABLE_KEY: str((base_path.parent / str(costing[TABLE_KEY])).resolve())}

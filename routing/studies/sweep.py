@@ -1,11 +1,12 @@
 """Run a sweep: every point of a sweep file planned and priced with ``evaluate``, on an executor, resumable.
 
-Each point is written as an ordinary scenario, ``OUT/scenarios/<name>.yaml`` (``extends`` the base and
-sets the point's keys; ``routing.scenario.overrides``), so any point can be re-run by hand. Each
+Each point is written as an ordinary scenario, ``OUT/scenarios/<name>.yaml`` (``extends`` the base, or
+the compared scenario it belongs to, and sets the point's keys; ``routing.scenario.overrides``), so any
+point can be re-run by hand. Each
 point's figures are written atomically to ``OUT/points/<name>.json`` the moment they arrive; a point
 whose file exists and was made with the same settings is not planned again, so an interrupted sweep
 resumes where it stopped. Points run as single-worker solves (``workers=1``; an executor's task
-forks no processes) and always solve (stored plans in ``meta.plans`` are not used: each seed counts).
+forks no processes) and solve (stored plans in ``meta.plans`` are used only with ``plans: stored``).
 Figures are per year, as in ``routing.studies.comparison``.
 """
 
@@ -59,7 +60,8 @@ def run_point(task: dict[str, Any]) -> dict[str, Any]:
     Parameters
     ----------
     task
-        ``scenario`` (the point's file, with the sweep's solver settings), ``days`` and ``cache_dir``.
+        ``scenario`` (the point's file, with the sweep's solver settings), ``days``, ``cache_dir`` and
+        ``replan`` (False: price the plans stored with the scenario where they fit, as ``compare`` does).
 
     Returns
     -------
@@ -69,7 +71,7 @@ def run_point(task: dict[str, Any]) -> dict[str, Any]:
     """
     started = time.monotonic()
     # The limits, seed and workers=1 are in the point's scenario (its solver block), as a user re-running it sees them.
-    result = evaluate(task["scenario"], tuple(task["days"]), None, task["cache_dir"], replan=True)
+    result = evaluate(task["scenario"], tuple(task["days"]), None, task["cache_dir"], replan=task["replan"])
     rows = []
     for (area, channel), fig in sorted(result.figures.items(), key=lambda kv: (area_order(kv[0][0]), kv[0][1])):
         rows.append(
@@ -111,19 +113,20 @@ def _prepare(sweep: Sweep, out: Path) -> list[tuple[SweepPoint, Path, int]]:
     """Write every point's scenario, load it (every problem found before any solve), and read its seed."""
     from routing.exceptions import Problem, ScenarioError
 
-    base = read_base(sweep.base)
+    bases = {scenario: read_base(scenario) for scenario in sweep.scenarios or (sweep.base,)}
     folder = out / "scenarios"
     problems = []
     prepared = []
     for point in sweep.points:
         try:
-            data = variant(base, _extends(sweep.base, folder), {**point.overrides, **_solver_keys(sweep, point)})
+            keys = {**point.overrides, **_solver_keys(sweep, point)}
+            data = variant(bases[point.scenario], _extends(point.scenario, folder), keys)
         except BadOverride as exc:
             fix = "Give a key path the base scenario has (list items by position, e.g. vehicle_types[0].fuel)."
             problems.append(Problem("E803", f"point {point.name}", str(exc), fix))
             continue
         path = folder / f"{point.name}.yaml"
-        header = f"Sweep point {point.name} of {sweep.path} (python cli.py sweep): the base with these keys set."
+        header = f"Sweep point {point.name} of {sweep.path} (cli.py sweep): {point.scenario.name} with these keys set."
         write_scenario(path, data, header)
         prepared.append((point, path, SolveParams.of(load_scenario(path)).seed))
     if problems:
@@ -131,16 +134,21 @@ def _prepare(sweep: Sweep, out: Path) -> list[tuple[SweepPoint, Path, int]]:
     return prepared
 
 
-def _spec(sweep: Sweep, point: SweepPoint, base_sha: str) -> dict[str, Any]:
+def _spec(sweep: Sweep, point: SweepPoint, shas: dict[Path, str]) -> dict[str, Any]:
     """What a point's figures depend on: a stored point made with another spec is planned again."""
-    return {
-        "base_sha256": base_sha,
+    spec = {
+        "base_sha256": shas[sweep.base],
         "overrides": point.overrides,
         "seed": point.seed,
         "days": list(sweep.days),
         "time_limit_s": sweep.time_limit_s,
         "solution_limit": sweep.solution_limit,
     }
+    if point.scenario != sweep.base:
+        spec["scenario_sha256"] = shas[point.scenario]
+    if sweep.plans != "solve":
+        spec["plans"] = sweep.plans
+    return spec
 
 
 def _stored(path: Path, spec: dict[str, Any]) -> dict[str, Any] | None | bool:
@@ -194,27 +202,31 @@ def run_sweep(
     say = log or (lambda line: None)
     out = Path(out)
     prepared = _prepare(sweep, out)
-    base_sha = _sha256(sweep.base)
+    shas = {scenario: _sha256(scenario) for scenario in {sweep.base, *sweep.scenarios}}
     run = SweepRun(sweep)
     done: dict[str, dict[str, Any]] = {}
     tasks: list[dict[str, Any]] = []
     for point, scenario_path, seed in prepared:
-        spec = _spec(sweep, point, base_sha)
+        spec = _spec(sweep, point, shas)
         record_path = out / "points" / f"{point.name}.json"
         stored = _stored(record_path, spec)
         if isinstance(stored, dict):
-            done[point.name] = stored
+            # Records written before sweeps compared scenarios lack these two keys.
+            done[point.name] = {"variant": point.variant, "from_scenario": point.scenario.name, **stored}
             continue
         run.stale += stored is False
         tasks.append(
             {
                 "name": point.name,
+                "variant": point.variant,
+                "from_scenario": point.scenario.name,
                 "seed": seed,
                 "spec": spec,
                 "record": str(record_path),
                 "scenario": str(scenario_path.resolve()),
                 "days": list(sweep.days),
                 "cache_dir": None if cache_dir is None else str(Path(cache_dir).resolve()),
+                "replan": sweep.plans == "solve",
             }
         )
     run.reused = len(done)
@@ -227,6 +239,8 @@ def run_sweep(
                 record = {
                     "schema": POINT_SCHEMA,
                     "name": task["name"],
+                    "variant": task["variant"],
+                    "from_scenario": task["from_scenario"],
                     "seed": task["seed"],
                     "overrides": task["spec"]["overrides"],
                     "scenario": os.path.relpath(task["scenario"], out),

@@ -1,10 +1,11 @@
 """Read and check a sweep file (``schema: routing.sweep/1``): a base scenario and the points to plan.
 
-A sweep names a ``base`` scenario, the ``days`` to plan, the solver bounds (``time_limit_s`` and/or
-``solution_limit``), optional ``seeds``, and either a ``grid`` (key path -> list of values; every
-combination is a point) or ``points`` (a list of override mappings, each with a ``name``). Every
-point is planned once per seed. Problems are collected and raised together with codes E800-E806
-(docs/sweep-format.md).
+A sweep names a ``base`` scenario (and optionally scenarios to ``compare`` with it), the ``days`` to
+plan, the solver bounds (``time_limit_s`` and/or ``solution_limit``), optional ``seeds``, whether
+stored ``plans`` are used, and one of: a ``grid`` (key path -> list of values; every combination is a
+point), ``points`` (a list of override mappings, each with a ``name``) or a ``sensitivity`` block
+(``routing.studies.sensitivity``). Every point is planned once per seed and per scenario. Problems are
+collected and raised together with codes E800-E809 (docs/sweep-format.md).
 """
 
 from __future__ import annotations
@@ -21,9 +22,24 @@ from routing.exceptions import Problem, ScenarioError
 from routing.model import WEEKDAYS
 from routing.scenario.load import read_yaml
 from routing.scenario.overrides import BadOverride, parse_path
+from routing.studies.sensitivity import Sensitivity, read_sensitivity
 
 SCHEMA = "routing.sweep/1"
-KEYS = ("schema", "base", "days", "time_limit_s", "solution_limit", "seeds", "grid", "points")
+KEYS = (
+    "schema",
+    "base",
+    "compare",
+    "days",
+    "time_limit_s",
+    "solution_limit",
+    "seeds",
+    "plans",
+    "grid",
+    "points",
+    "sensitivity",
+)
+#: ``plans:``: ``solve`` plans every point; ``stored`` prices the plans stored with a scenario where they fit.
+PLANS = ("solve", "stored")
 #: The solver keys a sweep sets in every point's scenario (from its own keys), which no override may set too.
 SOLVER_PATHS = {
     "seeds": "solver.seed",
@@ -37,11 +53,19 @@ _NAME = re.compile(r"[A-Za-z0-9._=+-]{1,100}")
 
 @dataclass(frozen=True, slots=True)
 class SweepPoint:
-    """One scenario variant to plan: its name (also its file names), overrides and seed (None: the base's)."""
+    """One scenario variant to plan.
+
+    ``name`` names its files: the variant's name, followed by ``@<scenario file>`` when the sweep
+    compares scenarios; ``seed`` None means the scenario's own.
+    """
 
     name: str
     overrides: dict[str, Any]
     seed: int | None
+    #: The scenario file the point extends (the base or a compared one).
+    scenario: Path
+    #: The variant's name alone (the same in every scenario).
+    variant: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +80,11 @@ class Sweep:
     #: The override paths, in the order of the file (the columns of sweep.csv).
     keys: tuple[str, ...]
     points: tuple[SweepPoint, ...]
+    #: The base, then the compared scenarios (each point is planned in each).
+    scenarios: tuple[Path, ...] = ()
+    #: ``solve`` or ``stored`` (``PLANS``).
+    plans: str = "solve"
+    sensitivity: Sensitivity | None = None
 
 
 def _fix_list(what: str) -> str:
@@ -78,7 +107,7 @@ def read_sweep(path: str | Path) -> Sweep:
     Raises
     ------
     ScenarioError
-        E0xx for a file that is not a YAML mapping; E800-E806 for every problem in it.
+        E0xx for a file that is not a YAML mapping; E800-E809 for every problem in it.
     """
     path = Path(path)
     data = read_yaml(path)
@@ -93,10 +122,18 @@ def read_sweep(path: str | Path) -> Sweep:
             fix = f"Did you mean {hint[0]!r}?" if hint else f"Use only {', '.join(KEYS)}."
             problems.append(Problem("E801", str(key), "unknown key", fix))
     base = _base(data, path, problems)
+    scenarios = (base, *_compare(data, path, base, problems))
     days = _days(data, problems)
     time_limit, solution_limit = _limits(data, problems)
     seeds = _seeds(data, problems)
-    keys, variants = _variants(data, problems)
+    plans = _plans(data, problems)
+    sensitivity = None
+    if "sensitivity" in data:
+        keys, variants = _sensitivity_keys(data, problems)
+        if not problems:
+            sensitivity = read_sensitivity(data["sensitivity"], scenarios, problems)
+    else:
+        keys, variants = _variants(data, problems)
     given = {"seeds": bool(seeds), "time_limit_s": time_limit is not None, "solution_limit": solution_limit is not None}
     for own, key in SOLVER_PATHS.items():
         if key in keys and (own == "workers" or given[own]):
@@ -104,12 +141,69 @@ def read_sweep(path: str | Path) -> Sweep:
             problems.append(Problem("E806", key, cause, f"Leave {key} out of the overrides."))
     if problems:
         raise ScenarioError(problems, str(path))
-    points = tuple(
-        SweepPoint(name if len(seeds) <= 1 else f"{name}-seed{seed}", overrides, seed)
-        for name, overrides in variants
-        for seed in (seeds or [None])  # None: the base scenario's own seed
-    )
-    return Sweep(path, base, days, time_limit, solution_limit, keys, points)
+    points = []
+    for scenario in scenarios:
+        triples: list[tuple[str, dict[str, Any], int | None]]
+        if sensitivity is not None:
+            triples = list(sensitivity.variants(scenario, base))
+        else:
+            # None: the base scenario's own seed
+            triples = [(name, overrides, seed) for name, overrides in variants for seed in (seeds or [None])]
+        for name, overrides, seed in triples:
+            if sensitivity is None and len(seeds) > 1:
+                name = f"{name}-seed{seed}"
+            full = name if len(scenarios) == 1 else f"{name}@{scenario.name}"
+            points.append(SweepPoint(full, overrides, seed, scenario, name))
+    if sensitivity is not None:
+        keys = tuple(dict.fromkeys(k for point in points for k in point.overrides))
+    return Sweep(path, base, days, time_limit, solution_limit, keys, tuple(points), scenarios, plans, sensitivity)
+
+
+def _compare(data: dict[str, Any], path: Path, base: Path, problems: list[Problem]) -> list[Path]:
+    """The scenario files to plan beside the base (each point in each), relative to the sweep file."""
+    items = data.get("compare")
+    if items is None:
+        return []
+    fix = "List scenario files relative to the sweep file, e.g. compare: [indsats_11.yaml]."
+    if not isinstance(items, list) or not items:
+        problems.append(Problem("E809", "compare", f"{items!r} is not a non-empty list", fix))
+        return []
+    out: list[Path] = []
+    for i, item in enumerate(items):
+        found = (path.parent / item).resolve() if isinstance(item, str) and item.strip() else None
+        if found is None or not found.is_file():
+            cause = f"{item!r} is not a file path" if found is None else f"{item!r} does not exist (looked for {found})"
+            problems.append(Problem("E809", f"compare[{i}]", cause, fix))
+        elif found.name in (p.name for p in (base, *out)):
+            problems.append(
+                Problem("E809", f"compare[{i}]", f"{item!r}: a file named {found.name} is planned already", fix)
+            )
+        else:
+            out.append(found)
+    return out
+
+
+def _plans(data: dict[str, Any], problems: list[Problem]) -> str:
+    plans = data.get("plans", "solve")
+    if plans not in PLANS:
+        fix = "Say solve (plan every point) or stored (price the plans stored with a scenario where they fit)."
+        problems.append(Problem("E809", "plans", f"{plans!r} is not one of {', '.join(PLANS)}", fix))
+        return "solve"
+    return str(plans)
+
+
+def _sensitivity_keys(
+    data: dict[str, Any], problems: list[Problem]
+) -> tuple[tuple[str, ...], list[tuple[str, dict[str, Any]]]]:
+    """With ``sensitivity`` the points are its own: no grid, points or top-level seeds beside it."""
+    for key, fix in (
+        ("grid", "Drop grid: the sensitivity block makes the points."),
+        ("points", "Drop points: the sensitivity block makes the points."),
+        ("seeds", "Give the seeds as sensitivity.seeds (the centre is planned once per seed)."),
+    ):
+        if data.get(key) is not None:
+            problems.append(Problem("E804", key, f"{key} is given beside sensitivity", fix))
+    return (), []
 
 
 def _base(data: dict[str, Any], path: Path, problems: list[Problem]) -> Path:
