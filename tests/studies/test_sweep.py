@@ -132,6 +132,45 @@ def test_a_sweep_gives_the_same_figures_on_a_local_pool_and_on_dask(tmp_path: Pa
     assert [(r["name"], r["figures"]) for r in local] == [(r["name"], r["figures"]) for r in dask]
 
 
+def _kill_workers() -> int:
+    """SIGKILL this process's worker processes: its descendants without children of their own (a Dask nanny keeps
+    its worker; the local pool's forks are leaves), except multiprocessing's resource tracker. Returns how many."""
+    import psutil
+
+    killed = 0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.children() or "resource_tracker" in " ".join(child.cmdline()):
+                continue
+            child.kill()
+            killed += 1
+        except psutil.NoSuchProcess:
+            continue
+    return killed
+
+
+@pytest.mark.parametrize("url", ["local:2", "dask-local:2"])
+def test_a_worker_killed_mid_sweep_costs_a_retry_and_every_point_comes_once(tmp_path: Path, url: str) -> None:
+    """Tests that killing the workers while points run loses nothing: every point is written once, none twice."""
+    sweep = read_sweep(_write(tmp_path, GRID.replace("grid:", "seeds: [1, 2]\ngrid:")))
+    out = tmp_path / "out"
+    killed: list[int] = []
+
+    def kill_after_first(line: str) -> None:
+        if "kr./year" in line and not killed:
+            killed.append(_kill_workers())
+
+    run = run_sweep(sweep, out, url, log=kill_after_first)
+    assert killed and killed[0] >= 1
+    assert run.is_complete and run.solved == 8 and not run.interrupted
+    assert sorted(p.name for p in (out / "points").glob("*.json")) == sorted(f"{p.name}.json" for p in sweep.points)
+    assert main(["sweep", str(sweep.path), "--out", str(out), "--executor", url, "--quiet"]) == 0  # all resumed
+    keys = [(r["point"], r["area"], r["channel"]) for r in _rows(out)]
+    assert len(keys) == len(set(keys)) and len({k[0] for k in keys}) == 8
+    clean = run_sweep(sweep, tmp_path / "clean", "local:1").records
+    assert [(r["name"], r["figures"]) for r in run.records] == [(r["name"], r["figures"]) for r in clean]
+
+
 @pytest.mark.parametrize(
     ("text", "code"),
     [
