@@ -136,23 +136,31 @@ def sensitivity_json(result: SensitivityResult) -> str:
 
 
 def plot_tornado(r: SavingRange, change: float, ax: Axes) -> None:
-    """One scenario's tornado: a bar per parameter from its low to its high saving, the seeds' spread shaded."""
+    """One scenario's tornado: per parameter a bar from the centre to its low and one to its high saving.
+
+    The widest swing is on top; the seeds' spread is shaded, the centre and zero are lines.
+    """
+    from matplotlib.patches import Patch
+
     swings = sorted(r.swings, key=lambda s: s.swing)
-    ys = range(len(swings))
     pct = round(change * 100)
-    ax.axvspan(min(r.seed_savings) / 1e6, max(r.seed_savings) / 1e6, color="0.85", label="spread over seeds")
-    for y, s in zip(ys, swings, strict=True):
-        ax.barh(y, (s.saving_low - r.centre) / 1e6, left=r.centre / 1e6, color="#1f77b4", height=0.6)
-        ax.barh(y, (s.saving_high - r.centre) / 1e6, left=r.centre / 1e6, color="#d62728", height=0.6)
-    ax.barh([], [], color="#1f77b4", label=f"parameter −{pct} %")
-    ax.barh([], [], color="#d62728", label=f"parameter +{pct} %")
+    low, high = "#1f77b4", "#d62728"
+    ax.axvspan(min(r.seed_savings) / 1e6, max(r.seed_savings) / 1e6, color="0.88")
+    for y, s in enumerate(swings):
+        ax.barh(y - 0.18, (s.saving_low - r.centre) / 1e6, left=r.centre / 1e6, color=low, height=0.34)
+        ax.barh(y + 0.18, (s.saving_high - r.centre) / 1e6, left=r.centre / 1e6, color=high, height=0.34)
     ax.axvline(r.centre / 1e6, color="black", linewidth=0.8)
     ax.axvline(0.0, color="0.4", linewidth=0.6, linestyle=":")
-    ax.set_yticks(list(ys), [s.parameter for s in swings], fontsize=8)
+    ax.set_yticks(list(range(len(swings))), [s.parameter for s in swings], fontsize=8)
     ax.set_xlabel("saving, mio kr. per year", fontsize=8)
     ax.set_title(f"{r.scenario}: {_mio(r.centre)} mio kr.", fontsize=9)
     ax.tick_params(axis="x", labelsize=8)
-    ax.legend(fontsize=7, loc="lower right")
+    handles = [
+        Patch(color=low, label=f"parameter −{pct} %"),
+        Patch(color=high, label=f"parameter +{pct} %"),
+        Patch(color="0.88", label=f"spread over {len(r.seed_savings)} seeds"),
+    ]
+    ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False)
 
 
 def plot_break_even(be: BreakEvenResult, ax: Axes) -> None:
@@ -162,7 +170,11 @@ def plot_break_even(be: BreakEvenResult, ax: Axes) -> None:
     ax.axhline(0.0, color="0.4", linewidth=0.8)
     ax.axvline(be.centre_value, color="0.6", linestyle="--", linewidth=0.8, label=f"today ({be.centre_value:g})")
     if be.value is not None:
-        ax.plot([be.value], [0.0], marker="x", color="#d62728", markersize=9, label=f"break-even {be.value:.0f}")
+        if be.extrapolated:
+            end = 0 if abs(be.values[0] - be.value) < abs(be.values[-1] - be.value) else -1
+            ax.plot([be.values[end], be.value], [be.savings[end] / 1e6, 0.0], linestyle=":", color="#1f77b4")
+        label = f"break-even {be.value:.0f}" + (" (extrapolated)" if be.extrapolated else "")
+        ax.plot([be.value], [0.0], marker="x", color="#d62728", markersize=9, linestyle="none", label=label)
     ax.set_xlabel(f"{key} (kr.)", fontsize=8)
     ax.set_ylabel("saving, mio kr. per year", fontsize=8)
     ax.legend(fontsize=7)
@@ -209,7 +221,7 @@ def write_sensitivity(out: str | Path, result: SensitivityResult, title: str) ->
     if result.ranges:
         ranges = result.ranges
         files["tornado.png"] = _png(
-            lambda i, ax: plot_tornado(ranges[i], result.change, ax), len(ranges), (4.6 * len(ranges), 3.6)
+            lambda i, ax: plot_tornado(ranges[i], result.change, ax), len(ranges), (4.8 * len(ranges), 3.9)
         )
     be = result.break_even
     if be is not None:
