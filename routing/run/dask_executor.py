@@ -3,14 +3,22 @@
 Dask re-runs a task that raised (``retries=2``) and, on its own, a task whose worker was lost
 (up to ``distributed.scheduler.allowed-failures`` times). Workers run with one thread each, so a
 task has its core to itself, as on the local pool.
+
+Ctrl-C: a terminal sends SIGINT to every process of the command, the workers of a ``LocalCluster``
+included. Those workers ignore it (they are started with SIGINT ignored, and a worker plugin ignores
+it in every worker, restarted ones too); the command hears it, stops submitting and closes the
+cluster, so a stop is quiet. Remote workers never see the signal: their running tasks finish and
+their results are dropped.
 """
 
 from __future__ import annotations
 
+import logging
+import signal
 from collections.abc import Callable
 from typing import Any
 
-from distributed import Client, Future, LocalCluster, wait
+from distributed import Client, Future, LocalCluster, Worker, WorkerPlugin, wait
 
 from routing.run.executor import Executor
 
@@ -18,6 +26,16 @@ from routing.run.executor import Executor
 DASK_RETRIES = 2
 #: Seconds to wait for a scheduler to answer.
 CONNECT_TIMEOUT_S = 10
+
+
+class IgnoreInterrupt(WorkerPlugin):
+    """Makes a worker ignore SIGINT: a Ctrl-C meant for the command that started the cluster."""
+
+    name = "routing-ignore-sigint"
+
+    def setup(self, worker: Worker) -> None:
+        """Ignore SIGINT in the worker's process (its event loop runs in the main thread)."""
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class DaskExecutor(Executor[Future]):
@@ -46,8 +64,21 @@ class DaskExecutor(Executor[Future]):
     @classmethod
     def local_cluster(cls, workers: int) -> DaskExecutor:
         """Start a ``LocalCluster`` of ``workers`` single-threaded worker processes, and connect to it."""
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
-        return cls(Client(cluster), f"dask-local:{workers}", cluster)
+        # Processes started while SIGINT is ignored keep ignoring it, from their first instruction.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,  # not the warnings of tasks cancelled by a stop
+            )
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        client = Client(cluster)
+        client.register_plugin(IgnoreInterrupt())
+        return cls(client, f"dask-local:{workers}", cluster)
 
     def close(self) -> None:
         """Disconnect (and stop the cluster this executor started)."""

@@ -171,6 +171,39 @@ def test_a_worker_killed_mid_sweep_costs_a_retry_and_every_point_comes_once(tmp_
     assert [(r["name"], r["figures"]) for r in run.records] == [(r["name"], r["figures"]) for r in clean]
 
 
+@pytest.mark.parametrize("url", ["local:2", "dask-local:2"])
+def test_ctrl_c_on_a_terminal_stops_a_sweep_quietly_and_the_next_run_resumes(tmp_path: Path, url: str) -> None:
+    """Tests a real Ctrl-C: SIGINT to the whole process group (the workers of a LocalCluster too) after the first
+    point: exit 130 within seconds, no traceback from any process, the points done kept; the same command resumes."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = _write(tmp_path, GRID.replace("grid:", "seeds: [1, 2, 3, 4]\ngrid:"))
+    out = tmp_path / "out"
+    command = [sys.executable, "cli.py", "sweep", str(path), "--out", str(out), "--executor", url, "--no-cache"]
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(command, cwd=root, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if "kr./year" in line:
+            os.killpg(proc.pid, signal.SIGINT)
+            break
+    signalled = time.monotonic()
+    err = "".join(seen) + proc.stderr.read()
+    assert proc.wait(timeout=60) == 130, err
+    assert time.monotonic() - signalled < 15
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    done = len(list((out / "points").glob("*.json")))
+    assert 1 <= done < 16 and "interrupted:" in err
+    assert main(["sweep", str(path), "--out", str(out), "--executor", "local:2", "--quiet"]) == 0
+    assert len({r["point"] for r in _rows(out)}) == 16
+
+
 @pytest.mark.parametrize(
     ("text", "code"),
     [
