@@ -204,6 +204,11 @@ class Inserter:
             for v in scenario.vehicles
         }
         self.node_of: dict[str, tuple[tuple[int, int, int, int], tuple[int, int, int, int], np.ndarray, bool]] = {}
+        self.request_row = {r.id: k for k, r in enumerate(scenario.requests)}
+        self.load_table = np.array(
+            [[r.load.get(d) for d in self.dims] for r in scenario.requests], dtype=np.int64
+        ).reshape(len(scenario.requests), len(self.dims))
+        self.depot_delivery = np.array([r.pickup is None for r in scenario.requests], dtype=bool)
         # Rules the pricing does not filter (it checks load, skills and pins): without enekørsel, only
         # a request with a not-together partner needs the occupancy check when inserted.
         self.any_solo = any(r.solo for r in scenario.requests)
@@ -350,15 +355,13 @@ class Inserter:
 
     def _loads(self, steps: Sequence[Step]) -> np.ndarray:
         """Load per dimension after each node but the end depot (depot deliveries ride from the start)."""
-        change = np.zeros((len(steps) + 1, len(self.dims)), dtype=np.int64)
-        for k, step in enumerate(steps, start=1):
-            _, _, load, depot = self._node(step.request)
-            if step.kind == "pickup":
-                change[k] = load
-            else:
-                change[k] = -load
-                if depot:
-                    change[0] += load
+        n = len(steps)
+        rows = np.fromiter((self.request_row[s.request] for s in steps), dtype=np.int64, count=n)
+        sign = np.fromiter((s.kind == "pickup" for s in steps), dtype=bool, count=n)
+        table = self.load_table[rows]
+        change = np.empty((n + 1, len(self.dims)), dtype=np.int64)
+        change[1:] = np.where(sign[:, None], table, -table)
+        change[0] = table[self.depot_delivery[rows]].sum(axis=0)  # only their drop-offs are on a route
         return np.asarray(np.cumsum(change, axis=0))
 
     @staticmethod
