@@ -15,27 +15,38 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from routing.limits import ride_limits_s
+from routing.limits import max_duration_s, ride_limits_s
 from routing.matrix.provider import MatrixSet
-from routing.model import Request, Scenario, Vehicle
+from routing.model import Scenario
 from routing.solve.objective import Objective
 from routing.solve.search.pricing import SPLICE_MAX, Ask, Candidates, Fleet, RouteRows, price, route_rows
-from routing.solve.search.schedule import Step, earliest_schedule, occupancy_problem
+from routing.solve.search.schedule import Step, earliest_times, occupancy_problem
 from routing.solve.search.tighten import search_windows
 from routing.solve.stop import past
 
 
-def _locations(vehicle: Vehicle, steps: Sequence[Step], requests: dict[str, Request]) -> list[str]:
-    locs = [vehicle.start]
-    for s in steps:
-        visit = requests[s.request].pickup if s.kind == "pickup" else requests[s.request].dropoff
-        assert visit is not None
-        locs.append(visit.location)
-    locs.append(vehicle.end)
-    return locs
+@dataclass(frozen=True, slots=True)
+class _Nodes:
+    """One route's nodes (start depot, each step, end depot) as the schedule and the profile read them."""
+
+    loc: list[int]  # matrix index
+    service: list[int]
+    lower: list[int]  # window opening (shift start at the depots)
+    upper: list[int]  # window closing (shift end at the depots)
+    back: list[tuple[int, int, int]]  # ``schedule.earliest_times`` edges: route duration, ride limits
+    legs: list[int]  # travel time between consecutive nodes
+
+
+class _Trial(NamedTuple):
+    """A route with its nodes and earliest schedule, as checked for an insertion."""
+
+    steps: list[Step]
+    nodes: _Nodes
+    times: list[int]
 
 
 @dataclass(frozen=True)
@@ -55,68 +66,34 @@ class _RouteProfile:
 
     @classmethod
     def of(
-        cls,
-        scenario: Scenario,
-        matrices: MatrixSet,
-        vehicle: Vehicle,
-        steps: Sequence[Step],
-        requests: dict[str, Request],
-        times: list[int],
-        dims: tuple[str, ...],
-        first_stop: bool = False,
+        cls, nodes: _Nodes, loads: np.ndarray, times: list[int], cap: np.ndarray, first_stop: bool = False
     ) -> _RouteProfile:
-        index = matrices.index()
-        vt = scenario.vehicle_type(vehicle.type)
-        dur = matrices.duration_s[vt.profile]
-        loc = np.array([index[x] for x in _locations(vehicle, steps, requests)])
-        service = [0]
-        upper = [vehicle.shift.end_s]
-        load = [
-            [
-                sum(
-                    requests[s.request].load.get(d)
-                    for s in steps
-                    if s.kind == "dropoff" and requests[s.request].pickup is None
-                )
-                for d in dims
-            ]
-        ]
-        for s in steps:
-            r = requests[s.request]
-            visit = r.pickup if s.kind == "pickup" else r.dropoff
-            assert visit is not None
-            service.append(visit.service_s)
-            upper.append(visit.effective_window.end_s)
-            sign = 1 if s.kind == "pickup" else -1
-            load.append([load[-1][k] + sign * r.load.get(d) for k, d in enumerate(dims)])
-        service.append(0)
-        upper.append(vehicle.shift.end_s)
-        legs = dur[loc[:-1], loc[1:]]
-        latest_list = upper
-        leg_list = legs.tolist()
-        for k in range(len(upper) - 2, -1, -1):
-            latest_list[k] = min(latest_list[k], latest_list[k + 1] - service[k] - leg_list[k])
+        """The profile of a route with a schedule (``loads``: per dimension, after each node but the end depot)."""
+        service, legs = nodes.service, nodes.legs
+        latest_list = list(nodes.upper)
+        for k in range(len(latest_list) - 2, -1, -1):
+            latest_list[k] = min(latest_list[k], latest_list[k + 1] - service[k] - legs[k])
         latest = np.array(latest_list, dtype=np.int64)
-        loads = np.array(load, dtype=np.int64)  # after each node except the end depot
         n = len(loads)
-        grid = np.broadcast_to(loads[None, :, :], (n, n, len(dims))).copy()
+        grid = np.broadcast_to(loads[None, :, :], (n, n, loads.shape[1])).copy()
         grid[_strictly_lower(n)] = _NEG
         range_max = np.maximum.accumulate(grid, axis=1)
-        cap = np.array([vt.capacity.get(d) for d in dims], dtype=np.int64)
         t = np.array(times, dtype=np.int64)
         svc = np.array(service, dtype=np.int64)
-        wait = np.zeros(len(loc) + 1, dtype=np.int64)
-        wait[:-1] = t - np.concatenate(([t[0]], t[:-1] + svc[:-1] + legs))
+        wait = np.zeros(len(times) + 1, dtype=np.int64)
+        wait[1:-1] = t[1:] - t[:-1] - svc[:-1] - np.array(legs, dtype=np.int64)
         absorb = np.cumsum(wait[::-1])[::-1]
+        steps = len(times) > 2
         if first_stop:
-            leave, end = (float(times[1]) if steps else float("inf")), int(times[-1] - leg_list[-1])
+            leave, end = (float(times[1]) if steps else float("inf")), int(times[-1] - legs[-1])
         else:
-            leave, end = (float(max(times[0], times[1] - leg_list[0])) if steps else float("inf")), int(times[-1])
+            leave, end = (float(max(times[0], times[1] - legs[0])) if steps else float("inf")), int(times[-1])
+        loc = np.array(nodes.loc, dtype=np.int64)
         return cls(loc, t, svc, latest, absorb, leave, end, first_stop, cap, range_max)
 
 
 #: One route's cheapest exact insertion of a request: its estimated cost, the new steps and their schedule.
-_Option = tuple[float, list[Step], list[int]]
+_Option = tuple[float, _Trial]
 
 _LOWER: dict[int, np.ndarray] = {}
 _NEG = np.iinfo(np.int64).min // 2
@@ -217,11 +194,31 @@ class Inserter:
             v.id: (dur_group[v.id], arc_group[v.id], n, kinds[self.kind[v.id]]) for n, v in enumerate(scenario.vehicles)
         }
         self.vehicle_number = {v.id: n for n, v in enumerate(scenario.vehicles)}
+        # Per vehicle: its depots' matrix indices, shift, longest duty and capacity; per step, its node (``_node``).
+        self.ends = {
+            v.id: (self.index[v.start], self.index[v.end], v.shift.start_s, v.shift.end_s, max_duration_s(scenario, v))
+            for v in scenario.vehicles
+        }
+        self.capacity = {
+            v.id: np.array([self.vehicle_type[v.id].capacity.get(d) for d in self.dims], dtype=np.int64)
+            for v in scenario.vehicles
+        }
+        self.node_of: dict[str, tuple[tuple[int, int, int, int], tuple[int, int, int, int], np.ndarray, bool]] = {}
+        self.request_row = {r.id: k for k, r in enumerate(scenario.requests)}
+        self.load_table = np.array(
+            [[r.load.get(d) for d in self.dims] for r in scenario.requests], dtype=np.int64
+        ).reshape(len(scenario.requests), len(self.dims))
+        self.depot_delivery = np.array([r.pickup is None for r in scenario.requests], dtype=bool)
+        # Rules the pricing does not filter (it checks load, skills and pins): without enekørsel, only
+        # a request with a not-together partner needs the occupancy check when inserted.
+        self.any_solo = any(r.solo for r in scenario.requests)
+        self.partnered = {rid for pair in scenario.not_together_pairs() for rid in pair}
         # Per request: which vehicles may take it at all, and its pricing inputs (``_request``), computed once.
         self.static: dict[str, tuple[np.ndarray, Ask]] = {}
         self.current: dict[str, list[Step]] = {}
         self.schedules: dict[str, list[int] | None] = {}
         self.profiles: dict[str, _RouteProfile] = {}
+        self.nodes: dict[str, _Nodes] = {}
         self.rows: dict[str, RouteRows] = {}
         self.fleet: Fleet | None = None  # the rows concatenated (``_fleet``)
         self.changed: set[str] = set()  # routes changed since
@@ -234,6 +231,7 @@ class Inserter:
         other = object.__new__(Inserter)
         other.__dict__.update(self.__dict__)
         other.current, other.schedules, other.profiles = dict(self.current), dict(self.schedules), dict(self.profiles)
+        other.nodes = dict(self.nodes)
         other.rows, other.changed = dict(self.rows), set(self.changed)
         return other
 
@@ -242,27 +240,135 @@ class Inserter:
 
         ``times``, when given, is the route's earliest schedule, already computed by the caller.
         """
-        self.current[vid] = steps
-        vehicle = self.scenario.vehicle(vid)
+        nodes = self._nodes(vid, steps)
         if times is None:
-            times = earliest_schedule(self.scenario, self.matrices, vehicle, steps, self.requests, self.limits)
+            times = self._schedule(nodes)
+        self._set(vid, steps, nodes, times)
+
+    def _set(self, vid: str, steps: list[Step], nodes: _Nodes, times: list[int] | None) -> None:
+        """Replace one vehicle's route, given its nodes and earliest schedule (None: it has none)."""
+        self.current[vid] = steps
         self.schedules[vid] = times
+        self.nodes[vid] = nodes
         if times is not None:
-            rp = self.profiles[vid] = _RouteProfile.of(
-                self.scenario,
-                self.matrices,
-                vehicle,
-                steps,
-                self.requests,
-                times,
-                self.dims,
-                self.objective.prices[vid].first_stop,
-            )
+            first_stop = self.objective.prices[vid].first_stop
+            rp = _RouteProfile.of(nodes, self._loads(steps), times, self.capacity[vid], first_stop)
+            self.profiles[vid] = rp
             self.rows[vid] = self._route_rows(vid, rp, not steps)
         else:
             self.profiles.pop(vid, None)
             self.rows.pop(vid, None)
         self.changed.add(vid)
+
+    def _node(self, rid: str) -> tuple[tuple[int, int, int, int], tuple[int, int, int, int], np.ndarray, bool]:
+        """A request's pickup and drop-off nodes (matrix index, service time, window as given), load, depot delivery.
+
+        A depot delivery's pickup node is its drop-off's (never read).
+        """
+        known = self.node_of.get(rid)
+        if known is None:
+            r = self.requests[rid]
+            nodes = []
+            for visit in (r.pickup or r.dropoff, r.dropoff):
+                window = visit.effective_window
+                nodes.append((self.index[visit.location], visit.service_s, window.start_s, window.end_s))
+            load = np.array([r.load.get(d) for d in self.dims], dtype=np.int64)
+            known = self.node_of[rid] = (nodes[0], nodes[1], load, r.pickup is None)
+        return known
+
+    def _nodes(self, vid: str, steps: Sequence[Step]) -> _Nodes:
+        """The nodes of ``steps`` on the vehicle ``vid``: locations, windows, ride-limit and duration edges, legs."""
+        start, end, shift_start, shift_end, longest = self.ends[vid]
+        loc, service, lower, upper = [start], [0], [shift_start], [shift_end]
+        back: list[tuple[int, int, int]] = [] if longest is None else [(len(steps) + 1, 0, -longest)]
+        picked: dict[str, int] = {}
+        limits = self.limits
+        for k, step in enumerate(steps, start=1):
+            rid = step.request
+            known = self._node(rid)
+            if step.kind == "pickup":
+                at, svc, lo, hi = known[0]
+                picked[rid] = k
+            else:
+                at, svc, lo, hi = known[1]
+                p = picked.get(rid)
+                limit = limits.get(rid)
+                if p is not None and limit is not None:
+                    back.append((k, p, -(limit + service[p])))
+            loc.append(at)
+            service.append(svc)
+            lower.append(lo)
+            upper.append(hi)
+        loc.append(end)
+        service.append(0)
+        lower.append(shift_start)
+        upper.append(shift_end)
+        legs: list[int] = self.durations[vid][loc[:-1], loc[1:]].tolist()
+        return _Nodes(loc, service, lower, upper, back, legs)
+
+    def _inserted(self, vid: str, rid: str, at_pick: int, at_drop: int) -> _Nodes:
+        """The nodes of the route of ``vid`` with ``rid`` inserted after nodes ``at_pick`` and ``at_drop``.
+
+        Spliced from the route's nodes (``_nodes`` of the new steps gives the same): the new nodes,
+        the legs around them, and the back edges renumbered, with the request's ride limit added.
+        """
+        old = self.nodes[vid]
+        pick, drop, _, _ = self._node(rid)
+        dur = self.durations[vid]
+        i, j = at_pick, at_drop
+        loc, service, lower, upper, legs = old.loc, old.service, old.lower, old.upper, old.legs
+
+        def leg(a: int, b: int) -> int:
+            return int(dur[a, b])
+
+        if i < 0:
+            new_loc = [*loc[: j + 1], drop[0], *loc[j + 1 :]]
+            new_legs = [*legs[:j], leg(loc[j], drop[0]), leg(drop[0], loc[j + 1]), *legs[j + 1 :]]
+            columns = [(service, 1), (lower, 2), (upper, 3)]
+            out = [[*col[: j + 1], drop[k], *col[j + 1 :]] for col, k in columns]
+            back = [(k + (k > j), p + (p > j), w) for k, p, w in old.back]
+            return _Nodes(new_loc, out[0], out[1], out[2], back, new_legs)
+        p_loc, d_loc = pick[0], drop[0]
+        new_loc = [*loc[: i + 1], p_loc, *loc[i + 1 : j + 1], d_loc, *loc[j + 1 :]]
+        if i == j:
+            middle = [leg(loc[i], p_loc), leg(p_loc, d_loc), leg(d_loc, loc[i + 1])]
+            new_legs = [*legs[:i], *middle, *legs[i + 1 :]]
+        else:
+            new_legs = [
+                *legs[:i],
+                leg(loc[i], p_loc),
+                leg(p_loc, loc[i + 1]),
+                *legs[i + 1 : j],
+                leg(loc[j], d_loc),
+                leg(d_loc, loc[j + 1]),
+                *legs[j + 1 :],
+            ]
+        cols = [
+            [*col[: i + 1], pick[k], *col[i + 1 : j + 1], drop[k], *col[j + 1 :]]
+            for col, k in ((service, 1), (lower, 2), (upper, 3))
+        ]
+        back = [(k + (k > i) + (k > j), p + (p > i) + (p > j), w) for k, p, w in old.back]
+        limit = self.limits.get(rid)
+        if limit is not None:
+            back.append((j + 2, i + 1, -(limit + pick[1])))
+        return _Nodes(new_loc, cols[0], cols[1], cols[2], back, new_legs)
+
+    def _loads(self, steps: Sequence[Step]) -> np.ndarray:
+        """Load per dimension after each node but the end depot (depot deliveries ride from the start)."""
+        n = len(steps)
+        rows = np.fromiter((self.request_row[s.request] for s in steps), dtype=np.int64, count=n)
+        sign = np.fromiter((s.kind == "pickup" for s in steps), dtype=bool, count=n)
+        table = self.load_table[rows]
+        change = np.empty((n + 1, len(self.dims)), dtype=np.int64)
+        change[1:] = np.where(sign[:, None], table, -table)
+        change[0] = table[self.depot_delivery[rows]].sum(axis=0)  # only their drop-offs are on a route
+        return np.asarray(np.cumsum(change, axis=0))
+
+    @staticmethod
+    def _schedule(nodes: _Nodes) -> list[int] | None:
+        """The earliest schedule of the nodes (``schedule.earliest_times``), or None if none fits."""
+        chain = [s + leg for s, leg in zip(nodes.service, nodes.legs, strict=False)]
+        return earliest_times(nodes.lower, nodes.upper, chain, nodes.back)
 
     def _route_rows(self, vid: str, rp: _RouteProfile, empty: bool) -> RouteRows:
         """The batched pricing's arrays of one route (``pricing.route_rows``)."""
@@ -406,17 +512,20 @@ class Inserter:
             routes = routes[keep]
         return np.asarray(routes)
 
-    def _try(self, rid: str, vid: str, at_pick: int, at_drop: int) -> tuple[list[Step], list[int]] | None:
+    def _try(self, rid: str, vid: str, at_pick: int, at_drop: int) -> _Trial | None:
         """The route of ``vid`` with ``rid`` inserted at these positions and its schedule, or None if infeasible."""
         trial = list(self.current[vid])
         trial.insert(at_drop, Step(rid, "dropoff"))
         if at_pick >= 0:
             trial.insert(at_pick, Step(rid, "pickup"))
-        vehicle = self.scenario.vehicle(vid)
-        if occupancy_problem(self.scenario, vehicle, trial, self.requests) is not None:
-            return None
-        times = earliest_schedule(self.scenario, self.matrices, vehicle, trial, self.requests, self.limits)
-        return None if times is None else (trial, times)
+        # The pricing admitted only positions within capacity on vehicles the request's skills and pins allow.
+        if self.any_solo or rid in self.partnered:
+            vehicle = self.scenario.vehicle(vid)
+            if occupancy_problem(self.scenario, vehicle, trial, self.requests) is not None:
+                return None
+        nodes = self._inserted(vid, rid, at_pick, at_drop)
+        times = self._schedule(nodes)
+        return None if times is None else _Trial(trial, nodes, times)
 
     def _place_cheapest(self, rid: str, found: Candidates) -> bool:
         """Check candidates cheapest first with the exact scheduler; take the first feasible one."""
@@ -424,7 +533,7 @@ class Inserter:
             vid = found.vids[int(found.owner[k])]
             placed = self._try(rid, vid, int(found.pick[k]), int(found.drop[k]))
             if placed is not None:
-                self.set_route(vid, *placed)
+                self._set(vid, placed.steps, placed.nodes, placed.times)
                 return True
         return False
 
@@ -442,7 +551,7 @@ class Inserter:
             for k in np.argsort(cost, kind="stable"):
                 placed = self._try(rid, vid, int(pick[k]), int(drop[k]))
                 if placed is not None:
-                    out[vid] = (float(cost[k]), placed[0], placed[1])
+                    out[vid] = (float(cost[k]), placed)
                     break
         return out
 
@@ -488,8 +597,8 @@ class Inserter:
                 return left + pending
             vid = min(options[chosen], key=lambda v: (options[chosen][v][0], v))
             was_idle = not self.current[vid]
-            _, steps, times = options[chosen][vid]
-            self.set_route(vid, steps, times)
+            placed = options[chosen][vid][1]
+            self._set(vid, placed.steps, placed.nodes, placed.times)
             pending.remove(chosen)
             changed = [vid] + (
                 [v for v in self.current if not self.current[v] and self.kind[v] == self.kind[vid]] if was_idle else []

@@ -96,26 +96,64 @@ def earliest_schedule(
     lower.append(vehicle.shift.start_s)
     upper.append(vehicle.shift.end_s)
     n = len(locs)
-    # Edges (i, j, w): t[j] >= t[i] + w.
-    edges = [(k, k + 1, service[k] + int(dur[index[locs[k]], index[locs[k + 1]]])) for k in range(n - 1)]
+    legs = [service[k] + int(dur[index[locs[k]], index[locs[k + 1]]]) for k in range(n - 1)]
+    back: list[tuple[int, int, int]] = []
     longest = max_duration_s(scenario, vehicle)
     if longest is not None:
-        edges.append((n - 1, 0, -longest))
+        back.append((n - 1, 0, -longest))
     if enforce_ride:
         for (rid, kind), k in position.items():
             limit = limits.get(rid)
             if kind == "dropoff" and limit is not None and (rid, "pickup") in position:
                 p = position[(rid, "pickup")]
-                edges.append((k, p, -(limit + service[p])))
+                back.append((k, p, -(limit + service[p])))
+    return earliest_times(lower, upper, legs, back)
+
+
+def earliest_times(
+    lower: list[int], upper: list[int], legs: list[int], back: Sequence[tuple[int, int, int]]
+) -> list[int] | None:
+    """The least times ``t`` with ``lower <= t <= upper`` along a chain, or None if there are none.
+
+    Constraints: ``t[k + 1] >= t[k] + legs[k]`` (travel and service along the sequence) and, for
+    each ``(k, p, w)`` of ``back``, ``t[p] >= t[k] + w`` with ``p < k`` (maximum ride and route
+    duration, as negative weights back along the chain). Bellman-Ford in this edge order: each
+    round sweeps the chain from the earliest node a back edge moved (nothing before it changed),
+    then the back edges; an infeasible system exceeds an upper bound or never settles.
+
+    Parameters
+    ----------
+    lower, upper
+        Earliest and latest time per node.
+    legs
+        Per consecutive pair: the least time between them (one fewer than the nodes).
+    back
+        Edges back along the chain.
+
+    Returns
+    -------
+    list[int] | None
+        The earliest time per node, or None when no times fit.
+    """
     t = list(lower)
+    n = len(t)
+    start = 0
     for _ in range(n + 1):
-        changed = False
-        for i, j, w in edges:
-            if t[i] + w > t[j]:
-                t[j] = t[i] + w
-                if t[j] > upper[j]:
+        for k in range(start, n - 1):
+            x = t[k] + legs[k]
+            if x > t[k + 1]:
+                if x > upper[k + 1]:
                     return None
-                changed = True
-        if not changed:
+                t[k + 1] = x
+        lowest = n
+        for k, p, w in back:
+            x = t[k] + w
+            if x > t[p]:
+                if x > upper[p]:
+                    return None
+                t[p] = x
+                lowest = min(lowest, p)
+        if lowest == n:
             return t
+        start = lowest
     return None

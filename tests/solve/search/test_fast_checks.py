@@ -1,0 +1,127 @@
+"""The insertion's fast exact checks against the plain ones they stand for.
+
+``schedule.earliest_times`` (the chain sweep) against a textbook Bellman-Ford over the same
+difference constraints, and ``Inserter._try`` (its node cache, and the occupancy check left to the
+pricing's filters where they cover it) against ``occupancy_problem`` and ``earliest_schedule`` on
+every candidate the pricing offers on random routes.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+from routing import build_matrices
+from routing.limits import ride_limits_s
+from routing.solve.objective import Objective
+from routing.solve.search.insertion import Inserter
+from routing.solve.search.schedule import Step, earliest_schedule, earliest_times, occupancy_problem
+from tests.solve.test_insertion_batched import _rich
+
+
+def _bellman_ford(
+    lower: list[int], upper: list[int], legs: list[int], back: list[tuple[int, int, int]]
+) -> list[int] | None:
+    """Least times by plain Bellman-Ford passes over every edge (the former ``earliest_schedule`` loop)."""
+    n = len(lower)
+    edges = [(k, k + 1, legs[k]) for k in range(n - 1)] + back
+    t = list(lower)
+    for _ in range(n + 1):
+        changed = False
+        for i, j, w in edges:
+            if t[i] + w > t[j]:
+                t[j] = t[i] + w
+                if t[j] > upper[j]:
+                    return None
+                changed = True
+        if not changed:
+            return t
+    return None
+
+
+def test_chain_sweep_gives_the_bellman_ford_times() -> None:
+    """Tests that the chain sweep finds the same earliest times, or the same infeasibility, on random systems."""
+    rng = random.Random(7)
+    outcomes = {True: 0, False: 0}
+    for _ in range(3000):
+        n = rng.randint(2, 14)
+        lower = [rng.randint(0, 100) for _ in range(n)]
+        upper = [lo + rng.randint(0, 400) for lo in lower]
+        legs = [rng.randint(0, 25) for _ in range(n - 1)]
+        back = []
+        for _ in range(rng.randint(0, n)):
+            p = rng.randrange(0, n - 1)
+            k = rng.randrange(p + 1, n)
+            back.append((k, p, -rng.randint(0, 20 * (k - p) + 10)))
+        got = earliest_times(lower, upper, legs, back)
+        assert got == _bellman_ford(lower, upper, legs, back)
+        outcomes[got is not None] += 1
+    assert min(outcomes.values()) > 300  # both feasible and infeasible systems were drawn
+
+
+def _agree(scenario_kind: str, seed: int) -> tuple[int, int]:
+    scenario = _rich()
+    if scenario_kind == "apart":
+        # Not-together pairs and an enekørsel rider: the occupancy check must still run for them.
+        requests = [
+            replace(r, not_with=frozenset({"r6"})) if r.id == "r2" else replace(r, solo=True) if r.id == "r9" else r
+            for r in scenario.requests
+        ]
+        requests = [replace(r, not_with=frozenset({"r2"})) if r.id == "r6" else r for r in requests]
+        scenario = replace(scenario, requests=tuple(requests))
+    matrices = build_matrices(scenario)
+    by_id = {r.id: r for r in scenario.requests}
+    limits = ride_limits_s(scenario, matrices)
+    rng = random.Random(seed)
+    ins = Inserter(scenario, matrices, {}, Objective.of(scenario, matrices, "cost"))
+    ids = [r.id for r in scenario.requests]
+    ins.insert(sorted(ids, key=lambda _: rng.random()), float("inf"), keep_order=True)
+    checked = rejected = 0
+    for rid in ids:
+        on = {s.request for steps in ins.current.values() for s in steps}
+        if rid in on:
+            vid = next(v for v, steps in ins.current.items() if any(s.request == rid for s in steps))
+            ins.set_route(vid, [s for s in ins.current[vid] if s.request != rid])
+        found = ins._gather(rid)
+        for k in range(len(found.cost)):
+            vid = found.vids[int(found.owner[k])]
+            pick, drop = int(found.pick[k]), int(found.drop[k])
+            fast = ins._try(rid, vid, pick, drop)
+            trial = list(ins.current[vid])
+            trial.insert(drop, Step(rid, "dropoff"))
+            if pick >= 0:
+                trial.insert(pick, Step(rid, "pickup"))
+            vehicle = scenario.vehicle(vid)
+            exact = None
+            if occupancy_problem(scenario, vehicle, trial, by_id) is None:
+                exact = earliest_schedule(scenario, matrices, vehicle, trial, by_id, limits)
+            assert (fast is None) == (exact is None)
+            if fast is not None:
+                assert (fast.steps, fast.times) == (trial, exact)
+            checked += 1
+            rejected += fast is None
+        ins.insert([rid], float("inf"))
+    return checked, rejected
+
+
+def test_inserter_checks_agree_with_the_exact_ones() -> None:
+    """Tests that every priced candidate on random plans is accepted, with the same schedule, exactly when
+    the occupancy rules and the exact scheduler accept it (with and without not-together and enekørsel)."""
+    counts = [_agree(kind, seed) for kind in ("plain", "apart") for seed in range(6)]
+    assert sum(c for c, _ in counts) > 2000
+    assert sum(r for _, r in counts) > 100  # some candidates fail the exact checks
+
+
+def test_route_profiles_match_the_exact_schedule() -> None:
+    """Tests that every route's stored schedule is the exact earliest schedule of its steps."""
+    scenario = _rich()
+    matrices = build_matrices(scenario)
+    by_id = {r.id: r for r in scenario.requests}
+    limits = ride_limits_s(scenario, matrices)
+    ins = Inserter(scenario, matrices, {}, Objective.of(scenario, matrices, "cost"))
+    ins.insert([r.id for r in scenario.requests], float("inf"))
+    for vid, steps in ins.current.items():
+        exact = earliest_schedule(scenario, matrices, scenario.vehicle(vid), steps, by_id, limits)
+        assert ins.schedules[vid] == exact
+        assert exact is not None
+        assert ins.profiles[vid].t.tolist() == exact
