@@ -359,7 +359,7 @@ class SolveParams:
         Stage order and time shares (``Pipeline``).
     decompose
         Split a large day into sub-problems solved in parallel, then improve across their seams
-        (``routing.solve.decompose``): ``off`` (default), ``auto`` (above
+        (``routing.solve.decompose``): ``off`` (default; also ``false``, as YAML reads ``off``), ``auto`` (above
         ``pipeline.decompose_min_requests`` requests, parts of about ``pipeline.decompose_part_requests``)
         or a number of parts from 2 to ``MAX_PARTS``.
     executor
@@ -384,6 +384,8 @@ class SolveParams:
     def __post_init__(self) -> None:
         problems = []
         where = "SolveParams"
+        if self.decompose is False:  # YAML reads an unquoted ``off`` as false
+            object.__setattr__(self, "decompose", "off")
         if isinstance(self.pipeline, Mapping):
             object.__setattr__(self, "pipeline", Pipeline.from_mapping(self.pipeline))
         problems += self.pipeline.problems(f"{where}.pipeline")

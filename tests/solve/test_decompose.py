@@ -123,6 +123,7 @@ def test_part_count_follows_the_setting() -> None:
     assert part_count(auto, 4000) == 1
     assert part_count(auto, 13_500) == 14
     assert part_count(replace(params, decompose=6), 3) == 3
+    assert SolveParams(decompose=False).decompose == "off"  # YAML reads an unquoted off as false
 
 
 @pytest.mark.parametrize(
