@@ -1,6 +1,6 @@
 """Decomposition against a monolithic solve: quality loss at 4x Fredensborg, speed and completeness at 16x.
 
-``python -m benchmarks.decompose [--x4 PATH] [--x16 PATH] [--day tue] [--limit4 60] [--limit16 300]
+``python -m benchmarks.decompose [--x4 PATH] [--x16 PATH] [--day tue] [--limit4 60,300] [--limit16 300]
 [--runs x4-mono,x4-dec,x16-local,x16-dask,x16-mono] [--out benchmarks/results/decompose.csv]``
 
 Plans one day of the generated 4x and 16x Fredensborg weeks (``cli.py generate fredensborg --scale
@@ -125,10 +125,14 @@ def measure(run: Run, scenario: object, limit_s: float) -> dict[str, object]:
 
 
 def _losses(rows: list[dict[str, object]]) -> None:
-    """Fill ``loss_vs_mono_pct`` of each decomposed row from the monolithic row of its scale."""
-    mono = {r["scale"]: float(str(r["cost_dkk"])) for r in rows if str(r["mode"]).startswith("monolithic")}
+    """Fill ``loss_vs_mono_pct`` of each decomposed row from the monolithic row of its scale and limit."""
+    mono = {
+        (r["scale"], r["time_limit_s"]): float(str(r["cost_dkk"]))
+        for r in rows
+        if str(r["mode"]).startswith("monolithic")
+    }
     for row in rows:
-        base = mono.get(row["scale"])
+        base = mono.get((row["scale"], row["time_limit_s"]))
         if row["mode"] == "decomposed" and base:
             row["loss_vs_mono_pct"] = f"{100.0 * (float(str(row['cost_dkk'])) - base) / base:+.2f}"
 
@@ -146,21 +150,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--x4", type=Path, default=Path(".cache/fredensborg_x4.yaml"))
     parser.add_argument("--x16", type=Path, default=Path(".cache/fredensborg_x16.yaml"))
     parser.add_argument("--day", default="tue")
-    parser.add_argument("--limit4", type=float, default=60.0, help="seconds for each 4x run")
-    parser.add_argument("--limit16", type=float, default=300.0, help="seconds for each 16x run")
+    parser.add_argument("--limit4", default="60", help="seconds for each 4x run (comma-separated: each limit)")
+    parser.add_argument("--limit16", default="300", help="seconds for each 16x run (comma-separated: each limit)")
     parser.add_argument("--runs", default="x4-mono,x4-dec,x16-local,x16-dask", help=f"of {', '.join(RUNS)}")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/decompose.csv"))
     args = parser.parse_args(argv)
     chosen = [RUNS[name] for name in args.runs.split(",") if name]
+    limits = {scale: [float(x) for x in text.split(",") if x] for scale, text in ((4, args.limit4), (16, args.limit16))}
     days = {}
     rows: list[dict[str, object]] = []
-    for run in chosen:
-        if run.scale not in days:
-            days.clear()  # one scale's day in memory at a time
-            days[run.scale] = _scenario(args.x4 if run.scale == 4 else args.x16, run.scale, args.day)
-        row = measure(run, days[run.scale], args.limit4 if run.scale == 4 else args.limit16)
-        rows.append(row)
-        print(", ".join(f"{k} {row[k]}" for k in COLUMNS), flush=True)
+    for scale in (4, 16):
+        for limit in limits[scale]:
+            for run in (r for r in chosen if r.scale == scale):
+                if run.scale not in days:
+                    days.clear()  # one scale's day in memory at a time
+                    days[run.scale] = _scenario(args.x4 if run.scale == 4 else args.x16, run.scale, args.day)
+                row = measure(run, days[run.scale], limit)
+                rows.append(row)
+                print(", ".join(f"{k} {row[k]}" for k in COLUMNS), flush=True)
     _losses(rows)
     buffer = io.StringIO()
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
