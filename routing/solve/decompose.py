@@ -353,6 +353,9 @@ class Seams:
     before, after
         The objective's price of the merged plan (unplaced requests at its penalty) before and after
         the seams step.
+    routes_before, routes_after
+        The same without the unplaced requests' penalty: the routes' price alone (placing requests
+        adds to it; with none to place, its fall is the seams' gain in route cost).
     iterations
         Ruin-and-recreate iterations of the seams step.
     """
@@ -365,16 +368,18 @@ class Seams:
     to_seams: int
     before: int
     after: int
+    routes_before: int
+    routes_after: int
     iterations: int
 
     def describe(self) -> str:
         """One line for the solve's status (``SolveStats.status``)."""
-        gain = self.before - self.after
-        share = 100.0 * gain / self.before if self.before else 0.0
+        change = 100.0 * (self.routes_after - self.routes_before) / self.routes_before if self.routes_before else 0.0
         return (
             f"decomposed: {self.parts} of {self.split} parts on {self.executor} ({self.part_limit_s:.1f} s each, "
-            f"{self.parts_wall_s:.1f} s); seams: {self.to_seams} to place, price {self.before} -> {self.after} "
-            f"(gain {gain}, {share:.2f} %), {self.iterations} iterations"
+            f"{self.parts_wall_s:.1f} s); seams: {self.to_seams} to place, price {self.before} -> {self.after}, "
+            f"routes {self.routes_before} -> {self.routes_after} ({change:+.2f} %), "
+            f"{self.iterations} iterations"
         )
 
 
@@ -464,6 +469,7 @@ def solve_decomposed(
     start, removed = repair(scenario, matrices, merged)
     left += removed
     before = _price(objective, scenario, matrices, start, left)
+    routes_before = before - objective.unserved_price(left)
     to_seams = len(left)
     routes, left = insert_requests(
         scenario, matrices, start, left, deadline, objective=objective, implied_windows=params.implied_windows
@@ -482,6 +488,8 @@ def solve_decomposed(
         to_seams,
         before,
         raw.objective or 0,
+        routes_before,
+        (raw.objective or 0) - objective.unserved_price(raw.dropped),
         iterations,
     )
     raw.status = f"SUCCESS ({seams.describe()})"
