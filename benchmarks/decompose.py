@@ -57,7 +57,7 @@ COLUMNS = (
 #: The decomposition's status line (``routing.solve.decompose.Seams.describe``).
 STATUS = re.compile(
     r"decomposed: (?P<parts>\d+) of (?P<split>\d+) parts .* seams: (?P<to_seams>\d+) to place, "
-    r"price \d+ -> \d+ .*routes (?P<before>\d+) -> (?P<after>\d+)"
+    r"price \d+ -> \d+.*routes (?P<before>\d+) -> (?P<after>\d+)"
 )
 
 
@@ -109,6 +109,8 @@ def measure(run: Run, scenario: object, limit_s: float) -> dict[str, object]:
     wall = time.monotonic() - started
     feasible = check_plan(scenario, matrices, plan).is_feasible
     seams = STATUS.search(plan.stats.status)
+    if run.decompose and seams is None:
+        raise RuntimeError(f"the decomposition's status does not read as expected: {plan.stats.status}")
     # The seams' gain in route cost (placing the requests the parts left adds to it: see to_seams).
     gain = int(seams["before"]) - int(seams["after"]) if seams else 0
     return {
