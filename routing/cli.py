@@ -69,6 +69,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             "metaheuristic": args.metaheuristic,
             "log_search": args.log_search or None,
             "workers": args.workers,
+            "decompose": _parts(args.decompose),
+            "executor": args.executor,
         }.items()
         if v is not None
     }
@@ -113,6 +115,14 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         )
         return EXIT_INTERRUPTED
     return EXIT_OK
+
+
+def _parts(value: str | None) -> str | int | None:
+    """``--decompose``: off, auto or a number of parts (anything else is left for ``SolveParams`` to refuse, E509)."""
+    if value is None:
+        return None
+    text = value.strip()
+    return int(text) if text.isdigit() else text
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
@@ -638,6 +648,17 @@ def _parser() -> argparse.ArgumentParser:
         "--day",
         choices=WEEKDAYS,
         help="plan one weekday of a week scenario (requests recurring that day)",
+    )
+    p.add_argument(
+        "--decompose",
+        metavar="off|auto|N",
+        help="split a large day into parts solved in parallel, then improve across their seams "
+        "(default: the scenario's solver.decompose, off; docs/decomposition.md)",
+    )
+    p.add_argument(
+        "--executor",
+        help="where the parts of a decomposition run: local (default, every core), local:N, "
+        "dask://HOST:PORT, dask-local:N",
     )
     p.add_argument("--cache-dir", default=str(DEFAULT_CACHE), help="matrix cache folder")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the matrix cache")

@@ -86,6 +86,11 @@ class DaskExecutor(Executor[Future]):
         if self._cluster is not None:
             self._cluster.close()
 
+    def parallelism(self) -> int:
+        """Worker threads across the cluster (one per worker process as the docs start them)."""
+        threads: dict[str, int] = self.client.nthreads()
+        return max(1, sum(threads.values()))
+
     def _slots(self) -> int:
         # Two tasks per worker thread: the next one is on the worker when the last one finishes.
         threads: dict[str, int] = self.client.nthreads()

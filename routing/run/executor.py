@@ -117,6 +117,10 @@ class Executor(ABC, Generic[F]):
         """Release the workers (and the cluster an executor started)."""
 
     @abstractmethod
+    def parallelism(self) -> int:
+        """How many tasks run at once (worker processes, or threads across a cluster's workers)."""
+
+    @abstractmethod
     def _slots(self) -> int:
         """How many tasks to keep in flight."""
 
@@ -166,6 +170,10 @@ class LocalExecutor(Executor["Future[Any]"]):
     def close(self) -> None:
         """Shut the pool down (tasks not started are cancelled; running ones finish)."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def parallelism(self) -> int:
+        """The pool's worker processes."""
+        return self.workers
 
     def _slots(self) -> int:
         return self.workers

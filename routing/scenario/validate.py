@@ -444,6 +444,10 @@ def _pipeline_schema() -> Check:
     return mapping(keys)
 
 
+def _parts(value: Any, path: str, problems: list[Problem]) -> None:
+    """``solver.decompose``: any text or number here; ``SolveParams`` says which (E509, located by the builder)."""
+
+
 SOLVER = mapping(
     {
         "time_limit_s": Key(number(0, exclusive=True)),
@@ -457,6 +461,8 @@ SOLVER = mapping(
         "implied_windows": Key(boolean),
         "log_search": Key(boolean),
         "pipeline": Key(_pipeline_schema()),
+        "decompose": Key(_parts),
+        "executor": Key(text()),
     }
 )
 

@@ -30,6 +30,7 @@ the result is judged by the independent checker.
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Sequence
 
@@ -55,7 +56,7 @@ def _steps(visits: list[TimedStep]) -> list[Step]:
     return [Step(v.request, v.kind) for v in visits if v.request is not None]
 
 
-def _raw_from_routes(
+def raw_from_routes(
     scenario: Scenario,
     matrices: MatrixSet,
     routes: dict[str, list[Step]],
@@ -213,7 +214,9 @@ def solve_hybrid(
             # Warm-start mode: optional requests, and routes returned even when PyVRP could not make
             # them feasible; repair and insertion below make them exact.
             args = (relaxed_scenario, matrices, relaxed, params, pyvrp_deadline, None, False, True)
-            if params.solution_limit is not None:
+            if params.solution_limit is not None or multiprocessing.current_process().daemon:
+                # Bounded by count, or on a worker that may not fork (a Dask worker is a daemon
+                # process): PyVRP runs here, to its own limit.
                 warm = solve_pyvrp(*args)
             else:
                 # PyVRP may overrun any limit it is given (set-up and a first full local search):
@@ -299,14 +302,14 @@ def solve_hybrid(
         if why:
             # Exact as it stands; requests insertion could not place by its deadline are dropped
             # (the solve stage offers them idle vehicles, then lists them as not placed).
-            raw = _raw_from_routes(scenario, matrices, start, requests, objective, source, why)
+            raw = raw_from_routes(scenario, matrices, start, requests, objective, source, why)
             raw.timed_out = bool(left)
             return raw
     report("polish (OR-Tools)" if start is not None else "search (OR-Tools)")
     raw = solve_ortools(scenario, matrices, requests, params, deadline, initial=start)
     if start is not None and params.solution_limit is None and _worse(raw, start, requests):
         # The polish ran out of time (or failed): the exact plan it started from is the best found.
-        return _raw_from_routes(
+        return raw_from_routes(
             scenario, matrices, start, requests, objective, source, f"it ended without a better plan ({raw.status})"
         )
     raw.status = f"{raw.status} (warm start: {source if raw.warm_started else 'none'})"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -131,6 +132,15 @@ class Pipeline:
         Share of the time kept for PyVRP's final search at the smallest fleet found.
     pyvrp_iterations_per_solution
         PyVRP iterations per unit of ``solution_limit`` when a run is bounded by count (tests).
+    decompose_min_requests
+        Under ``decompose: auto``, a day is split only above this many servable requests (below
+        it a monolithic solve is within reach of the time limit; measured: a 3 391-request day in 30 s).
+    decompose_part_requests
+        Requests per sub-problem a decomposition aims at (``decompose: auto`` makes
+        ``ceil(requests / decompose_part_requests)`` parts).
+    decompose_parts_share
+        Share of the time limit the sub-problems get (run in parallel on the executor); the rest
+        goes to the seams step (insertion and ruin and recreate over the merged plan).
     """
 
     darp_portfolio: tuple[str, ...] = ("hybrid", "hybrid")
@@ -149,6 +159,9 @@ class Pipeline:
     pyvrp_distance_share: float = 0.15
     pyvrp_final_share: float = 0.3
     pyvrp_iterations_per_solution: int = 50
+    decompose_min_requests: int = 4000
+    decompose_part_requests: int = 1000
+    decompose_parts_share: float = 0.6
 
     def problems(self, where: str = "SolveParams.pipeline") -> list[Problem]:
         """Every problem with these settings (empty: fine).
@@ -164,7 +177,13 @@ class Pipeline:
             Coded problems E520-E523.
         """
         problems: list[Problem] = []
-        shares = ("fallback_reserve", "relaxation_share", "relaxation_stop_share", "insertion_share")
+        shares = (
+            "fallback_reserve",
+            "relaxation_share",
+            "relaxation_stop_share",
+            "insertion_share",
+            "decompose_parts_share",
+        )
         for name in (*shares, "pyvrp_distance_share"):
             _share(problems, f"{where}.{name}", getattr(self, name))
         if not 0 <= self.pyvrp_final_share < 1:
@@ -182,7 +201,14 @@ class Pipeline:
                 problems.append(Problem("E520", f"{where}.{name}", "is empty", "Give at least one share."))
             for i, value in enumerate(values):
                 _share(problems, f"{where}.{name}[{i}]", value)
-        for name in ("plain_ortools_max_requests", "lns_iterations_per_solution", "polish_max_requests"):
+        counts = (
+            "plain_ortools_max_requests",
+            "lns_iterations_per_solution",
+            "polish_max_requests",
+            "decompose_min_requests",
+            "decompose_part_requests",
+        )
+        for name in counts:
             _count(problems, f"{where}.{name}", getattr(self, name))
         _count(problems, f"{where}.pyvrp_iterations_per_solution", self.pyvrp_iterations_per_solution)
         for name in ("polish_build_s_per_million_arcs", "relaxation_setup_s_per_million_pairs"):
@@ -264,6 +290,38 @@ def _counts_in_range(params: SolveParams, where: str) -> list[Problem]:
     return problems
 
 
+#: Most sub-problems of a decomposition: a 16x Fredensborg day makes 14 of about 1 000 requests.
+MAX_PARTS = 256
+#: The executor URLs a decomposition accepts (``routing.run.executor.open_executor`` opens them).
+EXECUTOR_URL = re.compile(r"local(:[1-9]\d*)?|dask-local:[1-9]\d*|dask://[^\s:/]+:\d+")
+
+
+def _decompose_problems(params: SolveParams, where: str) -> list[Problem]:
+    """E509, E519: ``decompose`` is off, auto or a number of parts; ``executor`` an executor URL."""
+    problems: list[Problem] = []
+    value = params.decompose
+    parts = isinstance(value, int) and not isinstance(value, bool) and 2 <= value <= MAX_PARTS
+    if value not in ("off", "auto") and not parts:
+        problems.append(
+            Problem(
+                "E509",
+                f"{where}.decompose",
+                f"{value!r} is not off, auto or a number of parts",
+                f"Give off, auto or a whole number of parts from 2 to {MAX_PARTS}.",
+            )
+        )
+    if not isinstance(params.executor, str) or not EXECUTOR_URL.fullmatch(params.executor):
+        problems.append(
+            Problem(
+                "E519",
+                f"{where}.executor",
+                f"{params.executor!r} is not an executor URL",
+                "Give local, local:N, dask://HOST:PORT or dask-local:N, e.g. local:2.",
+            )
+        )
+    return problems
+
+
 @dataclass(frozen=True, slots=True)
 class SolveParams:
     """How to solve.
@@ -299,6 +357,14 @@ class SolveParams:
         OR-Tools model.
     pipeline
         Stage order and time shares (``Pipeline``).
+    decompose
+        Split a large day into sub-problems solved in parallel, then improve across their seams
+        (``routing.solve.decompose``): ``off`` (default; also ``false``, as YAML reads ``off``), ``auto`` (above
+        ``pipeline.decompose_min_requests`` requests, parts of about ``pipeline.decompose_part_requests``)
+        or a number of parts from 2 to ``MAX_PARTS``.
+    executor
+        Where the sub-problems of a decomposition run (``routing.run.open_executor``): ``local``,
+        ``local:N``, ``dask://HOST:PORT`` or ``dask-local:N``.
     """
 
     time_limit_s: float = 10.0
@@ -312,14 +378,19 @@ class SolveParams:
     workers: int = 1
     implied_windows: bool = True
     pipeline: Pipeline = field(default_factory=Pipeline)
+    decompose: str | int = "off"
+    executor: str = "local"
 
     def __post_init__(self) -> None:
         problems = []
         where = "SolveParams"
+        if self.decompose is False:  # YAML reads an unquoted ``off`` as false
+            object.__setattr__(self, "decompose", "off")
         if isinstance(self.pipeline, Mapping):
             object.__setattr__(self, "pipeline", Pipeline.from_mapping(self.pipeline))
         problems += self.pipeline.problems(f"{where}.pipeline")
         problems += _counts_in_range(self, where)
+        problems += _decompose_problems(self, where)
         if self.first_solution not in FIRST_SOLUTION_STRATEGIES:
             problems.append(
                 Problem(

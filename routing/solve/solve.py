@@ -1,7 +1,8 @@
 """The solve stage: Scenario + MatrixSet + SolveParams → Plan.
 
 1. Prove which requests cannot be served at all (``servability``) and set them aside.
-2. Route the rest with the backend(s) within the wall-clock limit: in ``auto``, PyVRP where it
+2. Route the rest with the backend(s) within the wall-clock limit (a large day, when
+   ``SolveParams.decompose`` asks, in parts solved in parallel and merged: ``decompose``): in ``auto``, PyVRP where it
    can express the problem (OR-Tools as fallback), else a portfolio of hybrid pipelines
    (``hybrid.py``); the backend order and shares are ``SolveParams.pipeline``. Parallel workers'
    results are ranked by the one objective's price (``Objective.price``).
@@ -27,6 +28,7 @@ from routing.solve.assemble import initial_steps, rescue, route_from_visits
 from routing.solve.backends.base import Backend, RawSolution
 from routing.solve.backends.ortools import solve_ortools
 from routing.solve.backends.pyvrp import solve_pyvrp, solve_pyvrp_fleet, unsupported
+from routing.solve.decompose import MIN_PART_S, PartResult, PartTask, part_count, solve_decomposed
 from routing.solve.hybrid import solve_hybrid
 from routing.solve.objective import Objective
 from routing.solve.params import BACKENDS, SolveParams
@@ -84,7 +86,11 @@ def solve(
     stats = SolveStats(backend="none", status="NO_REQUESTS", params=params.as_dict())
     if servable:
         start = initial_steps(scenario, initial, {r.id for r in servable}) if initial is not None else None
-        backend, raw = _run_backends(scenario, matrices, servable, params, deadline, start)
+        if start is None and part_count(params, len(servable)) > 1:
+            backend = "decomposed"
+            raw, _ = solve_decomposed(scenario, matrices, servable, params, deadline, _solve_part)
+        else:
+            backend, raw = _run_backends(scenario, matrices, servable, params, deadline, start)
         # A plan dropping every request is no plan, unless the deadline cut it short: then the
         # requests get idle vehicles below, or are listed as not placed (the best plan by then).
         if stop.requested() and (not raw.found or len(raw.dropped) == len(servable)):
@@ -181,6 +187,25 @@ def _run_backends(
         if raw.found and len(raw.dropped) < len(requests):
             return name, raw
     return stages[-1][0], raw
+
+
+def _solve_part(task: PartTask) -> PartResult:
+    """Solve one part of a decomposed day on a worker (``routing.solve.decompose``): the usual backends.
+
+    Its time limit counts from its start on the worker, and never past ``task.until`` (wall clock).
+    """
+    started = time.monotonic()
+    limit = min(task.params.time_limit_s, task.until - time.time())
+    deadline = started + max(MIN_PART_S, limit)
+    requests = list(task.scenario.requests)
+    _, raw = _run_backends(task.scenario, task.matrices, requests, task.params, deadline)
+    routes = {
+        vid: [Step(v.request, v.kind) for v in visits if v.request is not None]
+        for vid, visits in (raw.routes.items() if raw.found else ())
+    }
+    placed = {s.request for steps in routes.values() for s in steps}
+    dropped = tuple(r.id for r in requests if r.id not in placed)
+    return PartResult(task.index, routes, dropped, raw.status, round(time.monotonic() - started, 3))
 
 
 def _one_search(
