@@ -1,0 +1,26 @@
+"""A time-limited solve inside a daemon process (as on a Dask worker) plans without forking."""
+
+from __future__ import annotations
+
+import multiprocessing
+from multiprocessing.connection import Connection
+
+from routing import SolveParams, build_matrices, load_scenario, solve
+from tests.helpers import FIXTURES
+
+
+def _solve_in(conn: Connection) -> None:
+    scenario = load_scenario(FIXTURES / "week_small.yaml").for_day("tue")
+    plan = solve(scenario, build_matrices(scenario), SolveParams(time_limit_s=2.0, workers=1, log_search=False))
+    conn.send((len(plan.routes), len(plan.unserved), [u.reason for u in plan.unserved]))
+
+
+def test_a_time_limited_hybrid_solve_runs_in_a_daemon_process() -> None:
+    """Tests the hybrid's PyVRP stage in a process that may not fork: it runs in-process and a plan comes back."""
+    receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
+    process = multiprocessing.get_context("fork").Process(target=_solve_in, args=(send,), daemon=True)
+    process.start()
+    assert receive.poll(60), "no answer from the daemon process"
+    routes, unserved, status = receive.recv()
+    process.join(10)
+    assert process.exitcode == 0 and routes >= 1 and unserved == 0, status
