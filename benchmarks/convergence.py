@@ -15,14 +15,12 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import os
-import platform
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
-from routing.files import write_atomic, write_atomic_bytes
+from benchmarks.stamped_csv import write_stamped_csv
+from routing.files import write_atomic_bytes
 
 COLUMNS = ("time_limit_s", "workers", "total_dkk", "flexrute_dkk", "vehicle_hours", "km", "unserved", "wall_s")
 
@@ -94,17 +92,11 @@ def main(argv: list[str] | None = None) -> int:
             row = measure(args.scenario, args.day, limit, w)
             rows.append(row)
             print(", ".join(f"{k} {row[k]}" for k in COLUMNS), flush=True)
-    buffer = io.StringIO()
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     command = "python -m benchmarks.convergence " + " ".join(argv if argv is not None else sys.argv[1:])
-    buffer.write(f"# {command}\n# {stamp}; {platform.processor() or platform.machine()}, {os.cpu_count()} cores\n")
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    write_atomic(args.out, buffer.getvalue())
+    text = write_stamped_csv(args.out, command, COLUMNS, rows)
     if args.png:
-        text = [line for line in buffer.getvalue().splitlines() if not line.startswith("#")]
-        draw(list(csv.DictReader(text)), args.png, f"{Path(args.scenario).stem}, {args.day}: cost against time")
+        lines = [line for line in text.splitlines() if not line.startswith("#")]
+        draw(list(csv.DictReader(lines)), args.png, f"{Path(args.scenario).stem}, {args.day}: cost against time")
     return 0
 
 

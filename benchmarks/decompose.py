@@ -22,19 +22,14 @@ the same scale and limit. The CSV has the command, date and machine in a ``#`` h
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import math
-import os
-import platform
 import re
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
-from routing.files import write_atomic
+from benchmarks.stamped_csv import write_stamped_csv
 
 COLUMNS = (
     "run",
@@ -178,14 +173,8 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(row)
                 print(", ".join(f"{k} {row[k]}" for k in COLUMNS), flush=True)
     _losses(rows)
-    buffer = io.StringIO()
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     command = "python -m benchmarks.decompose " + " ".join(argv if argv is not None else sys.argv[1:])
-    buffer.write(f"# {command}\n# {stamp}; {platform.processor() or platform.machine()}, {os.cpu_count()} cores\n")
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    write_atomic(args.out, buffer.getvalue())
+    write_stamped_csv(args.out, command, COLUMNS, rows)
     print(_table(rows))
     return 0
 

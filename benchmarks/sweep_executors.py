@@ -13,18 +13,13 @@ whether ``sweep.csv`` is identical to the first executor's. Run it on an idle ma
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
-from routing.files import write_atomic
+from benchmarks.stamped_csv import write_stamped_csv
 
 COLUMNS = ("executor", "points", "wall_s", "points_per_min", "same_figures_as_first")
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,15 +79,8 @@ def main(argv: list[str] | None = None) -> int:
                 }
             )
             print(rows[-1], file=sys.stderr)
-    buffer = io.StringIO()
-    buffer.write(f"# python -m benchmarks.sweep_executors {' '.join(argv if argv is not None else sys.argv[1:])}\n")
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    buffer.write(f"# {stamp}; {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}\n")
-    writer = csv.DictWriter(buffer, COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    write_atomic(args.out, buffer.getvalue())
-    print(buffer.getvalue())
+    command = "python -m benchmarks.sweep_executors " + " ".join(argv if argv is not None else sys.argv[1:])
+    print(write_stamped_csv(args.out, command, COLUMNS, rows))
     return 0
 
 
