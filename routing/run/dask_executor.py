@@ -93,8 +93,7 @@ class DaskExecutor(Executor[Future]):
 
     def _slots(self) -> int:
         # Two tasks per worker thread: the next one is on the worker when the last one finishes.
-        threads: dict[str, int] = self.client.nthreads()
-        return 2 * max(1, sum(threads.values()))
+        return 2 * self.parallelism()
 
     def _submit(self, fn: Callable[[Any], Any], item: Any) -> Future:
         return self.client.submit(fn, item, retries=DASK_RETRIES, pure=False)

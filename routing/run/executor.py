@@ -176,7 +176,7 @@ class LocalExecutor(Executor["Future[Any]"]):
         return self.workers
 
     def _slots(self) -> int:
-        return self.workers
+        return self.parallelism()
 
     def _submit(self, fn: Callable[[Any], Any], item: Any) -> Future[Any]:
         try:
