@@ -28,6 +28,7 @@ from routing.solve.search import removal
 from routing.solve.search.insertion import Inserter
 from routing.solve.search.removal import Relatedness, RemovalContext
 from routing.solve.search.schedule import Step
+from routing.solve.search.tails import TailCache, exchange_tails
 from routing.solve.stop import past
 
 
@@ -223,6 +224,9 @@ def improve(
         return route_cost(objective, scenario, matrices, vid, steps, times)
 
     route_costs = {vid: cost_of(vid, steps, state.schedules[vid]) for vid, steps in state.current.items()}
+    tails, tail_cache = params.pipeline.lns_tail_exchange, TailCache()
+    if tails:
+        exchange_tails(state, cost_of, route_costs, deadline, cache=tail_cache)
     pending = list(unplaced)
     current_cost = sum(route_costs.values()) + objective.unserved_price(pending)
     best, best_cost = state.routes(), current_cost
@@ -259,6 +263,11 @@ def improve(
         if not taken.intersection(still):  # every removed request back; unplaced ones may stay out
             changed = [vid for vid in trial.current if trial.current[vid] is not state.current[vid]]
             new_cost = {vid: cost_of(vid, trial.current[vid], trial.schedules[vid]) for vid in changed}
+            if tails:  # the recreated routes' tails exchanged with any route's, to a local optimum
+                trial_costs = {**route_costs, **new_cost}
+                _, moved = exchange_tails(trial, cost_of, trial_costs, deadline, focus=set(changed), cache=tail_cache)
+                changed = sorted(set(changed) | moved)
+                new_cost = {vid: trial_costs[vid] for vid in changed}
             placed_now = objective.unserved_price(pending) - objective.unserved_price(still)
             cost = current_cost + sum(new_cost[vid] - route_costs[vid] for vid in changed) - placed_now
             progress = ((time.monotonic() - start) if by_time else iterations) / span

@@ -1,0 +1,281 @@
+"""Exchange of route tails between vehicles (2-opt* at empty-vehicle points), checked exactly.
+
+A dial-a-ride route can be cut only where nobody is on board: after such a point its rest (the
+*tail*) is a sequence of whole trips. Two routes cut at such points swap their tails: route A
+keeps its head and drives on with B's tail, B with A's (Potvin & Rousseau 1995's 2-opt*, at
+zero-load points so no trip is split). With one empty route it moves a tail to an idle vehicle
+(splitting a route) or appends a tail to another route (merging two). It moves whole runs of trips
+between vehicles in one step — the ruin-and-recreate's insertions move one request at a time.
+
+Every pair of cuts of two different routes is rated at once in arrays: the priced arcs it changes
+(under each vehicle's own arc prices, the tail's arcs included when the two vehicles price
+differently), an estimate of the duty it adds or saves (the tail's delay beyond the waiting that
+absorbs it moves the return) and the fixed price of a vehicle it empties or starts; a quick time
+test drops pairs whose new link arrives after the latest start that keeps the tail in its
+windows. The most promising pairs are then checked exactly (occupancy on the new vehicle, the
+earliest schedule with ride limits and maximum duty) and priced by the solve objective; improving
+ones are applied, at most one per route per round, and the rating is redone until a round finds
+nothing or the deadline passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from routing.solve.search.insertion import Inserter
+from routing.solve.search.schedule import Step, occupancy_problem
+from routing.solve.stop import past
+
+#: Pairs of cuts checked exactly per round (the best-rated ones).
+CHECKED_PER_ROUND = 48
+#: Rows of the pair table rated at a time (memory: rows x cuts per array).
+CHUNK = 256
+
+RouteCost = Callable[[str, list[Step], list[int] | None], int]
+
+
+@dataclass(frozen=True)
+class _Cuts:
+    """Every empty-vehicle point of every scheduled route, as parallel arrays (one entry per cut)."""
+
+    vids: list[str]
+    route: np.ndarray  # route number (index into ``vids``)
+    pos: np.ndarray  # the cut follows node ``pos`` (0: the start depot; n: the last stop)
+    last: np.ndarray  # the route's number of steps (``pos == last``: the tail is empty)
+    here: np.ndarray  # matrix index of node ``pos``
+    nxt: np.ndarray  # matrix index of node ``pos + 1`` (the end depot after the last stop)
+    depart: np.ndarray  # earliest leaving of node ``pos``
+    t_next: np.ndarray  # earliest service start at node ``pos + 1``
+    latest_next: np.ndarray  # latest service start at node ``pos + 1`` keeping the tail in its windows
+    absorb_next: np.ndarray  # waiting from node ``pos + 1`` on, which absorbs a delay arriving there
+    back: np.ndarray  # the route's return to its end depot
+    leave: np.ndarray  # the route's duty start
+    dur_group: np.ndarray  # the vehicle's duration matrix number (``Inserter.dur_matrices``)
+    arc_group: np.ndarray  # the vehicle's arc price matrix number (``Inserter.arc_matrices``)
+    per_s: np.ndarray
+    fixed: np.ndarray
+    out_arc: np.ndarray  # the route's own arc price from node ``pos`` to ``pos + 1``
+    suffix: np.ndarray  # [group, cut]: arc price of the route from node ``pos + 1`` to its end under each group
+
+
+_ROUTE_FIELDS = tuple(k for k in _Cuts.__dataclass_fields__ if k not in ("vids", "route"))
+
+
+class TailCache:
+    """Each route's cut arrays, kept while its steps and profile stay the same objects (a search's state)."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, tuple[object, object, dict[str, np.ndarray]]] = {}
+
+    def of(self, state: Inserter, vid: str) -> dict[str, np.ndarray]:
+        """The cut arrays of the route of ``vid`` (``_route_cuts``), computed when it changed."""
+        steps, rp = state.current[vid], state.profiles[vid]
+        known = self.routes.get(vid)
+        if known is None or known[0] is not steps or known[1] is not rp:
+            known = self.routes[vid] = (steps, rp, _route_cuts(state, vid))
+        return known[2]
+
+
+def _route_cuts(state: Inserter, vid: str) -> dict[str, np.ndarray]:
+    """The empty-vehicle points of one scheduled route, as ``_Cuts``' columns but ``route``."""
+    steps, rp = state.current[vid], state.profiles[vid]
+    loads = state._loads(steps)
+    at = np.flatnonzero(~loads.any(axis=1))  # nodes 0..n after which nobody is on board
+    n, k = len(steps), len(at)
+    dur_group, arc_group = state.fixed_scalars[vid][0], state.fixed_scalars[vid][1]
+    price = state.objective.prices[vid]
+    loc = rp.loc
+    # Arc price of the route from each node to its end, under every group's matrix.
+    suffix = np.stack([np.concatenate([np.cumsum(m[loc[:-1], loc[1:]][::-1])[::-1], [0]]) for m in state.arc_matrices])
+    return {
+        "pos": at,
+        "last": np.full(k, n),
+        "here": loc[at],
+        "nxt": loc[at + 1],
+        "depart": rp.t[at] + rp.service[at],
+        "t_next": rp.t[at + 1],
+        "latest_next": rp.latest[at + 1],
+        "absorb_next": rp.absorb[at + 1],
+        "back": np.full(k, int(rp.t[-1])),
+        "leave": np.full(k, 0 if not steps else int(rp.leave)),
+        "dur_group": np.full(k, dur_group),
+        "arc_group": np.full(k, arc_group),
+        "per_s": np.full(k, price.per_s),
+        "fixed": np.full(k, price.fixed),
+        "out_arc": state.arc_matrices[arc_group][loc[at], loc[at + 1]],
+        "suffix": suffix[:, at + 1],
+    }
+
+
+def _cuts(state: Inserter, cache: TailCache) -> _Cuts:
+    """The cut table of the state's routes: every scheduled route, one idle vehicle per kind."""
+    vids: list[str] = []
+    seen_idle: set[object] = set()
+    for vid, steps in state.current.items():
+        if vid not in state.profiles:
+            continue
+        if not steps:
+            if state.kind[vid] in seen_idle:
+                continue
+            seen_idle.add(state.kind[vid])
+        vids.append(vid)
+    per_route = [cache.of(state, vid) for vid in vids]
+    route = np.concatenate([np.full(len(r["pos"]), n, dtype=np.int64) for n, r in enumerate(per_route)])
+    arrays = {name: np.concatenate([r[name] for r in per_route], axis=-1).astype(np.int64) for name in _ROUTE_FIELDS}
+    return _Cuts(vids=vids, route=route, **arrays)
+
+
+def _cross(matrices: list[np.ndarray], group: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``matrices[group[r]][rows[r], cols[c]]`` for every r, c: one gather per distinct group."""
+    out = np.empty((len(rows), len(cols)), dtype=np.int64)
+    for g in np.unique(group):
+        sel = group == g
+        out[sel] = matrices[int(g)][np.ix_(rows[sel], cols)]
+    return out
+
+
+def _new_duty(c: _Cuts, a: np.ndarray, b: slice | np.ndarray, arrive: np.ndarray) -> np.ndarray:
+    """Estimated duty (s) of route ``a``'s head followed by the tail of each cut ``b`` (rows a, columns b)."""
+    tail_empty = (c.pos[b] == c.last[b])[None, :]
+    head_empty = (c.pos[a] == 0)[:, None]
+    delay = np.maximum(0, arrive - c.t_next[b][None, :] - c.absorb_next[b][None, :])
+    back = np.where(tail_empty, arrive, c.back[b][None, :] + delay)
+    # A head-less route starts when the tail did (less its own way out, which the estimate ignores).
+    leave = np.where(head_empty, np.minimum(c.leave[b][None, :], c.t_next[b][None, :]), c.leave[a][:, None])
+    return np.where(head_empty & tail_empty, 0, np.maximum(0, back - leave))
+
+
+def _side_gain(c: _Cuts, state: Inserter, a: np.ndarray, b: slice | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For route ``a`` keeping its head and taking ``b``'s tail: estimated cost change and time feasibility."""
+    arrive = c.depart[a][:, None] + _cross(state.dur_matrices, c.dur_group[a], c.here[a], c.nxt[b])
+    fits = (arrive <= c.latest_next[b][None, :]) | (c.pos[b] == c.last[b])[None, :]
+    link = _cross(state.arc_matrices, c.arc_group[a], c.here[a], c.nxt[b])
+    taken = c.suffix[c.arc_group[a]][:, b]  # b's tail priced on a's vehicle
+    arcs = link + taken - c.out_arc[a][:, None] - c.suffix[c.arc_group[a], a][:, None]
+    old_duty = np.where(c.last[a] == 0, 0, c.back[a] - c.leave[a])[:, None]
+    duty = (_new_duty(c, a, b, arrive) - old_duty) * c.per_s[a][:, None]
+    was_used = (c.last[a] > 0)[:, None]
+    now_used = ~((c.pos[a] == 0)[:, None] & (c.pos[b] == c.last[b])[None, :])
+    fixed = (now_used.astype(np.int64) - was_used) * c.fixed[a][:, None]
+    return arcs + duty + fixed, fits
+
+
+def _rated(c: _Cuts, state: Inserter, limit: int, focus: np.ndarray) -> list[tuple[int, int]]:
+    """The ``limit`` best-rated pairs of cuts (a, b) of different routes, one on a ``focus`` route, that improve.
+
+    ``focus``: per route number, whether its pairs are rated (a route changed since the last descent).
+    """
+    total = len(c.route)
+    everything = slice(0, total)
+    rows_of_focus = np.flatnonzero(focus[c.route])
+    in_focus = focus[c.route]
+    best_rating = np.empty(0, dtype=np.int64)
+    best_a = np.empty(0, dtype=np.int64)
+    best_b = np.empty(0, dtype=np.int64)
+    columns = np.arange(total)
+    for start in range(0, len(rows_of_focus), CHUNK):
+        a = rows_of_focus[start : start + CHUNK]
+        gain_a, fits_a = _side_gain(c, state, a, everything)
+        # The other side: b keeps its head and takes a's tail (b as rows, transposed).
+        gain_b, fits_b = _side_gain(c, state, columns, a)
+        rating = gain_a + gain_b.T
+        ok = fits_a & fits_b.T & (c.route[a][:, None] != c.route[None, :]) & (rating < 0)
+        # Swapping two empty tails changes nothing; a pair of two focus cuts once (a < b).
+        ok &= ~((c.pos[a] == c.last[a])[:, None] & (c.pos == c.last)[None, :])
+        ok &= ~(in_focus[None, :] & (a[:, None] >= columns[None, :]))
+        rows, cols = np.nonzero(ok)
+        best_rating = np.concatenate([best_rating, rating[rows, cols]])
+        best_a = np.concatenate([best_a, a[rows]])
+        best_b = np.concatenate([best_b, cols])
+        if len(best_rating) > 4 * limit:
+            keep = np.argsort(best_rating, kind="stable")[:limit]
+            best_rating, best_a, best_b = best_rating[keep], best_a[keep], best_b[keep]
+    order = np.argsort(best_rating, kind="stable")[:limit]
+    return [(int(best_a[k]), int(best_b[k])) for k in order]
+
+
+def _checked(state: Inserter, cost_of: RouteCost, vid: str, steps: list[Step]) -> tuple[int, list[int]] | None:
+    """The route's price and earliest schedule on vehicle ``vid``, or None if it breaks a rule."""
+    if steps and occupancy_problem(state.scenario, state.scenario.vehicle(vid), steps, state.requests) is not None:
+        return None
+    times = state._schedule(state._nodes(vid, steps))
+    if times is None:
+        return None
+    return cost_of(vid, steps, times), times
+
+
+def exchange_tails(
+    state: Inserter,
+    cost_of: RouteCost,
+    route_costs: dict[str, int],
+    deadline: float,
+    max_rounds: int | None = None,
+    focus: set[str] | None = None,
+    cache: TailCache | None = None,
+) -> tuple[int, set[str]]:
+    """Improve ``state`` in place by exchanging route tails at empty-vehicle points until none improves.
+
+    Parameters
+    ----------
+    state
+        The routes (feasible); changed in place.
+    cost_of
+        The price of one route on its earliest schedule (``lns.route_cost`` under the solve objective).
+    route_costs
+        Each route's current price; updated for the routes changed.
+    deadline
+        ``time.monotonic()`` value to stop at.
+    max_rounds
+        Stop after this many rounds of rating and checking (default: until a round finds nothing).
+    focus
+        Rate only pairs with a route of these vehicles (the routes a search changed; the others were
+        rated against each other before) and, after the first round, with a route changed since.
+        Default: every pair.
+    cache
+        The cut arrays of unchanged routes, kept between calls (a search's ``TailCache``).
+
+    Returns
+    -------
+    tuple[int, set[str]]
+        The total saving (cost units, > 0 when something improved) and the vehicles whose routes changed.
+    """
+    saved, changed = 0, set[str]()
+    cache = cache or TailCache()
+    rounds = 0
+    while not past(deadline) and (max_rounds is None or rounds < max_rounds):
+        rounds += 1
+        c = _cuts(state, cache)
+        focused = np.array([focus is None or vid in focus for vid in c.vids], dtype=bool)
+        if len(c.route) < 2 or not focused.any():
+            break
+        touched: set[int] = set()
+        for a, b in _rated(c, state, CHECKED_PER_ROUND, focused):
+            if past(deadline):
+                break
+            ra, rb = int(c.route[a]), int(c.route[b])
+            if ra in touched or rb in touched:
+                continue
+            va, vb = c.vids[ra], c.vids[rb]
+            sa, sb = state.current[va], state.current[vb]
+            ia, ib = int(c.pos[a]), int(c.pos[b])
+            new_a, new_b = sa[:ia] + sb[ib:], sb[:ib] + sa[ia:]
+            done_a = _checked(state, cost_of, va, new_a)
+            done_b = None if done_a is None else _checked(state, cost_of, vb, new_b)
+            if done_a is None or done_b is None:
+                continue
+            gain = route_costs[va] + route_costs[vb] - done_a[0] - done_b[0]
+            if gain <= 0:
+                continue
+            state.set_route(va, new_a, done_a[1])
+            state.set_route(vb, new_b, done_b[1])
+            route_costs[va], route_costs[vb] = done_a[0], done_b[0]
+            saved += gain
+            changed.update((va, vb))
+            touched.update((ra, rb))
+        if not touched:
+            break
+        focus = {c.vids[r] for r in touched}
+    return saved, changed
