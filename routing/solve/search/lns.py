@@ -4,8 +4,10 @@ After Ropke & Pisinger (2006): each iteration picks a removal operator (``remova
 related, time band, worst, whole route) and a recreate operator (greedy cheapest feasible
 insertion in random or window order; ``insertion``, exact schedule checks) by
 roulette wheels whose weights follow the operators' recent scores, removes a handful of
-requests, re-inserts them, and keeps the result under a threshold-acceptance rule whose
-threshold shrinks to zero by the deadline. Every state it holds is feasible, so stopping at
+requests, re-inserts them, takes the result to a local optimum of tail exchanges (``tails``:
+two routes cut where nobody is on board swap their rests; only pairs with a route the recreate
+changed are rated) and keeps it under a threshold-acceptance rule whose threshold shrinks to zero
+by the deadline. Every state it holds is feasible, so stopping at
 any moment leaves a valid plan.
 
 Its objective is the solve's (``routing.solve.objective``): each route priced by
