@@ -1,7 +1,8 @@
 """Cost against time limit on a real day: how far the engine's plan is from what more time buys.
 
 ``python -m benchmarks.convergence [--scenario scenarios/fredensborg/indsats_11.yaml] [--day tue]
-[--limits 10,30,60,120,300,600] [--workers 1] [--out benchmarks/results/convergence_tue.csv]``
+[--limits 10,30,60,120,300,600] [--workers 1] [--out benchmarks/results/convergence_tue.csv]
+[--png benchmarks/convergence_tue.png] [--before benchmarks/results/convergence_tue_before.csv]``
 
 Plans the day of the scenario at each time limit, as ``python cli.py compare`` does (the same
 ``routing.studies.comparison.evaluate``: every silo solved, priced with the tariffs, scaled to a
@@ -45,22 +46,27 @@ def measure(scenario: str, day: str, limit_s: float, workers: int) -> dict[str, 
     }
 
 
-def draw(rows: list[dict[str, str]], path: Path, title: str) -> None:
-    """The yearly total (mio kr.) against the time limit, one line per worker count, log-scaled time."""
+def draw(rows: list[dict[str, str]], path: Path, title: str, before: list[dict[str, str]] | None = None) -> None:
+    """The yearly total (mio kr.) against the time limit, one line per worker count, log-scaled time.
+
+    ``before``: an earlier engine's rows, drawn dashed beside them.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=120)
-    for workers in sorted({r["workers"] for r in rows}):
-        mine = [r for r in rows if r["workers"] == workers]
-        ax.plot(
-            [float(r["time_limit_s"]) for r in mine],
-            [float(r["total_dkk"]) / 1e6 for r in mine],
-            marker="o",
-            label=f"{workers} worker{'s' if workers != '1' else ''}",
-        )
+    for label, style, data in (("", "-", rows), ("before, ", "--", before or [])):
+        for workers in sorted({r["workers"] for r in data}):
+            mine = [r for r in data if r["workers"] == workers]
+            ax.plot(
+                [float(r["time_limit_s"]) for r in mine],
+                [float(r["total_dkk"]) / 1e6 for r in mine],
+                linestyle=style,
+                marker="o",
+                label=f"{label}{workers} worker{'s' if workers != '1' else ''}",
+            )
     ax.set_xscale("log")
     ax.set_xlabel("time limit per day (s)")
     ax.set_ylabel("joint total (mio kr./yr)")
@@ -83,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", default="1", help="worker counts, comma-separated (e.g. 1,2)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/convergence_tue.csv"))
     parser.add_argument("--png", type=Path, default=None, help="also draw the curve here")
+    parser.add_argument("--before", type=Path, default=None, help="an earlier run's CSV, drawn dashed in the PNG")
     args = parser.parse_args(argv)
     limits = [float(x) for x in args.limits.split(",") if x]
     workers = [int(x) for x in args.workers.split(",") if x]
@@ -96,7 +103,12 @@ def main(argv: list[str] | None = None) -> int:
     text = write_stamped_csv(args.out, command, COLUMNS, rows)
     if args.png:
         lines = [line for line in text.splitlines() if not line.startswith("#")]
-        draw(list(csv.DictReader(lines)), args.png, f"{Path(args.scenario).stem}, {args.day}: cost against time")
+        earlier = None
+        if args.before:
+            kept = [line for line in args.before.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+            earlier = list(csv.DictReader(kept))
+        title = f"{Path(args.scenario).stem}, {args.day}: cost against time"
+        draw(list(csv.DictReader(lines)), args.png, title, earlier)
     return 0
 
 

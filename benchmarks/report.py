@@ -252,14 +252,26 @@ def comparisons(fam: str, results: Path = RESULTS) -> list[str]:
     return out
 
 
+def _convergence_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """The ``#`` header lines and the rows of a ``benchmarks.convergence`` CSV."""
+    text = path.read_text(encoding="utf-8").splitlines()
+    header = [line.lstrip("# ") for line in text if line.startswith("#")]
+    return header, list(csv.DictReader(line for line in text if not line.startswith("#")))
+
+
 def convergence_table(results: Path = RESULTS) -> list[str]:
-    """Markdown for ``<results>/convergence_tue.csv`` (written by ``python -m benchmarks.convergence``)."""
+    """Markdown for ``<results>/convergence_tue.csv`` (written by ``python -m benchmarks.convergence``).
+
+    With ``convergence_tue_before.csv`` beside it (an earlier engine's curve), each row also shows the
+    earlier total at the same limit and workers and the change.
+    """
     path = results / "convergence_tue.csv"
     if not path.exists():
         return []
-    text = path.read_text(encoding="utf-8").splitlines()
-    header = [line.lstrip("# ") for line in text if line.startswith("#")]
-    rows = list(csv.DictReader(line for line in text if not line.startswith("#")))
+    header, rows = _convergence_rows(path)
+    before_path = results / "convergence_tue_before.csv"
+    before_header, before_rows = _convergence_rows(before_path) if before_path.exists() else ([], [])
+    before = {(r["time_limit_s"], r["workers"]): float(r["total_dkk"]) for r in before_rows}
     best = min(float(r["total_dkk"]) for r in rows)
     lines = [
         "## Convergence on a real day: Fredensborg indsats 11, Tuesday (joint planning, 867 requests)",
@@ -267,19 +279,32 @@ def convergence_table(results: Path = RESULTS) -> list[str]:
         f"Command: `{header[0] if header else 'python -m benchmarks.convergence'}`"
         + (f" ({header[1]})" if len(header) > 1 else "")
         + ". Each row is a separate solve of the day at that time limit, priced as `compare` prices it "
-        "(tariffs, scaled to a year); the last column is the distance to the best row.",
+        "(tariffs, scaled to a year); 'vs best' is the distance to the best row.",
+    ]
+    if before:
+        lines += [
+            "",
+            f"'Before' is the curve of an earlier engine (`convergence_tue_before.csv`: "
+            f"{before_header[1] if len(before_header) > 1 else 'earlier run'}), same command and machine.",
+        ]
+    extra = " before mio kr./yr | change |" if before else ""
+    lines += [
         "",
         "| time limit (s) | workers | total mio kr./yr | Flexrute mio kr./yr | vehicle-h/yr | km/yr | unserved/yr | "
-        "wall s | vs best |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "wall s | vs best |" + extra,
+        "|---|---|---|---|---|---|---|---|---|" + ("---|---|" if before else ""),
     ]
     for r in rows:
         total = float(r["total_dkk"])
-        lines.append(
+        line = (
             f"| {r['time_limit_s']} | {r['workers']} | {total / 1e6:.2f} | {float(r['flexrute_dkk'] or 0) / 1e6:.2f} | "
             f"{float(r['vehicle_hours']):,.0f} | {float(r['km']):,.0f} | {r['unserved']} | {r['wall_s']} | "
             f"{100 * (total / best - 1):+.1f} % |"
         )
+        if before:
+            earlier = before.get((r["time_limit_s"], r["workers"]))
+            line += f" {earlier / 1e6:.2f} | {100 * (total / earlier - 1):+.1f} % |" if earlier else " – | – |"
+        lines.append(line)
     if (results / "convergence_tue.png").exists() or (results.parent / "convergence_tue.png").exists():
         lines += ["", "![cost against time limit](convergence_tue.png)"]
     return [*lines, ""]

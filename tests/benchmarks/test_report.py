@@ -98,3 +98,22 @@ def test_instances_filter_and_runs_per_family() -> None:
         "pyvrp_2cores",
         "vroom_2cores",
     ]
+
+
+def _convergence_csv(path: Path, date: str, totals: dict[int, int]) -> None:
+    lines = ["# python -m benchmarks.convergence", f"# {date}; x86_64, 2 cores"]
+    lines.append("time_limit_s,workers,total_dkk,flexrute_dkk,vehicle_hours,km,unserved,wall_s")
+    lines += [f"{limit},1,{total},1000000,20000,1000000,0,{limit}.4" for limit, total in totals.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_convergence_table_sets_each_limit_beside_the_earlier_curve(tmp_path: Path) -> None:
+    """Tests that the convergence section shows the earlier engine's total at each limit and the change."""
+    _convergence_csv(tmp_path / "convergence_tue.csv", "2026-12-03 03:00 UTC", {10: 21_000_000, 60: 20_000_000})
+    assert not any("before" in line for line in report.convergence_table(tmp_path))
+    _convergence_csv(tmp_path / "convergence_tue_before.csv", "2026-12-02 21:23 UTC", {10: 22_000_000})
+    lines = report.convergence_table(tmp_path)
+    assert any("2026-12-02 21:23 UTC" in line for line in lines)
+    rows = {line.split("|")[1].strip(): line for line in lines if line.startswith("| 10 ") or line.startswith("| 60 ")}
+    assert rows["10"].endswith("| 22.00 | -4.5 % |")
+    assert rows["60"].endswith("| – | – |")  # no earlier row at that limit
