@@ -252,7 +252,7 @@ class Inserter:
         self.nodes[vid] = nodes
         if times is not None:
             first_stop = self.objective.prices[vid].first_stop
-            rp = _RouteProfile.of(nodes, self._loads(steps), times, self.capacity[vid], first_stop)
+            rp = _RouteProfile.of(nodes, self.loads(steps), times, self.capacity[vid], first_stop)
             self.profiles[vid] = rp
             self.rows[vid] = self._route_rows(vid, rp, not steps)
         else:
@@ -353,7 +353,7 @@ class Inserter:
             back.append((j + 2, i + 1, -(limit + pick[1])))
         return _Nodes(new_loc, cols[0], cols[1], cols[2], back, new_legs)
 
-    def _loads(self, steps: Sequence[Step]) -> np.ndarray:
+    def loads(self, steps: Sequence[Step]) -> np.ndarray:
         """Load per dimension after each node but the end depot (depot deliveries ride from the start)."""
         n = len(steps)
         rows = np.fromiter((self.request_row[s.request] for s in steps), dtype=np.int64, count=n)
@@ -363,6 +363,10 @@ class Inserter:
         change[1:] = np.where(sign[:, None], table, -table)
         change[0] = table[self.depot_delivery[rows]].sum(axis=0)  # only their drop-offs are on a route
         return np.asarray(np.cumsum(change, axis=0))
+
+    def earliest(self, vid: str, steps: Sequence[Step]) -> list[int] | None:
+        """The earliest schedule of ``steps`` on vehicle ``vid`` (start depot, each step, end depot), or None."""
+        return self._schedule(self._nodes(vid, steps))
 
     @staticmethod
     def _schedule(nodes: _Nodes) -> list[int] | None:

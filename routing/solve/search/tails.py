@@ -82,7 +82,7 @@ class TailCache:
 def _route_cuts(state: Inserter, vid: str) -> dict[str, np.ndarray]:
     """The empty-vehicle points of one scheduled route, as ``_Cuts``' columns but ``route``."""
     steps, rp = state.current[vid], state.profiles[vid]
-    loads = state._loads(steps)
+    loads = state.loads(steps)
     at = np.flatnonzero(~loads.any(axis=1))  # nodes 0..n after which nobody is on board
     n, k = len(steps), len(at)
     dur_group, arc_group = state.fixed_scalars[vid][0], state.fixed_scalars[vid][1]
@@ -201,7 +201,7 @@ def _checked(state: Inserter, cost_of: RouteCost, vid: str, steps: list[Step]) -
     """The route's price and earliest schedule on vehicle ``vid``, or None if it breaks a rule."""
     if steps and occupancy_problem(state.scenario, state.scenario.vehicle(vid), steps, state.requests) is not None:
         return None
-    times = state._schedule(state._nodes(vid, steps))
+    times = state.earliest(vid, steps)
     if times is None:
         return None
     return cost_of(vid, steps, times), times

@@ -119,7 +119,7 @@ def _brute_force_best(state: Inserter, cost_of: tails.RouteCost, costs: dict[str
     best = 0
     cuts = {}
     for vid, steps in state.current.items():
-        loads = state._loads(steps)
+        loads = state.loads(steps)
         cuts[vid] = [k for k in range(len(steps) + 1) if not loads[k].any()]
     vids = sorted(state.current)
     for x, va in enumerate(vids):
