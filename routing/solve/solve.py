@@ -15,6 +15,7 @@ The plan is not trusted: callers pass it through ``routing.check.check_plan``.
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 import time
 from dataclasses import replace
@@ -251,6 +252,11 @@ def _portfolio(
     ]
     if len(jobs) == 1:
         return jobs[0][0], _one_search(jobs[0])
+    if multiprocessing.current_process().daemon:
+        # A daemon process (a Dask worker) may not fork the portfolio's workers: the first one searches alone.
+        raw = _one_search(jobs[0])
+        raw.status += f" (one search of {len(jobs)}: a daemon process, such as a Dask worker, cannot fork the others)"
+        return jobs[0][0], raw
     results: list[RawSolution] = run_forked(_one_search, [(job,) for job in jobs])
 
     def rank(pair: tuple[str, RawSolution]) -> tuple[bool, int]:
