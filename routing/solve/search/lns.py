@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import ChainMap
 from collections.abc import Callable, Sequence
 
 from routing.matrix.provider import MatrixSet
@@ -266,10 +267,10 @@ def improve(
             changed = [vid for vid in trial.current if trial.current[vid] is not state.current[vid]]
             new_cost = {vid: cost_of(vid, trial.current[vid], trial.schedules[vid]) for vid in changed}
             if tails:  # the recreated routes' tails exchanged with any route's, to a local optimum
-                trial_costs = {**route_costs, **new_cost}
+                # Reads fall through to the current prices; the exchanged routes' new prices land in new_cost.
+                trial_costs = ChainMap(new_cost, route_costs)
                 _, moved = exchange_tails(trial, cost_of, trial_costs, deadline, focus=set(changed), cache=tail_cache)
                 changed = sorted(set(changed) | moved)
-                new_cost = {vid: trial_costs[vid] for vid in changed}
             placed_now = objective.unserved_price(pending) - objective.unserved_price(still)
             cost = current_cost + sum(new_cost[vid] - route_costs[vid] for vid in changed) - placed_now
             progress = ((time.monotonic() - start) if by_time else iterations) / span

@@ -20,7 +20,7 @@ nothing or the deadline passes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -170,8 +170,8 @@ def _rated(c: _Cuts, state: Inserter, limit: int, focus: np.ndarray) -> list[tup
     """
     total = len(c.route)
     everything = slice(0, total)
-    rows_of_focus = np.flatnonzero(focus[c.route])
     in_focus = focus[c.route]
+    rows_of_focus = np.flatnonzero(in_focus)
     best_rating = np.empty(0, dtype=np.int64)
     best_a = np.empty(0, dtype=np.int64)
     best_b = np.empty(0, dtype=np.int64)
@@ -210,9 +210,8 @@ def _checked(state: Inserter, cost_of: RouteCost, vid: str, steps: list[Step]) -
 def exchange_tails(
     state: Inserter,
     cost_of: RouteCost,
-    route_costs: dict[str, int],
+    route_costs: MutableMapping[str, int],
     deadline: float,
-    max_rounds: int | None = None,
     focus: set[str] | None = None,
     cache: TailCache | None = None,
 ) -> tuple[int, set[str]]:
@@ -228,8 +227,6 @@ def exchange_tails(
         Each route's current price; updated for the routes changed.
     deadline
         ``time.monotonic()`` value to stop at.
-    max_rounds
-        Stop after this many rounds of rating and checking (default: until a round finds nothing).
     focus
         Rate only pairs with a route of these vehicles (the routes a search changed; the others were
         rated against each other before) and, after the first round, with a route changed since.
@@ -244,9 +241,7 @@ def exchange_tails(
     """
     saved, changed = 0, set[str]()
     cache = cache or TailCache()
-    rounds = 0
-    while not past(deadline) and (max_rounds is None or rounds < max_rounds):
-        rounds += 1
+    while not past(deadline):
         c = _cuts(state, cache)
         focused = np.array([focus is None or vid in focus for vid in c.vids], dtype=bool)
         if len(c.route) < 2 or not focused.any():

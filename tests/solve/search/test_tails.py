@@ -28,7 +28,7 @@ def _state(scenario: Scenario, matrices: MatrixSet, objective: str, seed: int) -
     """Routes built by greedy insertion in a random order (a plan with room for improvement)."""
     obj = Objective.of(scenario, matrices, objective)
     state = Inserter(scenario, matrices, {}, obj)
-    ids = sorted((r.id for r in scenario.requests), key=lambda _: random.Random(seed).random())
+    ids = [r.id for r in scenario.requests]
     rng = random.Random(seed)
     state.insert(sorted(ids, key=lambda _: rng.random()), float("inf"), keep_order=True)
     return state, obj
