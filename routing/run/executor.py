@@ -6,17 +6,24 @@ in completion order. The URL says where the tasks run:
 - ``local`` or ``local:N`` — a ``concurrent.futures.ProcessPoolExecutor`` (fork context) with N worker
   processes (default ``os.cpu_count()``); a task whose worker process died is submitted once more;
 - ``dask://HOST:PORT`` — a ``dask.distributed.Client`` connected to a running scheduler
-  (``dask scheduler``; workers started with ``dask worker tcp://HOST:PORT --nthreads 1``);
-- ``dask-local:N`` — an in-process ``LocalCluster`` of N single-threaded worker processes.
+  (``dask scheduler``; workers started with ``DASK_DISTRIBUTED__WORKER__DAEMON=False dask worker
+  tcp://HOST:PORT --nthreads 1``: without that setting a worker is a daemon process, which may not
+  fork, and a solve on it runs its PyVRP stage in-process, where an overrun cannot be stopped);
+- ``dask-local:N`` — an in-process ``LocalCluster`` of N single-threaded worker processes;
+- ``fork:N`` — each task in a process forked for it, N at a time (``routing.run.fork``): its
+  argument is inherited, not pickled. The solve portfolio runs its parallel searches this way,
+  over a scenario and matrices already in memory.
 
-Tasks are plain top-level functions of picklable arguments (paths and small dicts, never matrices),
-so the same task gives the same result on any executor. A task that forks processes of its own
-(a solve portfolio with ``workers`` above 1) is not for an executor: Dask's worker processes are
-daemons and cannot fork, and a local pool would oversubscribe the cores.
+Tasks for ``local`` and ``dask`` are plain top-level functions of picklable arguments (paths and
+small dicts, never matrices), so the same task gives the same result on any executor. Every such
+task is a one-worker solve: no task starts a portfolio of its own, so no worker nests a pool and
+the cores are not oversubscribed. (A Dask worker started by ``dask-local`` may fork, so a solve
+there can still stop an overrunning PyVRP stage; see ``routing.run.dask_executor``.)
 
 Only a few tasks are in flight at a time (about one per worker), so a stop request
 (``routing.solve.stop.requested``: Ctrl-C, SIGTERM) stops the submitting at once; ``map`` then ends
-without the tasks still running.
+without the tasks still running (the fork executor instead yields what they return: each heard the
+stop and returns its best).
 """
 
 from __future__ import annotations
@@ -44,7 +51,7 @@ POLL_S = 0.25
 #: Attempts of a task on the local pool: the first, and one more if its worker process died.
 LOCAL_ATTEMPTS = 2
 #: The executor URLs ``open_executor`` accepts, for messages.
-URL_FORMS = "local, local:N, dask://HOST:PORT or dask-local:N"
+URL_FORMS = "local, local:N, dask://HOST:PORT, dask-local:N or fork:N"
 
 
 class Executor(ABC, Generic[F]):
@@ -52,6 +59,9 @@ class Executor(ABC, Generic[F]):
 
     #: The URL the executor was opened with.
     url: str
+    #: Whether, after a stop request, ``map`` still waits for the running tasks and yields their results
+    #: (their processes heard the stop and return early) rather than ending without them.
+    finishes_on_stop = False
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Generator[tuple[int, R], None, None]:
         """Run ``fn`` on every item; yield ``(index of the item, result)`` in completion order.
@@ -75,7 +85,7 @@ class Executor(ABC, Generic[F]):
         ------
         Exception
             The first exception a task raised beyond its retries (the tasks still pending are cancelled).
-            After a stop request the iteration ends quietly instead.
+            After a stop request the iteration ends quietly instead (unless ``finishes_on_stop``).
         """
         todo = list(items)
         queue = deque(range(len(todo)))
@@ -88,13 +98,15 @@ class Executor(ABC, Generic[F]):
                     attempts[i] += 1
                     pending[self._submit(fn, todo[i])] = i
                 if stop.requested():
-                    return
+                    if not self.finishes_on_stop or not pending:
+                        return
+                    queue.clear()
                 for future in self._wait(list(pending), POLL_S):
                     i = pending.pop(future)
                     error = self._error(future)
                     if error is None:
                         yield i, self._result(future)
-                    elif stop.requested():
+                    elif stop.requested() and not self.finishes_on_stop:
                         return
                     elif self._retries(error, attempts[i]):
                         queue.appendleft(i)
@@ -214,7 +226,7 @@ def open_executor(url: str = "local") -> Executor[Any]:
     Parameters
     ----------
     url
-        ``local``, ``local:N``, ``dask://HOST:PORT`` or ``dask-local:N``.
+        ``local``, ``local:N``, ``dask://HOST:PORT``, ``dask-local:N`` or ``fork:N``.
 
     Returns
     -------
@@ -227,6 +239,15 @@ def open_executor(url: str = "local") -> Executor[Any]:
         E807 for a URL of none of these forms, or a Dask scheduler that cannot be reached.
     """
     text = url.strip()
+    fork = re.fullmatch(r"fork:(\d+)", text)
+    if fork:
+        from routing.run.fork import ForkExecutor, can_fork
+
+        if int(fork.group(1)) < 1:
+            raise _bad_url(url, "asks for no workers")
+        if not can_fork():
+            raise _bad_url(url, "cannot run in a daemon process (such as a Dask worker)", "Use local:N here.")
+        return ForkExecutor(int(fork.group(1)))
     local = re.fullmatch(r"local(?::(\d+))?", text)
     if local:
         count = int(local.group(1)) if local.group(1) else None

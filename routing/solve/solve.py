@@ -15,7 +15,6 @@ The plan is not trusted: callers pass it through ``routing.check.check_plan``.
 
 from __future__ import annotations
 
-import multiprocessing
 import random
 import time
 from dataclasses import replace
@@ -24,6 +23,7 @@ from routing.exceptions import Interrupted, SolveError
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario
 from routing.plan import Plan, Route, SolveStats, Unserved
+from routing.run.fork import ForkExecutor, can_fork
 from routing.solve import stop
 from routing.solve.assemble import initial_steps, rescue, route_from_visits
 from routing.solve.backends.base import Backend, RawSolution
@@ -33,7 +33,6 @@ from routing.solve.decompose import MIN_PART_S, PartResult, PartTask, part_count
 from routing.solve.hybrid import solve_hybrid
 from routing.solve.objective import Objective
 from routing.solve.params import BACKENDS, SolveParams
-from routing.solve.processes import run_forked
 from routing.solve.progress import report
 from routing.solve.search.schedule import Step
 from routing.solve.search.servability import check_servability
@@ -252,12 +251,15 @@ def _portfolio(
     ]
     if len(jobs) == 1:
         return jobs[0][0], _one_search(jobs[0])
-    if multiprocessing.current_process().daemon:
+    if not can_fork():
         # A daemon process (a Dask worker) may not fork the portfolio's workers: the first one searches alone.
         raw = _one_search(jobs[0])
         raw.status += f" (one search of {len(jobs)}: a daemon process, such as a Dask worker, cannot fork the others)"
         return jobs[0][0], raw
-    results: list[RawSolution] = run_forked(_one_search, [(job,) for job in jobs])
+    # The searches inherit the scenario and matrices through fork (never pickled); all run at once.
+    with ForkExecutor(len(jobs)) as executor:
+        done: dict[int, RawSolution] = dict(executor.map(_one_search, jobs))
+    results = [done[w] for w in sorted(done)]
 
     def rank(pair: tuple[str, RawSolution]) -> tuple[bool, int]:
         raw = pair[1]

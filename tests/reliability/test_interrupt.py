@@ -54,6 +54,33 @@ def test_a_signal_during_solve_writes_the_best_plan_marked_interrupted(tmp_path:
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handlers are put back
 
 
+def test_a_sigterm_during_a_two_worker_solve_keeps_the_best_of_the_searches(tmp_path: Path) -> None:
+    """Tests the portfolio on the fork executor: SIGTERM, forwarded to both searches once one has a plan, ends
+    each with its best; the command waits for them and writes a checked plan marked interrupted."""
+    import time
+
+    out = tmp_path / "out"
+    sent = threading.Event()
+
+    def signal_at_a_workers_first_best() -> None:
+        deadline = time.monotonic() + 50
+        while progress.workers_best() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        sent.set()
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    with progress.listening(lambda phase, best: None):
+        watcher = threading.Thread(target=signal_at_a_workers_first_best, daemon=True)
+        watcher.start()
+        argv = ["solve", str(DEMO), "--out", str(out), "--time-limit", "60", "--workers", "2", "--quiet", "--no-report"]
+        code = main(argv)
+        watcher.join()
+    assert sent.is_set() and code == 130
+    doc = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert doc["interrupted"] is True and doc["solve"]["wall_time_s"] < 15
+    assert main(["check", str(DEMO), str(out / "plan.json")]) == 0
+
+
 def test_a_plan_not_interrupted_says_so() -> None:
     """Tests that an ordinary solve's plan.json carries interrupted: false."""
     from routing.report.plan_json import plan_to_dict

@@ -1,4 +1,4 @@
-"""The executors: a local process pool and a Dask cluster give the same results, and survive a dead worker."""
+"""The executors: a local pool, a Dask cluster and forked tasks give the same results, and survive a dead worker."""
 
 from __future__ import annotations
 
@@ -36,7 +36,22 @@ def yearly_total(path: str) -> tuple[float, float, float, float]:
     return (round(total.cost_dkk, 6), round(total.co2_kg, 6), round(total.vehicle_hours, 6), round(total.km, 6))
 
 
-@pytest.fixture(scope="module", params=["local:2", "dask-local:2"])
+def may_fork(_: int) -> bool:
+    """Whether the task's process may start processes of its own (a daemon may not)."""
+    from routing.run.fork import can_fork
+
+    return can_fork()
+
+
+def sleeps(seconds: float) -> float:
+    """A task that takes its time."""
+    import time
+
+    time.sleep(seconds)
+    return seconds
+
+
+@pytest.fixture(scope="module", params=["local:2", "dask-local:2", "fork:2"])
 def executor(request: pytest.FixtureRequest) -> Iterator[Executor[object]]:
     with open_executor(request.param) as ex:
         yield ex
@@ -66,7 +81,28 @@ def test_a_task_whose_worker_died_runs_again_and_every_result_comes_once(
     assert dict(got) == {n: n * 10 for n in range(5)}
 
 
-@pytest.mark.parametrize("url", ["local:0", "ftp://x", "dask://nohost", "dask-local:0"])
+def test_a_task_may_fork_on_every_executor(executor: Executor[object]) -> None:
+    """Tests that no executor runs tasks in daemon processes: a solve there can stop an overrunning PyVRP stage."""
+    assert dict(executor.map(may_fork, range(2))) == {0: True, 1: True}
+
+
+def test_after_a_stop_the_fork_executor_yields_the_running_tasks_and_starts_no_more() -> None:
+    """Tests ``finishes_on_stop``: the task running at the stop is yielded, the one not started is not."""
+    from routing.solve import stop
+
+    with open_executor("fork:2") as ex:
+        got = []
+        try:
+            for i, value in ex.map(sleeps, [0.05, 0.6, 0.05, 0.05]):
+                got.append(i)
+                if len(got) == 2:  # the first and the third have ended, the second still runs
+                    stop.request()
+        finally:
+            stop.clear()
+    assert got == [0, 2, 1]
+
+
+@pytest.mark.parametrize("url", ["local:0", "ftp://x", "dask://nohost", "dask-local:0", "fork:0"])
 def test_a_bad_executor_url_is_an_input_error(url: str) -> None:
     """Tests that an executor URL of no known form is E807 on --executor."""
     with pytest.raises(ScenarioError) as info:

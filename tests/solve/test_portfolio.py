@@ -1,4 +1,4 @@
-"""The portfolio's forked searches: results in job order, a search's exception raised in the caller."""
+"""The portfolio's forked searches (the fork executor): each result with its job, a search's exception re-raised."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ LINE = {"depot": (0, 0), "a": (10, 0), "b": (20, 0), "s": (30, 0)}
 
 
 def test_forked_searches_return_in_job_order_and_raise_a_search_error() -> None:
-    """Tests that ``run_forked`` returns each process's result in job order and re-raises a failure."""
-    from routing.solve.processes import run_forked
+    """Tests that the fork executor returns each search's result with its job's index and re-raises a failure."""
+    from routing.run.fork import ForkExecutor
     from routing.solve.solve import _one_search
 
     scenario = planar(LINE, [req("r1", "a", "s"), req("r2", "b", "s")])
@@ -24,12 +24,13 @@ def test_forked_searches_return_in_job_order_and_raise_a_search_error() -> None:
     deadline = time.monotonic() + 600
     jobs = [("ortools", scenario, matrices, requests, params, deadline, None)]
     jobs.append(("ortools", scenario, matrices, requests[:1], params, deadline, None))
-    first, second = run_forked(_one_search, [(job,) for job in jobs])
+    done = dict(ForkExecutor(2).map(_one_search, jobs))
+    first, second = done[0], done[1]
     assert first.found and second.found
     assert {s.request for steps in first.routes.values() for s in steps if s.request} == {"r1", "r2"}
     assert {s.request for steps in second.routes.values() for s in steps if s.request} == {"r1"}
     with pytest.raises(KeyError):
-        run_forked(_one_search, [(job,) for job in jobs] + [(("no such search", *jobs[0][1:]),)])
+        list(ForkExecutor(3).map(_one_search, [*jobs, ("no such search", *jobs[0][1:])]))
 
 
 def _sleep_then(seconds: float, value: str) -> str:

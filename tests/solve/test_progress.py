@@ -50,17 +50,17 @@ def _reports(best: int) -> int:
 
 def test_forked_workers_share_their_best_objective_with_the_listener() -> None:
     """Tests that a forked worker's bests reach the parent (the lowest of all), not the parent's sink."""
-    from routing.solve.processes import run_forked
+    from routing.run.fork import ForkExecutor
     from routing.solve.progress import workers_best
 
     heard: list[tuple[str, int | None]] = []
     with listening(lambda phase, best: heard.append((phase, best))):
         assert workers_best() is None
-        assert run_forked(_reports, [(700,), (500,)]) == [700, 500]
+        assert dict(ForkExecutor(2).map(_reports, [700, 500])) == {0: 700, 1: 500}
         assert workers_best() == 500
     assert heard == []  # the workers' phases stay in the workers
     assert workers_best() is None  # nobody listens any more
-    assert run_forked(_reports, [(1,)]) == [1]  # and a worker forked then has nowhere to report
+    assert dict(ForkExecutor(1).map(_reports, [1])) == {0: 1}  # and a worker forked then has nowhere to report
     assert workers_best() is None
 
 
@@ -71,11 +71,11 @@ def test_the_step_bar_counts_steps_and_shows_each_steps_best_from_its_workers(
     import time
 
     from routing.bars import step_bar
-    from routing.solve.processes import run_forked
+    from routing.run.fork import ForkExecutor
 
     with step_bar(2, "day", disable=False, priced=True) as steps:
         steps.begin("mon route")
-        run_forked(_reports, [(500_000_000,)])
+        list(ForkExecutor(1).map(_reports, [500_000_000]))
         time.sleep(0.7)
         steps.done()
         steps.begin("tue route")
