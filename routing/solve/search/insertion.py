@@ -13,8 +13,9 @@ vehicle of its own when the fleet has one to spare.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -405,8 +406,19 @@ class Inserter:
         """Non-empty routes by vehicle id."""
         return {vid: steps for vid, steps in self.current.items() if steps}
 
-    def insert(self, request_ids: Sequence[str], deadline: float, keep_order: bool = False) -> list[str]:
-        """Insert each request where it adds least; return the ids that fit nowhere or not reached by ``deadline``."""
+    def insert(
+        self,
+        request_ids: Sequence[str],
+        deadline: float,
+        keep_order: bool = False,
+        noise: float = 0.0,
+        rng: random.Random | None = None,
+    ) -> list[str]:
+        """Insert each request where it adds least; return the ids that fit nowhere or not reached by ``deadline``.
+
+        With ``noise`` (and ``rng``) each candidate's cost is perturbed by up to that share of its size
+        (Ropke & Pisinger's noised insertion), so the cheapest position is likeliest, not certain.
+        """
         windows = self.windows
         left: list[str] = []
 
@@ -418,7 +430,11 @@ class Inserter:
             if past(deadline):
                 left.append(rid)
                 continue
-            if not self._place_cheapest(rid, self._gather(rid)):
+            found = self._gather(rid)
+            if noise and rng is not None and len(found.cost):
+                shake = np.random.default_rng(rng.getrandbits(32)).uniform(-noise, noise, len(found.cost))
+                found = replace(found, cost=found.cost + np.abs(found.cost) * shake)
+            if not self._place_cheapest(rid, found):
                 left.append(rid)
         return left
 

@@ -13,7 +13,7 @@ from routing.model import Scenario
 from routing.solve.objective import Objective
 from routing.solve.search import removal
 from routing.solve.search.insertion import Inserter
-from routing.solve.search.lns import Wheel, improve, route_cost
+from routing.solve.search.lns import INSERTIONS, Wheel, improve, route_cost
 from routing.solve.search.removal import Relatedness, RemovalContext
 from routing.solve.search.schedule import Step, earliest_schedule, occupancy_problem
 from tests.helpers import planar, req
@@ -144,7 +144,7 @@ def test_lns_adapts_its_operator_weights() -> None:
     weights: dict[str, float] = {}
     improve(scenario, matrices, start, SolveParams(seed=2), float("inf"), max_iterations=350, weights=weights)
     removals = {"random", "related", "time_band", "worst", "route"}
-    assert set(weights) == removals | {"random_order", "window_order"}
+    assert set(weights) == removals | set(INSERTIONS)
     assert any(w != 1.0 for w in weights.values())
 
 
@@ -156,3 +156,22 @@ def test_lns_places_requests_insertion_left_out() -> None:
     params = SolveParams(seed=2, objective="distance")
     routes, _ = improve(scenario, matrices, without, params, float("inf"), max_iterations=60, unplaced=sorted(out))
     _assert_complete_and_feasible(scenario, matrices, routes)
+
+
+def test_noised_insertion_keeps_every_rule_is_repeatable_and_varies_with_the_seed() -> None:
+    """Tests ``Inserter.insert(noise=...)``: every request placed on a feasible route, the same plan for the same
+    random state, different plans over seeds (the noise-free insertion gives one plan whatever the seed)."""
+    scenario, matrices, _ = _day()
+    ids = [r.id for r in scenario.requests]
+
+    def plan(noise: float, seed: int) -> dict[str, list[Step]]:
+        state = Inserter(scenario, matrices, {}, Objective.of(scenario, matrices, "distance"))
+        assert state.insert(ids, float("inf"), noise=noise, rng=random.Random(seed)) == []
+        return state.routes()
+
+    noised = [plan(0.3, seed) for seed in range(6)]
+    for routes in noised:
+        _assert_complete_and_feasible(scenario, matrices, routes)
+    assert plan(0.3, 4) == noised[4]
+    assert len({repr(sorted(r.items())) for r in noised}) > 1
+    assert len({repr(sorted(plan(0.0, seed).items())) for seed in range(3)}) == 1
