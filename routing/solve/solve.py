@@ -259,6 +259,9 @@ def _portfolio(
     # The searches inherit the scenario and matrices through fork (never pickled); all run at once.
     with ForkExecutor(len(jobs)) as executor:
         done: dict[int, RawSolution] = dict(executor.map(_one_search, jobs))
+    if not done:
+        # A stop asked for before any search started: the first one, here, returns at once as it would alone.
+        return jobs[0][0], _one_search(jobs[0])
     results = [done[w] for w in sorted(done)]
 
     def rank(pair: tuple[str, RawSolution]) -> tuple[bool, int]:

@@ -95,15 +95,17 @@ def test_a_plan_not_interrupted_says_so() -> None:
     assert plan_to_dict(scenario, plan, result, price_plan_by_vehicle_types(scenario, result))["interrupted"] is False
 
 
-def test_a_stop_before_the_search_ends_it_at_once_with_every_request_accounted_for() -> None:
-    """Tests a stop asked for before the hybrid starts: it returns within a second; each request is served or unserved
-    with the stop named as the reason; the checker accepts the plan."""
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_stop_before_the_search_ends_it_at_once_with_every_request_accounted_for(workers: int) -> None:
+    """Tests a stop asked for before the hybrid starts (one search, or a portfolio whose searches never start): it
+    returns within a second; each request is served or unserved with the stop named as the reason; the checker
+    accepts the plan."""
     from routing import check_plan
 
     scenario = load_scenario(DEMO)
     matrices = build_matrices(scenario, None)
     stop.request()
-    plan = solve(scenario, matrices, SolveParams.of(scenario, time_limit_s=30, backend="hybrid"))
+    plan = solve(scenario, matrices, SolveParams.of(scenario, time_limit_s=30, backend="hybrid", workers=workers))
     assert plan.stats.interrupted and plan.stats.wall_time_s < 1.0
     assert check_plan(scenario, matrices, plan).is_feasible
     assert len(plan.served_ids) + len(plan.unserved) == len(scenario.requests)
