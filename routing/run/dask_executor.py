@@ -8,9 +8,9 @@ Workers are not daemon processes (``distributed.worker.daemon`` false, set for t
 this module starts; remote workers are started with ``DASK_DISTRIBUTED__WORKER__DAEMON=False``): a
 solve on a worker runs its PyVRP stage in a forked process of its own, stopped at its time share, as
 on the local pool. A daemon worker could not fork: the stage would run in-process, where an overrun
-cannot be stopped and leaves the rest of the pipeline no time (the likely cause of what was measured
-2026-12-03 00:25, when workers were daemons: the 16x day's parts on ``dask-local:2`` left 408 requests
-to the seams step, those on ``local:2`` none).
+cannot be stopped and leaves the rest of the pipeline no time (measured on the 16x day at 300 s: the
+parts on daemon workers left 408 requests to the seams step, 2026-12-03 00:25; on non-daemon workers
+none, 08:08).
 
 Ctrl-C: a terminal sends SIGINT to every process of the command, the workers of a ``LocalCluster``
 included. Those workers ignore it (they are started with SIGINT ignored, and a worker plugin ignores
