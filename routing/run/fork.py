@@ -105,14 +105,14 @@ class ForkExecutor(Executor[Forked]):
         In a daemon process, which may not fork.
     """
 
+    #: After a stop request the running tasks return their best results, which ``map`` yields.
+    finishes_on_stop = True
+
     def __init__(self, workers: int) -> None:
         if not can_fork():
             raise RuntimeError("a daemon process (such as a Dask worker) may not fork a task's process")
         self.workers = max(1, workers)
         self.url = f"fork:{self.workers}"
-
-    #: After a stop request the running tasks return their best results, which ``map`` yields.
-    finishes_on_stop = True
 
     def close(self) -> None:
         """Nothing to release: every task's process ends with its task."""
