@@ -73,12 +73,15 @@ class Forked:
         """``(True, result)`` or ``(False, exception)``, waiting for it if need be; the process is reaped."""
         if self.outcome is None:
             try:
-                self.outcome = self.receive.recv()
+                outcome: tuple[bool, Any] | None = self.receive.recv()
             except EOFError:
-                self.process.join(5)
-                code = self.process.exitcode
-                self.outcome = (False, TaskProcessDied(f"a task's process ended without a result (exit code {code})"))
+                outcome = None
             self.process.join()
+            code = self.process.exitcode
+            self.outcome = outcome or (
+                False,
+                TaskProcessDied(f"a task's process ended without a result (exit code {code})"),
+            )
             self.end()
         return self.outcome
 

@@ -30,13 +30,13 @@ the result is judged by the independent checker.
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections.abc import Sequence
 
 from routing.limits import ride_limits_s
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario
+from routing.run.fork import can_fork
 from routing.solve.backends.base import RawSolution, TimedStep
 from routing.solve.backends.ortools import solve_ortools
 from routing.solve.backends.pyvrp import solve_pyvrp
@@ -214,7 +214,7 @@ def solve_hybrid(
             # Warm-start mode: optional requests, and routes returned even when PyVRP could not make
             # them feasible; repair and insertion below make them exact.
             args = (relaxed_scenario, matrices, relaxed, params, pyvrp_deadline, None, False, True)
-            if params.solution_limit is not None or multiprocessing.current_process().daemon:
+            if params.solution_limit is not None or not can_fork():
                 # Bounded by count, or on a worker that may not fork (a Dask worker is a daemon
                 # process): PyVRP runs here, to its own limit.
                 warm = solve_pyvrp(*args)

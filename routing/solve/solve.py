@@ -262,10 +262,10 @@ def _portfolio(
     if not done:
         # A stop asked for before any search started: the first one, here, returns at once as it would alone.
         return jobs[0][0], _one_search(jobs[0])
-    results = [done[w] for w in sorted(done)]
 
     def rank(pair: tuple[str, RawSolution]) -> tuple[bool, int]:
         raw = pair[1]
         return (not raw.found, objective.price(raw.routes, raw.dropped) if raw.found else 0)
 
-    return min(zip((job[0] for job in jobs), results, strict=True), key=rank)
+    # In job order (ties go to the first search); only the searches that started (a stop may cut the starting short).
+    return min(((jobs[w][0], done[w]) for w in sorted(done)), key=rank)

@@ -9,6 +9,10 @@ exchanges (``tails``: two routes cut where nobody is on board swap their rests; 
 route the recreate changed are rated) and keeps it under a threshold-acceptance rule whose
 threshold shrinks to zero by the deadline. Every state it holds is feasible, so stopping at
 any moment leaves a valid plan.
+
+Its objective is the solve's (``routing.solve.objective``): each route priced by
+``Objective.route_cost`` on its earliest schedule, leaving the depot just in time for the first
+stop (the same times ``hybrid`` returns, so the price the portfolio sees is the one searched).
 """
 
 from __future__ import annotations
