@@ -215,6 +215,19 @@ def _run_one(args: tuple[Family, Path, str, float, int | None]) -> Outcome:
     return run_instance(fam, path, solver, time_limit, load_bks(fam), workers)
 
 
+def require_solver(solver: str) -> None:
+    """Raise ``ImportError`` saying how to install the solver's package when it is missing (VROOM is optional).
+
+    Without this check every instance would fail alone and the CSV would hold a row of
+    infeasible results per instance instead of one clear error.
+    """
+    if solver == "vroom":
+        try:
+            import vroom  # noqa: F401
+        except ImportError as exc:
+            raise ImportError("VROOM is not installed (package pyvroom): pip install -e '.[bench]'") from exc
+
+
 def run_family(
     fam: Family,
     files: Sequence[Path],
@@ -231,6 +244,7 @@ def run_family(
     ``jobs`` instances run at a time, each on ``workers`` cores (see ``SOLVERS``). By default the
     engine takes every core when ``jobs`` is 1 and one otherwise, and the other solvers one.
     """
+    require_solver(solver)
     if workers is None:
         workers = max(1, os.cpu_count() or 1) if solver == "engine" and jobs == 1 else 1
     if jobs > 1 and workers > 1:

@@ -8,6 +8,7 @@ time limits short; the real measurements live in benchmarks/RESULTS.md.
 from __future__ import annotations
 
 import csv
+import sys
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,15 @@ def test_bks_solutions_pass_the_checker() -> None:
     plan = Plan(tuple(routes))
     assert check_plan(scenario, matrices, plan).is_feasible
     assert instance_distance(scenario, matrices, plan, fam) == pytest.approx(827.3)
+
+
+def test_a_missing_optional_solver_is_one_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests that running VROOM without its package stops before any instance with the install command, rather
+    than writing a row of failed instances."""
+    from benchmarks.harness import run_family
+
+    monkeypatch.setitem(sys.modules, "vroom", None)  # import vroom then raises ImportError
+    fam = family("solomon")
+    with pytest.raises(ImportError, match=r"pip install -e '\.\[bench\]'"):
+        run_family(fam, fam.instances[:1], 1.0, tmp_path / "out.csv", None, solver="vroom")
+    assert not (tmp_path / "out.csv").exists()
