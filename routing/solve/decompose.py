@@ -44,7 +44,7 @@ from routing.solve.objective import Objective
 from routing.solve.params import SolveParams
 from routing.solve.progress import report
 from routing.solve.search.insertion import insert_requests
-from routing.solve.search.lns import improve, route_cost
+from routing.solve.search.lns import RoutePricer, improve
 from routing.solve.search.repair import repair
 from routing.solve.search.schedule import Step, earliest_schedule
 
@@ -390,9 +390,10 @@ def _price(
     by_id = {r.id: r for r in scenario.requests}
     limits = ride_limits_s(scenario, matrices)
     total = objective.unserved_price(left)
+    route_cost = RoutePricer(objective, scenario, matrices)
     for vid, steps in routes.items():
         times = earliest_schedule(scenario, matrices, scenario.vehicle(vid), steps, by_id, limits) if steps else None
-        total += route_cost(objective, scenario, matrices, vid, steps, times)
+        total += route_cost(vid, steps, times)
     return total
 
 

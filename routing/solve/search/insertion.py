@@ -43,11 +43,12 @@ class _Nodes:
 
 
 class _Trial(NamedTuple):
-    """A route with its nodes and earliest schedule, as checked for an insertion."""
+    """A route with its nodes, earliest schedule and loads (``Inserter.loads``), as checked for an insertion."""
 
     steps: list[Step]
     nodes: _Nodes
     times: list[int]
+    loads: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,7 @@ class _RouteProfile:
             latest_list[k] = min(latest_list[k], latest_list[k + 1] - service[k] - legs[k])
         latest = np.array(latest_list, dtype=np.int64)
         n = len(loads)
-        grid = np.broadcast_to(loads[None, :, :], (n, n, loads.shape[1])).copy()
-        grid[_strictly_lower(n)] = _NEG
+        grid = np.where(_strictly_lower(n)[:, :, None], _NEG, loads[None, :, :])
         range_max = np.maximum.accumulate(grid, axis=1)
         t = np.array(times, dtype=np.int64)
         svc = np.array(service, dtype=np.int64)
@@ -220,6 +220,7 @@ class Inserter:
         self.schedules: dict[str, list[int] | None] = {}
         self.profiles: dict[str, _RouteProfile] = {}
         self.nodes: dict[str, _Nodes] = {}
+        self.load_rows: dict[str, np.ndarray] = {}  # ``loads`` of each route (never changed in place)
         self.rows: dict[str, RouteRows] = {}
         self.fleet: Fleet | None = None  # the rows concatenated (``_fleet``)
         self.changed: set[str] = set()  # routes changed since
@@ -232,7 +233,7 @@ class Inserter:
         other = object.__new__(Inserter)
         other.__dict__.update(self.__dict__)
         other.current, other.schedules, other.profiles = dict(self.current), dict(self.schedules), dict(self.profiles)
-        other.nodes = dict(self.nodes)
+        other.nodes, other.load_rows = dict(self.nodes), dict(self.load_rows)
         other.rows, other.changed = dict(self.rows), set(self.changed)
         return other
 
@@ -244,16 +245,55 @@ class Inserter:
         nodes = self._nodes(vid, steps)
         if times is None:
             times = self._schedule(nodes)
-        self._set(vid, steps, nodes, times)
+        self._set(vid, steps, nodes, times, self.loads(steps))
 
-    def _set(self, vid: str, steps: list[Step], nodes: _Nodes, times: list[int] | None) -> None:
-        """Replace one vehicle's route, given its nodes and earliest schedule (None: it has none)."""
+    def remove(self, vid: str, taken: Collection[str]) -> None:
+        """Take the requests ``taken`` off the route of ``vid`` and reschedule it.
+
+        Spliced from the route's nodes and loads (``set_route`` of the remaining steps gives the
+        same): the kept nodes, the legs across the gaps, the back edges of the kept requests
+        renumbered, and each taken request's load lifted from the nodes it rode past.
+        """
+        steps, old, old_loads = self.current[vid], self.nodes[vid], self.load_rows[vid]
+        n = len(steps)
+        keep = [0, *(k for k, s in enumerate(steps, start=1) if s.request not in taken), n + 1]
+        if len(keep) == n + 2:
+            return
+        renumber = {k: m for m, k in enumerate(keep)}
+        dur = self.durations[vid]
+        loc = old.loc
+        legs = [old.legs[a] if b == a + 1 else int(dur[loc[a], loc[b]]) for a, b in zip(keep, keep[1:])]
+        back = [(renumber[k], renumber[p], w) for k, p, w in old.back if k in renumber and p in renumber]
+        nodes = _Nodes(
+            [loc[k] for k in keep],
+            [old.service[k] for k in keep],
+            [old.lower[k] for k in keep],
+            [old.upper[k] for k in keep],
+            back,
+            legs,
+        )
+        lift = np.zeros((n + 2, old_loads.shape[1]), dtype=np.int64)
+        for k, s in enumerate(steps, start=1):
+            if s.request in taken:
+                pick, drop, q, at_depot = self._node(s.request)
+                if s.kind == "pickup":
+                    lift[k] += q
+                else:
+                    lift[k] -= q
+                    if at_depot:
+                        lift[0] += q
+        loads = (old_loads - np.cumsum(lift[: n + 1], axis=0))[keep[:-1]]
+        self._set(vid, [steps[k - 1] for k in keep[1:-1]], nodes, self._schedule(nodes), loads)
+
+    def _set(self, vid: str, steps: list[Step], nodes: _Nodes, times: list[int] | None, loads: np.ndarray) -> None:
+        """Replace one vehicle's route, given its nodes, earliest schedule (None: it has none) and ``loads``."""
         self.current[vid] = steps
         self.schedules[vid] = times
         self.nodes[vid] = nodes
+        self.load_rows[vid] = loads
         if times is not None:
             first_stop = self.objective.prices[vid].first_stop
-            rp = _RouteProfile.of(nodes, self.loads(steps), times, self.capacity[vid], first_stop)
+            rp = _RouteProfile.of(nodes, loads, times, self.capacity[vid], first_stop)
             self.profiles[vid] = rp
             self.rows[vid] = self._route_rows(vid, rp, not steps)
         else:
@@ -545,7 +585,17 @@ class Inserter:
                 return None
         nodes = self._inserted(vid, rid, at_pick, at_drop)
         times = self._schedule(nodes)
-        return None if times is None else _Trial(trial, nodes, times)
+        if times is None:
+            return None
+        # The loads spliced as ``loads(trial)`` gives them: the request on board from its pickup (a depot
+        # delivery: from the start depot) up to its drop-off, which leaves the load of before.
+        old, q = self.load_rows[vid], self._node(rid)[2]
+        j = at_drop
+        if at_pick < 0:
+            loads = np.concatenate((old[: j + 1] + q, old[j:]))
+        else:
+            loads = np.concatenate((old[: at_pick + 1], old[at_pick : j + 1] + q, old[j:]))
+        return _Trial(trial, nodes, times, loads)
 
     def _place_cheapest(self, rid: str, found: Candidates) -> bool:
         """Check candidates cheapest first with the exact scheduler; take the first feasible one."""
@@ -553,7 +603,7 @@ class Inserter:
             vid = found.vids[int(found.owner[k])]
             placed = self._try(rid, vid, int(found.pick[k]), int(found.drop[k]))
             if placed is not None:
-                self._set(vid, placed.steps, placed.nodes, placed.times)
+                self._set(vid, *placed)
                 return True
         return False
 
@@ -618,7 +668,7 @@ class Inserter:
             vid = min(options[chosen], key=lambda v: (options[chosen][v][0], v))
             was_idle = not self.current[vid]
             placed = options[chosen][vid][1]
-            self._set(vid, placed.steps, placed.nodes, placed.times)
+            self._set(vid, *placed)
             pending.remove(chosen)
             changed = [vid] + (
                 [v for v in self.current if not self.current[v] and self.kind[v] == self.kind[vid]] if was_idle else []

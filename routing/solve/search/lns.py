@@ -22,6 +22,8 @@ import time
 from collections import ChainMap
 from collections.abc import Callable, Sequence
 
+import numpy as np
+
 from routing.matrix.provider import MatrixSet
 from routing.model import Scenario
 from routing.solve.objective import Objective
@@ -64,26 +66,58 @@ def route_cost(
     int
         Cost units, as ``Objective.route_price`` prices the route's visits leaving the depot just in time.
     """
-    if not steps:
-        return 0
-    v = scenario.vehicle(vid)
-    index = matrices.index()
-    locs = [index[v.start]]
-    for s in steps:
-        r = scenario.request(s.request)
-        visit = r.pickup if s.kind == "pickup" else r.dropoff
-        assert visit is not None
-        locs.append(index[visit.location])
-    locs.append(index[v.end])
-    if times is None:
-        return objective.route_cost(vid, locs, 0)
-    last = scenario.request(steps[-1].request)
-    last_visit = last.pickup if steps[-1].kind == "pickup" else last.dropoff
-    assert last_visit is not None
-    dur = matrices.duration_s[scenario.vehicle_type(v.type).profile]
-    leave = max(times[0], times[1] - int(dur[locs[0], locs[1]]))
-    paid = objective.paid_duty_s(vid, leave, times[1], times[-2] + last_visit.service_s, times[-1])
-    return objective.route_cost(vid, locs, paid)
+    return RoutePricer(objective, scenario, matrices, [s.request for s in steps])(vid, steps, times)
+
+
+class RoutePricer:
+    """``route_cost`` with the lookups of visits and vehicles done once (a search prices thousands of routes).
+
+    Parameters
+    ----------
+    objective, scenario, matrices
+        As ``route_cost``.
+    request_ids
+        The requests it will price (default: all).
+    """
+
+    def __init__(
+        self, objective: Objective, scenario: Scenario, matrices: MatrixSet, request_ids: Sequence[str] | None = None
+    ) -> None:
+        self.objective = objective
+        self.scenario = scenario
+        self.matrices = matrices
+        self.index = index = matrices.index()
+        requests = scenario.requests if request_ids is None else [scenario.request(rid) for rid in request_ids]
+        #: (request id, kind) -> matrix index and service time of the visit.
+        self.visits: dict[tuple[str, str], tuple[int, int]] = {}
+        for r in requests:
+            for kind, visit in (("pickup", r.pickup), ("dropoff", r.dropoff)):
+                if visit is not None:
+                    self.visits[(r.id, kind)] = (index[visit.location], visit.service_s)
+        self.depots: dict[str, tuple[int, int, np.ndarray]] = {}
+
+    def _depots(self, vid: str) -> tuple[int, int, np.ndarray]:
+        """The vehicle's start and end depot (matrix index) and duration matrix."""
+        known = self.depots.get(vid)
+        if known is None:
+            v = self.scenario.vehicle(vid)
+            profile = self.scenario.vehicle_type(v.type).profile
+            known = self.depots[vid] = (self.index[v.start], self.index[v.end], self.matrices.duration_s[profile])
+        return known
+
+    def __call__(self, vid: str, steps: list[Step], times: list[int] | None) -> int:
+        """The price of one route (``route_cost``)."""
+        if not steps:
+            return 0
+        start, end, dur = self._depots(vid)
+        visits = [self.visits[(s.request, s.kind)] for s in steps]
+        locs = [start, *(at for at, _ in visits), end]
+        objective = self.objective
+        if times is None:
+            return objective.route_cost(vid, locs, 0)
+        leave = max(times[0], times[1] - int(dur[start, locs[1]]))
+        paid = objective.paid_duty_s(vid, leave, times[1], times[-2] + visits[-1][1], times[-1])
+        return objective.route_cost(vid, locs, paid)
 
 
 #: Scores of an iteration's operators (Ropke & Pisinger 2006): a new best plan, a new plan better
@@ -234,8 +268,7 @@ def improve(
     objective = objective or Objective.of(scenario, matrices, params.objective)
     state = Inserter(scenario, matrices, routes, objective, params.implied_windows)
 
-    def cost_of(vid: str, steps: list[Step], times: list[int] | None) -> int:
-        return route_cost(objective, scenario, matrices, vid, steps, times)
+    cost_of = RoutePricer(objective, scenario, matrices)
 
     route_costs = {vid: cost_of(vid, steps, state.schedules[vid]) for vid, steps in state.current.items()}
     tails, tail_cache = params.pipeline.lns_tail_exchange, TailCache()
@@ -271,7 +304,7 @@ def improve(
         trial = state.copy()
         taken = set(removed)
         for vid in sorted({owner[rid] for rid in removed}):
-            trial.set_route(vid, [s for s in trial.current[vid] if s.request not in taken])
+            trial.remove(vid, taken)
         score = 0.0
         still = _recreate(trial, insertions.names[i_op], removed + pending, rng, deadline)
         if not taken.intersection(still):  # every removed request back; unplaced ones may stay out

@@ -108,11 +108,14 @@ def route_rows(
     """
     here, after = loc[:-1], loc[1:]
     n = len(here)
-    ready = t[:-1] + service[:-1]
-    head0 = cap[:, None] - range_max[0].T
-    lookup = (here * size, after, here * size, after)
-    columns = (here, after, ready, arcs[here, after], t[1:], latest[1:], absorb[2:], *lookup)
-    positions = np.vstack((np.stack(columns), head0)).astype(np.int64)
+    positions = np.empty((_HEAD0 + len(cap), n), dtype=np.int64)
+    positions[_HERE], positions[_AFTER] = here, after
+    positions[_READY] = t[:-1] + service[:-1]
+    positions[_BASE] = arcs[here, after]
+    positions[_T_NEXT], positions[_LATEST], positions[_ABSORB] = t[1:], latest[1:], absorb[2:]
+    positions[_LOOKUP] = positions[_LOOKUP + 2] = here * size
+    positions[_LOOKUP + 1] = positions[_LOOKUP + 3] = after
+    positions[_HEAD0:] = cap[:, None] - range_max[0].T
     i, j = _upper_pairs(n)
     headroom = (cap[:, None] - range_max[i, j].T).astype(np.int64)
     return RouteRows(positions, headroom, scalars)

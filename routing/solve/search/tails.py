@@ -82,7 +82,7 @@ class TailCache:
 def _route_cuts(state: Inserter, vid: str) -> dict[str, np.ndarray]:
     """The empty-vehicle points of one scheduled route, as ``_Cuts``' columns but ``route``."""
     steps, rp = state.current[vid], state.profiles[vid]
-    loads = state.loads(steps)
+    loads = state.load_rows[vid]
     at = np.flatnonzero(~loads.any(axis=1))  # nodes 0..n after which nobody is on board
     n, k = len(steps), len(at)
     dur_group, arc_group = state.fixed_scalars[vid][0], state.fixed_scalars[vid][1]
