@@ -42,8 +42,8 @@ class _Nodes:
     legs: list[int]  # travel time between consecutive nodes
 
 
-class _Trial(NamedTuple):
-    """A route with its nodes, earliest schedule and loads (``Inserter.loads``), as checked for an insertion."""
+class Trial(NamedTuple):
+    """A checked route: its nodes, earliest schedule and loads (``Inserter.loads``); ``Inserter.apply`` takes it."""
 
     steps: list[Step]
     nodes: _Nodes
@@ -94,7 +94,7 @@ class _RouteProfile:
 
 
 #: One route's cheapest exact insertion of a request: its estimated cost, the new steps and their schedule.
-_Option = tuple[float, _Trial]
+_Option = tuple[float, Trial]
 
 _LOWER: dict[int, np.ndarray] = {}
 _NEG = np.iinfo(np.int64).min // 2
@@ -405,9 +405,20 @@ class Inserter:
         change[0] = table[self.depot_delivery[rows]].sum(axis=0)  # only their drop-offs are on a route
         return np.asarray(np.cumsum(change, axis=0))
 
-    def earliest(self, vid: str, steps: Sequence[Step]) -> list[int] | None:
-        """The earliest schedule of ``steps`` on vehicle ``vid`` (start depot, each step, end depot), or None."""
-        return self._schedule(self._nodes(vid, steps))
+    def scheduled(self, vid: str, steps: list[Step], loads: np.ndarray | None = None) -> Trial | None:
+        """``steps`` on vehicle ``vid`` with their earliest schedule (start depot, each step, end depot), or None.
+
+        ``loads``, when given, is ``loads(steps)``, already known to the caller. Occupancy rules are not checked.
+        """
+        nodes = self._nodes(vid, steps)
+        times = self._schedule(nodes)
+        if times is None:
+            return None
+        return Trial(steps, nodes, times, self.loads(steps) if loads is None else loads)
+
+    def apply(self, vid: str, trial: Trial) -> None:
+        """Make ``trial`` (``scheduled``, or a checked insertion) the route of ``vid``."""
+        self._set(vid, *trial)
 
     @staticmethod
     def _schedule(nodes: _Nodes) -> list[int] | None:
@@ -572,7 +583,7 @@ class Inserter:
             routes = routes[keep]
         return np.asarray(routes)
 
-    def _try(self, rid: str, vid: str, at_pick: int, at_drop: int) -> _Trial | None:
+    def _try(self, rid: str, vid: str, at_pick: int, at_drop: int) -> Trial | None:
         """The route of ``vid`` with ``rid`` inserted at these positions and its schedule, or None if infeasible."""
         trial = list(self.current[vid])
         trial.insert(at_drop, Step(rid, "dropoff"))
@@ -595,7 +606,7 @@ class Inserter:
             loads = np.concatenate((old[: j + 1] + q, old[j:]))
         else:
             loads = np.concatenate((old[: at_pick + 1], old[at_pick : j + 1] + q, old[j:]))
-        return _Trial(trial, nodes, times, loads)
+        return Trial(trial, nodes, times, loads)
 
     def _place_cheapest(self, rid: str, found: Candidates) -> bool:
         """Check candidates cheapest first with the exact scheduler; take the first feasible one."""

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from routing.solve.search.insertion import Inserter
+from routing.solve.search.insertion import Inserter, Trial
 from routing.solve.search.schedule import Step, occupancy_problem
 from routing.solve.stop import past
 
@@ -197,14 +197,32 @@ def _rated(c: _Cuts, state: Inserter, limit: int, focus: np.ndarray) -> list[tup
     return [(int(best_a[k]), int(best_b[k])) for k in order]
 
 
-def _checked(state: Inserter, cost_of: RouteCost, vid: str, steps: list[Step]) -> tuple[int, list[int]] | None:
-    """The route's price and earliest schedule on vehicle ``vid``, or None if it breaks a rule."""
-    if steps and occupancy_problem(state.scenario, state.scenario.vehicle(vid), steps, state.requests) is not None:
+def _checked(
+    state: Inserter, cost_of: RouteCost, vid: str, steps: list[Step], loads: np.ndarray, rules: bool
+) -> tuple[int, Trial] | None:
+    """The route's price and checked form on vehicle ``vid``, or None if it breaks a rule.
+
+    ``loads``: ``state.loads(steps)``; ``rules``: whether the occupancy rules need checking (``_same_rules``).
+    """
+    vehicle = state.scenario.vehicle(vid)
+    if rules and steps and occupancy_problem(state.scenario, vehicle, steps, state.requests) is not None:
         return None
-    times = state.earliest(vid, steps)
-    if times is None:
+    trial = state.scheduled(vid, steps, loads)
+    if trial is None:
         return None
-    return cost_of(vid, steps, times), times
+    return cost_of(vid, steps, trial.times), trial
+
+
+def _same_rules(state: Inserter, va: str, vb: str, tails: tuple[list[Step], list[Step]]) -> bool:
+    """Whether the tails, each valid on its vehicle, are valid on the other by the occupancy rules.
+
+    A tail starts with nobody on board, so its riders meet no one of the head; on a vehicle of the
+    same type (capacity, skills) only a pin (``Request.vehicles``) can rule it out.
+    """
+    if state.vehicle_type[va] != state.vehicle_type[vb]:
+        return False
+    requests = state.requests
+    return not any(requests[s.request].vehicles for tail in tails for s in tail)
 
 
 def exchange_tails(
@@ -257,15 +275,20 @@ def exchange_tails(
             sa, sb = state.current[va], state.current[vb]
             ia, ib = int(c.pos[a]), int(c.pos[b])
             new_a, new_b = sa[:ia] + sb[ib:], sb[:ib] + sa[ia:]
-            done_a = _checked(state, cost_of, va, new_a)
-            done_b = None if done_a is None else _checked(state, cost_of, vb, new_b)
-            if done_a is None or done_b is None:
+            # Nobody is on board at either cut: each new route's loads are its head's and the other's tail's.
+            la, lb = state.load_rows[va], state.load_rows[vb]
+            rules = not _same_rules(state, va, vb, (sa[ia:], sb[ib:]))
+            done_a = _checked(state, cost_of, va, new_a, np.concatenate((la[: ia + 1], lb[ib + 1 :])), rules)
+            if done_a is None:
+                continue
+            done_b = _checked(state, cost_of, vb, new_b, np.concatenate((lb[: ib + 1], la[ia + 1 :])), rules)
+            if done_b is None:
                 continue
             gain = route_costs[va] + route_costs[vb] - done_a[0] - done_b[0]
             if gain <= 0:
                 continue
-            state.set_route(va, new_a, done_a[1])
-            state.set_route(vb, new_b, done_b[1])
+            state.apply(va, done_a[1])
+            state.apply(vb, done_b[1])
             route_costs[va], route_costs[vb] = done_a[0], done_b[0]
             saved += gain
             changed.update((va, vb))
