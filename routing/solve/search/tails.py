@@ -61,16 +61,17 @@ class _Cuts:
     suffix: np.ndarray  # [group, cut]: arc price of the route from node ``pos + 1`` to its end under each group
 
 
-_ROUTE_FIELDS = tuple(k for k in _Cuts.__dataclass_fields__ if k not in ("vids", "route"))
+#: The fields of one route's cut table (``_route_cuts``), one row each; ``suffix`` takes the rows after them.
+_ROUTE_FIELDS = tuple(k for k in _Cuts.__dataclass_fields__ if k not in ("vids", "route", "suffix"))
 
 
 class TailCache:
-    """Each route's cut arrays, kept while its steps and profile stay the same objects (a search's state)."""
+    """Each route's cut table, kept while its steps and profile stay the same objects (a search's state)."""
 
     def __init__(self) -> None:
-        self.routes: dict[str, tuple[object, object, dict[str, np.ndarray]]] = {}
+        self.routes: dict[str, tuple[object, object, np.ndarray]] = {}
 
-    def of(self, state: Inserter, vid: str) -> dict[str, np.ndarray]:
+    def of(self, state: Inserter, vid: str) -> np.ndarray:
         """The cut arrays of the route of ``vid`` (``_route_cuts``), computed when it changed."""
         steps, rp = state.current[vid], state.profiles[vid]
         known = self.routes.get(vid)
@@ -79,8 +80,8 @@ class TailCache:
         return known[2]
 
 
-def _route_cuts(state: Inserter, vid: str) -> dict[str, np.ndarray]:
-    """The empty-vehicle points of one scheduled route, as ``_Cuts``' columns but ``route``."""
+def _route_cuts(state: Inserter, vid: str) -> np.ndarray:
+    """The empty-vehicle points of one route: a column per cut, a row per ``_ROUTE_FIELDS``, then ``suffix``."""
     steps, rp = state.current[vid], state.profiles[vid]
     loads = state.load_rows[vid]
     at = np.flatnonzero(~loads.any(axis=1))  # nodes 0..n after which nobody is on board
@@ -90,24 +91,30 @@ def _route_cuts(state: Inserter, vid: str) -> dict[str, np.ndarray]:
     loc = rp.loc
     # Arc price of the route from each node to its end, under every group's matrix.
     suffix = np.stack([np.concatenate([np.cumsum(m[loc[:-1], loc[1:]][::-1])[::-1], [0]]) for m in state.arc_matrices])
-    return {
+    table = np.empty((len(_ROUTE_FIELDS) + len(suffix), k), dtype=np.int64)
+    constant = {
+        "last": n,
+        "back": int(rp.t[-1]),
+        "leave": 0 if not steps else int(rp.leave),
+        "dur_group": dur_group,
+        "arc_group": arc_group,
+        "per_s": price.per_s,
+        "fixed": price.fixed,
+    }
+    varying = {
         "pos": at,
-        "last": np.full(k, n),
         "here": loc[at],
         "nxt": loc[at + 1],
         "depart": rp.t[at] + rp.service[at],
         "t_next": rp.t[at + 1],
         "latest_next": rp.latest[at + 1],
         "absorb_next": rp.absorb[at + 1],
-        "back": np.full(k, int(rp.t[-1])),
-        "leave": np.full(k, 0 if not steps else int(rp.leave)),
-        "dur_group": np.full(k, dur_group),
-        "arc_group": np.full(k, arc_group),
-        "per_s": np.full(k, price.per_s),
-        "fixed": np.full(k, price.fixed),
         "out_arc": state.arc_matrices[arc_group][loc[at], loc[at + 1]],
-        "suffix": suffix[:, at + 1],
     }
+    for row, name in enumerate(_ROUTE_FIELDS):
+        table[row] = constant[name] if name in constant else varying[name]
+    table[len(_ROUTE_FIELDS) :] = suffix[:, at + 1]
+    return table
 
 
 def _cuts(state: Inserter, cache: TailCache) -> _Cuts:
@@ -123,9 +130,10 @@ def _cuts(state: Inserter, cache: TailCache) -> _Cuts:
             seen_idle.add(state.kind[vid])
         vids.append(vid)
     per_route = [cache.of(state, vid) for vid in vids]
-    route = np.concatenate([np.full(len(r["pos"]), n, dtype=np.int64) for n, r in enumerate(per_route)])
-    arrays = {name: np.concatenate([r[name] for r in per_route], axis=-1).astype(np.int64) for name in _ROUTE_FIELDS}
-    return _Cuts(vids=vids, route=route, **arrays)
+    route = np.repeat(np.arange(len(vids), dtype=np.int64), [r.shape[1] for r in per_route])
+    table = np.concatenate(per_route, axis=1)
+    fields = dict(zip(_ROUTE_FIELDS, table, strict=False))
+    return _Cuts(vids=vids, route=route, suffix=table[len(_ROUTE_FIELDS) :], **fields)
 
 
 def _cross(matrices: list[np.ndarray], group: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
