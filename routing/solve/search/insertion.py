@@ -275,7 +275,7 @@ class Inserter:
         lift = np.zeros((n + 2, old_loads.shape[1]), dtype=np.int64)
         for k, s in enumerate(steps, start=1):
             if s.request in taken:
-                pick, drop, q, at_depot = self._node(s.request)
+                _, _, q, at_depot = self._node(s.request)
                 if s.kind == "pickup":
                     lift[k] += q
                 else:
