@@ -92,27 +92,25 @@ def _route_cuts(state: Inserter, vid: str) -> np.ndarray:
     # Arc price of the route from each node to its end, under every group's matrix.
     suffix = np.stack([np.concatenate([np.cumsum(m[loc[:-1], loc[1:]][::-1])[::-1], [0]]) for m in state.arc_matrices])
     table = np.empty((len(_ROUTE_FIELDS) + len(suffix), k), dtype=np.int64)
-    constant = {
-        "last": n,
-        "back": int(rp.t[-1]),
-        "leave": 0 if not steps else int(rp.leave),
-        "dur_group": dur_group,
-        "arc_group": arc_group,
-        "per_s": price.per_s,
-        "fixed": price.fixed,
-    }
-    varying = {
+    columns = {  # a scalar fills its row
         "pos": at,
+        "last": n,
         "here": loc[at],
         "nxt": loc[at + 1],
         "depart": rp.t[at] + rp.service[at],
         "t_next": rp.t[at + 1],
         "latest_next": rp.latest[at + 1],
         "absorb_next": rp.absorb[at + 1],
+        "back": int(rp.t[-1]),
+        "leave": 0 if not steps else int(rp.leave),
+        "dur_group": dur_group,
+        "arc_group": arc_group,
+        "per_s": price.per_s,
+        "fixed": price.fixed,
         "out_arc": state.arc_matrices[arc_group][loc[at], loc[at + 1]],
     }
     for row, name in enumerate(_ROUTE_FIELDS):
-        table[row] = constant[name] if name in constant else varying[name]
+        table[row] = columns[name]
     table[len(_ROUTE_FIELDS) :] = suffix[:, at + 1]
     return table
 
@@ -212,9 +210,9 @@ def _checked(
 
     ``loads``: ``state.loads(steps)``; ``rules``: whether the occupancy rules need checking (``_same_rules``).
     """
-    vehicle = state.scenario.vehicle(vid)
-    if rules and steps and occupancy_problem(state.scenario, vehicle, steps, state.requests) is not None:
-        return None
+    if rules and steps:
+        if occupancy_problem(state.scenario, state.scenario.vehicle(vid), steps, state.requests) is not None:
+            return None
     trial = state.scheduled(vid, steps, loads)
     if trial is None:
         return None
