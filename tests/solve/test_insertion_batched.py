@@ -61,6 +61,13 @@ def _longer_duty(
     return np.asarray(later_end, dtype=np.float64)
 
 
+def _range_max(loads: np.ndarray) -> np.ndarray:
+    """[i, j, dim]: the highest load after nodes i..j (i <= j; below the diagonal: beneath any load)."""
+    n = len(loads)
+    grid = np.where(np.tril(np.ones((n, n), dtype=bool), -1)[:, :, None], np.iinfo(np.int64).min // 2, loads[None])
+    return np.asarray(np.maximum.accumulate(grid, axis=1))
+
+
 def _candidates(  # noqa: C901 - kept as it was
     ins: Inserter, vid: str, request: Request, q: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
@@ -75,9 +82,10 @@ def _candidates(  # noqa: C901 - kept as it was
     sd = request.dropoff.service_s
     arrive_d = np.maximum(dw.start_s, ready + dur[here, d_loc])
     drop_ok = (arrive_d <= dw.end_s) & (np.maximum(rp.t[1:], arrive_d + sd + dur[d_loc, after]) <= rp.latest[1:])
-    room = rp.cap - q
+    room = ins.capacity[vid] - q
+    range_max = _range_max(ins.load_rows[vid])
     if p_loc is None:
-        drop_ok &= (rp.range_max[0] <= room).all(axis=1)
+        drop_ok &= (range_max[0] <= room).all(axis=1)
         feasible = bool(drop_ok.any())
     else:
         assert pw is not None and request.pickup is not None
@@ -118,7 +126,7 @@ def _candidates(  # noqa: C901 - kept as it was
     ok = pick_ok[:, None] & drop_ok[None, :]
     ok &= _strictly_upper(len(base))
     ok.flat[diagonal] = same_ok
-    ok &= (rp.range_max <= room).all(axis=2)
+    ok &= (range_max <= room).all(axis=2)
     i, j = np.nonzero(ok)
     priced = pair + fixed
     if per_s:
@@ -342,6 +350,6 @@ def test_a_spliced_fleet_equals_a_rebuilt_one() -> None:
         spliced = ins._fleet()
         assert spliced is not None
         built = Fleet.of(ins.rows, list(ins.current), ins.dur_matrices, ins.arc_matrices)
-        for name in ("in_order", "pos", "count", "table", "pair_i", "pair_j", "headroom"):
+        for name in ("in_order", "pos", "count", "table", "headroom"):
             assert np.array_equal(getattr(spliced, name), getattr(built, name)), name
         assert spliced.vids == built.vids

@@ -63,49 +63,49 @@ class _RouteProfile:
     leave: float  # start of the paid duty: leaving the depot, or service at the first stop (inf when empty)
     end: int  # end of the paid duty: return to the end depot, or leaving the last stop
     first_stop: bool  # paid from the first stop to the last (deadhead unpaid)
-    cap: np.ndarray  # capacity per dimension
-    range_max: np.ndarray  # [i, j, dim]: highest load after nodes i..j (i <= j), -inf elsewhere
+    positions: np.ndarray  # ``RouteRows.positions`` of the batched pricing
+    headroom: np.ndarray  # ``RouteRows.headroom``
 
     @classmethod
     def of(
-        cls, nodes: _Nodes, loads: np.ndarray, times: list[int], cap: np.ndarray, first_stop: bool = False
+        cls,
+        nodes: _Nodes,
+        loads: np.ndarray,
+        times: list[int],
+        cap: np.ndarray,
+        arcs: np.ndarray,
+        size: int,
+        first_stop: bool = False,
     ) -> _RouteProfile:
-        """The profile of a route with a schedule (``loads``: per dimension, after each node but the end depot)."""
-        service, legs = nodes.service, nodes.legs
-        latest_list = list(nodes.upper)
-        for k in range(len(latest_list) - 2, -1, -1):
-            latest_list[k] = min(latest_list[k], latest_list[k + 1] - service[k] - legs[k])
-        latest = np.array(latest_list, dtype=np.int64)
-        n = len(loads)
-        grid = np.where(_strictly_lower(n)[:, :, None], _NEG, loads[None, :, :])
-        range_max = np.maximum.accumulate(grid, axis=1)
+        """The profile of a route with a schedule (``loads``: per dimension, after each node but the end depot).
+
+        ``cap``, ``arcs`` and ``size``: the vehicle's capacity, its priced arc matrix, the locations in it.
+        """
+        legs = nodes.legs
+        loc = np.array(nodes.loc, dtype=np.int64)
         t = np.array(times, dtype=np.int64)
-        svc = np.array(service, dtype=np.int64)
-        wait = np.zeros(len(times) + 1, dtype=np.int64)
-        wait[1:-1] = t[1:] - t[:-1] - svc[:-1] - np.array(legs, dtype=np.int64)
-        absorb = np.cumsum(wait[::-1])[::-1]
+        service = np.array(nodes.service, dtype=np.int64)
+        latest, absorb, positions, headroom = route_rows(
+            loc,
+            t,
+            service,
+            np.array(legs, dtype=np.int64),
+            np.array(nodes.upper, dtype=np.int64),
+            loads,
+            cap,
+            arcs,
+            size,
+        )
         steps = len(times) > 2
         if first_stop:
             leave, end = (float(times[1]) if steps else float("inf")), int(times[-1] - legs[-1])
         else:
             leave, end = (float(max(times[0], times[1] - legs[0])) if steps else float("inf")), int(times[-1])
-        loc = np.array(nodes.loc, dtype=np.int64)
-        return cls(loc, t, svc, latest, absorb, leave, end, first_stop, cap, range_max)
+        return cls(loc, t, service, latest, absorb, leave, end, first_stop, positions, headroom)
 
 
 #: One route's cheapest exact insertion of a request: its estimated cost, the new steps and their schedule.
 _Option = tuple[float, Trial]
-
-_LOWER: dict[int, np.ndarray] = {}
-_NEG = np.iinfo(np.int64).min // 2
-
-
-def _strictly_lower(n: int) -> np.ndarray:
-    """The n x n mask of i > j, built once per n."""
-    mask = _LOWER.get(n)
-    if mask is None:
-        mask = _LOWER[n] = np.tril(np.ones((n, n), dtype=bool), -1)
-    return mask
 
 
 def _numbered(matrices: dict[str, np.ndarray]) -> tuple[list[np.ndarray], dict[str, int]]:
@@ -293,7 +293,7 @@ class Inserter:
         self.load_rows[vid] = loads
         if times is not None:
             first_stop = self.objective.prices[vid].first_stop
-            rp = _RouteProfile.of(nodes, loads, times, self.capacity[vid], first_stop)
+            rp = _RouteProfile.of(nodes, loads, times, self.capacity[vid], self.arcs[vid], len(self.index), first_stop)
             self.profiles[vid] = rp
             self.rows[vid] = self._route_rows(vid, rp, not steps)
         else:
@@ -427,7 +427,7 @@ class Inserter:
         return earliest_times(nodes.lower, nodes.upper, chain, nodes.back)
 
     def _route_rows(self, vid: str, rp: _RouteProfile, empty: bool) -> RouteRows:
-        """The batched pricing's arrays of one route (``pricing.route_rows``)."""
+        """The batched pricing's arrays of one route (``pricing.route_rows``, computed with its profile)."""
         price = self.objective.prices[vid]
         leave = 0 if empty else int(rp.leave)  # an idle vehicle's duty starts with the new stop
         scalars = (
@@ -440,18 +440,7 @@ class Inserter:
             int(rp.t[-1]) - rp.end,
             *self.fixed_scalars[vid],
         )
-        return route_rows(
-            rp.loc,
-            rp.t,
-            rp.service,
-            rp.latest,
-            rp.absorb,
-            rp.range_max,
-            rp.cap,
-            self.arcs[vid],
-            scalars,
-            len(self.index),
-        )
+        return RouteRows(rp.positions, rp.headroom, scalars)
 
     def routes(self) -> dict[str, list[Step]]:
         """Non-empty routes by vehicle id."""

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cached_property
 
 import numpy as np
+
+from routing.solve.search.jit import kernel
 
 # Rows of a route's position array (one column per position: after node i).
 _HERE, _AFTER, _READY, _BASE, _T_NEXT, _LATEST, _ABSORB = range(7)
@@ -43,13 +45,6 @@ _SCALARS = (
 )
 
 
-@cache
-def _upper_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (i, j) with 0 <= i <= j < n, row-major (the order of ``np.nonzero`` on an upper triangle)."""
-    i, j = np.triu_indices(n)
-    return i.astype(np.int64), j.astype(np.int64)
-
-
 @dataclass(frozen=True)
 class RouteRows:
     """One route's insertion arrays, as the fleet concatenates them.
@@ -64,7 +59,7 @@ class RouteRows:
         matrix indices of the node's row and the next node's column, and the capacity left over
         the loads after nodes 0..i (a depot delivery rides from the start).
     headroom
-        int64 (dimensions x pairs, ``_upper_pairs`` order): capacity less the highest load after
+        int64 (dimensions x pairs (i, j), i <= j, row-major): capacity less the highest load after
         nodes i..j.
     scalars
         ``_SCALARS`` of the route.
@@ -79,46 +74,79 @@ def route_rows(
     loc: np.ndarray,
     t: np.ndarray,
     service: np.ndarray,
-    latest: np.ndarray,
-    absorb: np.ndarray,
-    range_max: np.ndarray,
+    legs: np.ndarray,
+    upper: np.ndarray,
+    loads: np.ndarray,
     cap: np.ndarray,
     arcs: np.ndarray,
-    scalars: tuple[int, ...],
     size: int,
-) -> RouteRows:
-    """The insertion arrays of one route from its profile (see ``insertion._RouteProfile``).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A route's latest start and absorbing waits per node, and its insertion arrays (``RouteRows``), in one pass.
 
     Parameters
     ----------
-    loc, t, service, latest, absorb, range_max, cap
-        The route's profile: matrix index, earliest and latest service start, service time per
-        node, the waiting that absorbs a delay, the highest load over node ranges, the capacity.
+    loc, t, service, legs, upper
+        Per node (start depot, each step, end depot): matrix index, earliest service start,
+        service time, travel time to the next node (one fewer), window closing.
+    loads
+        Load per dimension after each node but the end depot.
+    cap
+        The vehicle's capacity per dimension.
     arcs
         The vehicle's priced arc matrix.
-    scalars
-        ``_SCALARS`` of the route.
     size
         Locations in the matrices.
 
     Returns
     -------
-    RouteRows
-        The route's rows.
+    tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+        ``latest`` per node (the latest service start that keeps the rest of the route within its
+        windows), ``absorb`` (one longer: [k] is the waiting at nodes k.., which absorbs a delay
+        arriving at node k - 1), and ``RouteRows.positions`` and ``RouteRows.headroom``.
     """
-    here, after = loc[:-1], loc[1:]
-    n = len(here)
-    positions = np.empty((_HEAD0 + len(cap), n), dtype=np.int64)
-    positions[_HERE], positions[_AFTER] = here, after
-    positions[_READY] = t[:-1] + service[:-1]
-    positions[_BASE] = arcs[here, after]
-    positions[_T_NEXT], positions[_LATEST], positions[_ABSORB] = t[1:], latest[1:], absorb[2:]
-    positions[_LOOKUP] = positions[_LOOKUP + 2] = here * size
-    positions[_LOOKUP + 1] = positions[_LOOKUP + 3] = after
-    positions[_HEAD0:] = cap[:, None] - range_max[0].T
-    i, j = _upper_pairs(n)
-    headroom = (cap[:, None] - range_max[i, j].T).astype(np.int64)
-    return RouteRows(positions, headroom, scalars)
+    return _route_rows(loc, t, service, legs, upper, loads, cap, arcs, size)
+
+
+@kernel
+def _route_rows(
+    loc: np.ndarray, t: np.ndarray, service: np.ndarray, legs: np.ndarray, upper: np.ndarray, loads: np.ndarray,
+    cap: np.ndarray, arcs: np.ndarray, size: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """``route_rows``, compiled."""
+    nodes, dims = len(loc), len(cap)
+    latest = upper.copy()
+    for k in range(nodes - 2, -1, -1):
+        latest[k] = min(latest[k], latest[k + 1] - service[k] - legs[k])
+    absorb = np.zeros(nodes + 1, dtype=np.int64)
+    for k in range(nodes - 1, 0, -1):
+        absorb[k] = absorb[k + 1] + t[k] - t[k - 1] - service[k - 1] - legs[k - 1]
+    absorb[0] = absorb[1]  # no waiting at the start depot
+    n = nodes - 1
+    positions = np.empty((_HEAD0 + dims, n), dtype=np.int64)
+    high = np.empty(dims, dtype=np.int64)
+    for k in range(n):
+        here, after = loc[k], loc[k + 1]
+        positions[_HERE, k], positions[_AFTER, k] = here, after
+        positions[_READY, k] = t[k] + service[k]
+        positions[_BASE, k] = arcs[here, after]
+        positions[_T_NEXT, k], positions[_LATEST, k], positions[_ABSORB, k] = t[k + 1], latest[k + 1], absorb[k + 2]
+        positions[_LOOKUP, k] = positions[_LOOKUP + 2, k] = here * size
+        positions[_LOOKUP + 1, k] = positions[_LOOKUP + 3, k] = after
+        for d in range(dims):  # a depot delivery rides from the start: the highest load after nodes 0..k
+            high[d] = loads[k, d] if k == 0 else max(high[d], loads[k, d])
+            positions[_HEAD0 + d, k] = cap[d] - high[d]
+    # Pairs (i, j), i <= j, row-major: capacity less the highest load after nodes i..j.
+    headroom = np.empty((dims, n * (n + 1) // 2), dtype=np.int64)
+    h = 0
+    for i in range(n):
+        for d in range(dims):
+            high[d] = loads[i, d]
+        for j in range(i, n):
+            for d in range(dims):
+                high[d] = max(high[d], loads[j, d])
+                headroom[d, h] = cap[d] - high[d]
+            h += 1
+    return latest, absorb, positions, headroom
 
 
 #: Splice at most this many changed routes into a fleet; rebuild it when more changed.
@@ -140,8 +168,6 @@ class Fleet:
     pos: np.ndarray  # (rows, positions): ``RouteRows.positions`` side by side
     count: np.ndarray  # positions per route
     table: np.ndarray  # (routes, ``_SCALARS``)
-    pair_i: np.ndarray  # pickup position (global) per pair
-    pair_j: np.ndarray  # drop-off position (global) per pair
     headroom: np.ndarray  # (dimensions, pairs)
     dur: tuple[tuple[np.ndarray, int, int], ...]  # per duration matrix: it raveled, first and end route number
     arcs: tuple[tuple[np.ndarray, int, int], ...]  # the same per priced arc matrix
@@ -164,7 +190,6 @@ class Fleet:
         parts = [rows[v] for v in vids]
         count = np.array([p.positions.shape[1] for p in parts], dtype=np.int64)
         table = np.array([p.scalars for p in parts], dtype=np.int64).reshape(len(vids), len(_SCALARS))
-        pair_i, pair_j = _global_pairs(count)
         return cls(
             vids,
             slot,
@@ -172,8 +197,6 @@ class Fleet:
             np.concatenate([p.positions for p in parts], axis=1),
             count,
             table,
-            pair_i,
-            pair_j,
             np.concatenate([p.headroom for p in parts], axis=1),
             _slices(durations, table[:, key[0]]),
             _slices(arcs, table[:, key[1]]),
@@ -186,11 +209,8 @@ class Fleet:
         start, pair_start = self.start, self.pair_start
         a, b = int(start[s]), int(start[s] + self.count[s])
         pa, pb = int(pair_start[s]), int(pair_start[s] + self.pair_count[s])
-        n = rows.positions.shape[1]
-        i, j = _upper_pairs(n)
-        delta = n - (b - a)
         count = self.count.copy()
-        count[s] = n
+        count[s] = rows.positions.shape[1]
         table = self.table.copy()
         table[s] = rows.scalars
         return Fleet(
@@ -200,8 +220,6 @@ class Fleet:
             np.concatenate((self.pos[:, :a], rows.positions, self.pos[:, b:]), axis=1),
             count,
             table,
-            np.concatenate((self.pair_i[:pa], i + a, self.pair_i[pb:] + delta)),
-            np.concatenate((self.pair_j[:pa], j + a, self.pair_j[pb:] + delta)),
             np.concatenate((self.headroom[:, :pa], rows.headroom, self.headroom[:, pb:]), axis=1),
             self.dur,
             self.arcs,
@@ -212,11 +230,6 @@ class Fleet:
     def start(self) -> np.ndarray:
         """First position per route."""
         return np.asarray(np.cumsum(self.count) - self.count)
-
-    @cached_property
-    def last(self) -> np.ndarray:
-        """Last position per route."""
-        return np.asarray(self.start + self.count - 1)
 
     @cached_property
     def pair_count(self) -> np.ndarray:
@@ -233,24 +246,12 @@ class Fleet:
         """``_SCALARS`` per route, by name."""
         return {name: self.table[:, k] for k, name in enumerate(_SCALARS)}
 
-    @cached_property
-    def any_per_s(self) -> bool:
-        """Whether some route has a duty price."""
-        return bool(self.scalars["per_s"].any())
-
     def bounds(self, first: int, end: int) -> tuple[int, int]:
         """The positions of routes ``first`` .. ``end`` - 1."""
         total = self.pos.shape[1]
         return (int(self.start[first]) if first < len(self.count) else total), (
             int(self.start[end]) if end < len(self.count) else total
         )
-
-
-def _global_pairs(count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pickup and drop-off position (global) of every pair of routes with ``count`` positions, route after route."""
-    shift = np.repeat(np.cumsum(count) - count, count * (count + 1) // 2)
-    pairs = [_upper_pairs(int(n)) for n in count]
-    return np.concatenate([p[0] for p in pairs]) + shift, np.concatenate([p[1] for p in pairs]) + shift
 
 
 def _slices(matrices: Sequence[np.ndarray], group: np.ndarray) -> tuple[tuple[np.ndarray, int, int], ...]:
@@ -298,12 +299,6 @@ class Candidates:
         return cls(empty, empty, empty, empty, [])
 
 
-def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """``starts[k] .. starts[k] + counts[k] - 1`` for each k, concatenated."""
-    ends = np.cumsum(counts)
-    return np.asarray(np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(starts - (ends - counts), counts))
-
-
 def _gathered(fleet: Fleet, lookups: tuple[tuple[np.ndarray, int, int], ...], a: int, b: int, rows: int) -> np.ndarray:
     """Per position: matrix[here, a], matrix[a, after] (and, with ``rows`` 4, matrix[here, b], matrix[b, after])."""
     n = fleet.size
@@ -327,145 +322,138 @@ def _between(fleet: Fleet, lookups: tuple[tuple[np.ndarray, int, int], ...], a: 
     return out
 
 
-@dataclass
-class _Terms:
-    """Per position of the fleet: filters, arrivals and costs of one request."""
-
-    drop_ok: np.ndarray
-    cost_d: np.ndarray
-    next_d: np.ndarray  # arrival at the next node with the drop-off after this node
-    first_d: np.ndarray  # per route: arrival at the drop-off right after the start depot
-    to_d: np.ndarray  # per route: start depot -> drop-off
-    d_back: np.ndarray  # per route: drop-off -> end depot
-    pick_ok: np.ndarray | None = None
-    same_ok: np.ndarray | None = None
-    cost_p: np.ndarray | None = None
-    same: np.ndarray | None = None
-    next_p: np.ndarray | None = None
-    next_pd: np.ndarray | None = None
-    first_p: np.ndarray | None = None
-    to_p: np.ndarray | None = None
-    p_back: np.ndarray | None = None
+# Rows of the per-position work arrays of ``_price_routes``: drop-off, pickup, both after the same node.
+_DROP, _PICK, _SAME = range(3)
+# Entries of the request's integer array (``_ask_array``).
+_DEPOT, _D_OPEN, _D_CLOSE, _SD, _P_OPEN, _P_CLOSE, _SP = range(7)
 
 
-def _terms(fleet: Fleet, ask: Ask) -> _Terms:
-    """Filters, arrivals and costs of every position of the fleet for one request."""
-    pos = fleet.pos
-    t_next, latest, ready, base = pos[_T_NEXT], pos[_LATEST], pos[_READY], pos[_BASE]
-    rows = 2 if ask.p_loc is None else 4
-    p = 0 if ask.p_loc is None else ask.p_loc
-    dur = _gathered(fleet, fleet.dur, ask.d_loc, p, rows)
-    dist = _gathered(fleet, fleet.arcs, ask.d_loc, p, rows)
-    arrive_d = np.maximum(ask.d_open, ready + dur[0])
-    next_d = arrive_d + ask.sd + dur[1]
-    drop_ok = (arrive_d <= ask.d_close) & (np.maximum(t_next, next_d) <= latest)
-    terms = _Terms(
-        drop_ok, dist[0] + dist[1] - base, next_d, arrive_d[fleet.start], dur[0][fleet.start], dur[1][fleet.last]
-    )
-    if ask.p_loc is None:
-        # A depot delivery rides from the start: the load up to its drop-off must leave room.
-        terms.drop_ok = drop_ok & (pos[_HEAD0:] >= ask.q[:, None]).all(axis=0)
-        return terms
-    arrive_p = np.maximum(ask.p_open, ready + dur[2])
-    next_p = arrive_p + ask.sp + dur[3]
-    in_p = arrive_p <= ask.p_close
-    terms.pick_ok = in_p & (np.maximum(t_next, next_p) <= latest)
-    # Both right after the node: pickup, drop-off, then the next node.
-    dur_pd = _between(fleet, fleet.dur, ask.p_loc, ask.d_loc)
-    arrive_pd = np.maximum(ask.d_open, arrive_p + ask.sp + dur_pd)
-    terms.next_pd = arrive_pd + ask.sd + dur[1]
-    terms.same_ok = in_p & (arrive_pd <= ask.d_close) & (np.maximum(t_next, terms.next_pd) <= latest)
-    arc_pd = _between(fleet, fleet.arcs, ask.p_loc, ask.d_loc)
-    terms.cost_p = dist[2] + dist[3] - base
-    terms.same = dist[2] + arc_pd + dist[1] - base
-    terms.next_p, terms.first_p, terms.to_p, terms.p_back = (
-        next_p,
-        arrive_p[fleet.start],
-        dur[2][fleet.start],
-        dur[3][fleet.last],
-    )
-    return terms
+@kernel
+def _filter_route(
+    pos: np.ndarray, s: int, n: int, dur: np.ndarray, dur_pd: np.ndarray, ask: np.ndarray, q: np.ndarray,
+    ok: np.ndarray, nxt: np.ndarray,
+) -> bool:  # fmt: skip
+    """The single-position filters of one route's positions ``s`` .. ``s + n - 1``; whether some position passes.
 
-
-def _longer_duty(
-    fleet: Fleet, next_arrival: np.ndarray, first: np.ndarray, to_new: np.ndarray, back: np.ndarray
-) -> np.ndarray:
-    """Seconds of paid duty an insertion after each position adds (estimated; exact for one inserted stop).
-
-    ``next_arrival``: per position, the arrival at the next node with the new stop(s) after it.
-    Per route: ``first``, when a new first stop is served, ``to_new`` after leaving the depot;
-    ``back``, the return from a new last stop. The delay at the next node, less the waiting at the
-    nodes after it, moves the return; a new first stop may move the start of the duty. Where the
-    deadhead is unpaid (``first_stop``) the duty runs from the first stop to the last.
+    Fills ``ok`` and ``nxt`` (rows ``_DROP``, ``_PICK``, ``_SAME``): whether the new stop(s) fit right
+    after the node, and the arrival at the next node with them there.
     """
-    s = fleet.scalars
-    pos = fleet.pos
-    later = np.maximum(np.maximum(next_arrival - pos[_T_NEXT], 0) - pos[_ABSORB], 0)
-    first_stop = s["first_stop"].astype(bool)
-    lead = np.where(first_stop, first, first - to_new)
-    # An idle vehicle's duty is the new stop's; otherwise a new first stop may start it earlier.
-    later[fleet.start] += np.where(s["empty"].astype(bool), s["end"] - lead, np.maximum(s["leave"] - lead, 0))
-    # Last position, deadhead unpaid: the paid duty ends on leaving the new stop, not on the return trip.
-    later[fleet.last] -= np.where(first_stop, back - s["tail"], 0)
-    return np.asarray(later)
+    any_drop = any_pick = any_same = False
+    for k in range(s, s + n):
+        ready, t_next, latest = pos[_READY, k], pos[_T_NEXT, k], pos[_LATEST, k]
+        arrive_d = max(ask[_D_OPEN], ready + dur[0, k])
+        nxt[_DROP, k] = arrive_d + ask[_SD] + dur[1, k]
+        fits = arrive_d <= ask[_D_CLOSE] and max(t_next, nxt[_DROP, k]) <= latest
+        if ask[_DEPOT]:  # a depot delivery rides from the start: the load up to its drop-off must leave room
+            for d in range(len(q)):
+                fits = fits and pos[_HEAD0 + d, k] >= q[d]
+        ok[_DROP, k] = fits
+        any_drop = any_drop or fits
+        if ask[_DEPOT]:
+            continue
+        arrive_p = max(ask[_P_OPEN], ready + dur[2, k])
+        in_p = arrive_p <= ask[_P_CLOSE]
+        nxt[_PICK, k] = arrive_p + ask[_SP] + dur[3, k]
+        ok[_PICK, k] = in_p and max(t_next, nxt[_PICK, k]) <= latest
+        # Both right after the node: pickup, drop-off, then the next node.
+        arrive_pd = max(ask[_D_OPEN], arrive_p + ask[_SP] + dur_pd[k])
+        nxt[_SAME, k] = arrive_pd + ask[_SD] + dur[1, k]
+        ok[_SAME, k] = in_p and arrive_pd <= ask[_D_CLOSE] and max(t_next, nxt[_SAME, k]) <= latest
+        any_pick = any_pick or ok[_PICK, k]
+        any_same = any_same or ok[_SAME, k]
+    return any_drop if ask[_DEPOT] else any_same or (any_pick and any_drop)
 
 
-def _feasible(fleet: Fleet, terms: _Terms) -> np.ndarray:
-    """Per route: whether some position (pickup only) or pair of positions passes the single-position filters."""
-    drop_any = np.logical_or.reduceat(terms.drop_ok, fleet.start)
-    if terms.pick_ok is None or terms.same_ok is None:
-        return np.asarray(drop_any)
-    pick_any = np.logical_or.reduceat(terms.pick_ok, fleet.start)
-    same_any = np.logical_or.reduceat(terms.same_ok, fleet.start)
-    return np.asarray(same_any | (pick_any & drop_any))
+@kernel
+def _longer_duty(
+    pos: np.ndarray, row: np.ndarray, k: int, s: int, n: int, next_arrival: int, lead: int, back: int
+) -> int:
+    """Seconds of paid duty a new stop after position ``k`` adds (estimated; exact for one inserted stop).
+
+    ``row``: the route's ``_SCALARS``; ``next_arrival``: the arrival at the next node with the new
+    stop after position ``k``; ``lead``: when the duty would start with a new first stop (the
+    departure, or the stop itself where the deadhead is unpaid); ``back``: the return from a new
+    last stop. The delay at the next node, less the waiting at the nodes after it, moves the
+    return; a new first stop may move the start of the duty (an idle vehicle's duty is the new
+    stop's). Where the deadhead is unpaid the duty ends on leaving the new last stop.
+    """
+    later = max(max(next_arrival - pos[_T_NEXT, k], 0) - pos[_ABSORB, k], 0)
+    if k == s:
+        later += row[4] - lead if row[3] else max(row[5] - lead, 0)
+    if k == s + n - 1 and row[2]:
+        later -= back - row[6]
+    return int(later)
 
 
-def _depot_candidates(fleet: Fleet, terms: _Terms, routes: np.ndarray) -> Candidates:
-    """Drop-off positions of a depot delivery in ``routes`` (route numbers, in order)."""
-    counts = fleet.count[routes]
-    at = _ranges(fleet.start[routes], counts)
-    owner = np.repeat(np.arange(len(routes)), counts)
-    keep = np.flatnonzero(terms.drop_ok[at])
-    at, owner = at[keep], owner[keep]
-    route = routes[owner]
-    s = fleet.scalars
-    cost = terms.cost_d[at] + s["fixed"][route]
-    if fleet.any_per_s:
-        span = _longer_duty(fleet, terms.next_d, terms.first_d, terms.to_d, terms.d_back)
-        cost = cost + s["per_s"][route] * span[at]
-    return Candidates(cost, owner, np.full(len(at), -1), at - fleet.start[route], [fleet.vids[r] for r in routes])
+@kernel
+def _price_routes(
+    pos: np.ndarray, start: np.ndarray, count: np.ndarray, pair_start: np.ndarray, headroom: np.ndarray,
+    table: np.ndarray, routes: np.ndarray, dur: np.ndarray, dist: np.ndarray, dur_pd: np.ndarray,
+    arc_pd: np.ndarray, ask: np.ndarray, q: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """``price`` on the fleet's arrays and the request's gathered matrix entries (see ``price``).
 
-
-def _pair_candidates(fleet: Fleet, terms: _Terms, routes: np.ndarray, q: np.ndarray) -> Candidates:
-    """Pickup and drop-off position pairs in ``routes`` (route numbers, in order) that pass the filters."""
-    assert terms.pick_ok is not None and terms.same_ok is not None
-    assert terms.cost_p is not None and terms.same is not None
-    counts = fleet.pair_count[routes]
-    pairs = _ranges(fleet.pair_start[routes], counts)
-    owner = np.repeat(np.arange(len(routes)), counts)
-    i, j = fleet.pair_i[pairs], fleet.pair_j[pairs]
-    diagonal = i == j
-    ok = np.where(diagonal, terms.same_ok[i], terms.pick_ok[i] & terms.drop_ok[j])
-    keep = np.flatnonzero(ok)
-    keep = keep[(fleet.headroom[:, pairs[keep]] >= q[:, None]).all(axis=0)]
-    i, j, owner, diagonal = i[keep], j[keep], owner[keep], diagonal[keep]
-    route = routes[owner]
-    s = fleet.scalars
-    cost = np.where(diagonal, terms.same[i], terms.cost_p[i] + terms.cost_d[j]) + s["fixed"][route]
-    if fleet.any_per_s:
-        cost = cost + s["per_s"][route] * _pair_spans(fleet, terms, i, j, diagonal)
-    first = fleet.start[route]
-    return Candidates(cost, owner, i - first, j - first, [fleet.vids[r] for r in routes])
-
-
-def _pair_spans(fleet: Fleet, terms: _Terms, i: np.ndarray, j: np.ndarray, diagonal: np.ndarray) -> np.ndarray:
-    """Longer duty of each pair: both delays counted in full (an upper bound when the first also delays the second)."""
-    assert terms.next_p is not None and terms.next_pd is not None
-    assert terms.first_p is not None and terms.to_p is not None and terms.p_back is not None
-    span_d = _longer_duty(fleet, terms.next_d, terms.first_d, terms.to_d, terms.d_back)
-    span_p = _longer_duty(fleet, terms.next_p, terms.first_p, terms.to_p, terms.p_back)
-    span_pd = _longer_duty(fleet, terms.next_pd, terms.first_p, terms.to_p, terms.d_back)
-    return np.asarray(np.where(diagonal, span_pd[i], span_p[i] + span_d[j]))
+    Returns the candidates' cost, owner, pickup and drop-off position, and which of ``routes`` kept some.
+    """
+    ok = np.zeros((3, pos.shape[1]), dtype=np.bool_)
+    nxt = np.zeros((3, pos.shape[1]), dtype=np.int64)
+    kept = np.zeros(len(routes), dtype=np.bool_)
+    total = 0
+    for o in range(len(routes)):
+        r = routes[o]
+        if _filter_route(pos, start[r], count[r], dur, dur_pd, ask, q, ok, nxt):
+            kept[o] = True
+            total += count[r] if ask[_DEPOT] else count[r] * (count[r] + 1) // 2
+    cost = np.empty(total, dtype=np.int64)
+    owner = np.empty(total, dtype=np.int64)
+    pick = np.empty(total, dtype=np.int64)
+    drop = np.empty(total, dtype=np.int64)
+    m = owner_no = 0
+    for o in range(len(routes)):
+        if not kept[o]:
+            continue
+        r = routes[o]
+        s, n, row = start[r], count[r], table[r]
+        last = s + n - 1
+        # The duty's start with a new first stop, and the return from a new last one (drop-off, pickup).
+        first_d = max(ask[_D_OPEN], pos[_READY, s] + dur[0, s])
+        lead_d = first_d if row[2] else first_d - dur[0, s]
+        if ask[_DEPOT]:
+            for k in range(s, s + n):
+                if ok[_DROP, k]:
+                    c = dist[0, k] + dist[1, k] - pos[_BASE, k] + row[1]
+                    if row[0]:
+                        c += row[0] * _longer_duty(pos, row, k, s, n, nxt[_DROP, k], lead_d, dur[1, last])
+                    cost[m], owner[m], pick[m], drop[m] = c, owner_no, -1, k - s
+                    m += 1
+            owner_no += 1
+            continue
+        first_p = max(ask[_P_OPEN], pos[_READY, s] + dur[2, s])
+        lead_p = first_p if row[2] else first_p - dur[2, s]
+        h = pair_start[r]
+        for a in range(s, s + n):
+            for b in range(a, s + n):
+                fits = ok[_SAME, a] if a == b else ok[_PICK, a] and ok[_DROP, b]
+                for d in range(len(q)):
+                    fits = fits and headroom[d, h] >= q[d]
+                h += 1
+                if not fits:
+                    continue
+                if a == b:
+                    c = dist[2, a] + arc_pd[a] + dist[1, a] - pos[_BASE, a]
+                    span = _longer_duty(pos, row, a, s, n, nxt[_SAME, a], lead_p, dur[1, last]) if row[0] else 0
+                else:
+                    c = dist[2, a] + dist[3, a] - pos[_BASE, a] + dist[0, b] + dist[1, b] - pos[_BASE, b]
+                    span = (
+                        _longer_duty(pos, row, a, s, n, nxt[_PICK, a], lead_p, dur[3, last])
+                        + _longer_duty(pos, row, b, s, n, nxt[_DROP, b], lead_d, dur[1, last])
+                        if row[0]
+                        else 0
+                    )
+                cost[m], owner[m], pick[m], drop[m] = c + row[1] + row[0] * span, owner_no, a - s, b - s
+                m += 1
+        owner_no += 1
+    return cost[:m], owner[:m], pick[:m], drop[:m], kept
 
 
 def price(fleet: Fleet, ask: Ask, routes: np.ndarray) -> Candidates:
@@ -488,8 +476,19 @@ def price(fleet: Fleet, ask: Ask, routes: np.ndarray) -> Candidates:
     """
     if not len(routes):
         return Candidates.none()
-    terms = _terms(fleet, ask)
-    routes = routes[_feasible(fleet, terms)[routes]]
+    depot = ask.p_loc is None
+    rows = 2 if depot else 4
+    p = 0 if ask.p_loc is None else ask.p_loc
+    dur = _gathered(fleet, fleet.dur, ask.d_loc, p, rows)
+    dist = _gathered(fleet, fleet.arcs, ask.d_loc, p, rows)
     if ask.p_loc is None:
-        return _depot_candidates(fleet, terms, routes)
-    return _pair_candidates(fleet, terms, routes, ask.q)
+        dur_pd = arc_pd = dist[0]  # not read
+    else:
+        dur_pd = _between(fleet, fleet.dur, ask.p_loc, ask.d_loc)
+        arc_pd = _between(fleet, fleet.arcs, ask.p_loc, ask.d_loc)
+    numbers = np.array([depot, ask.d_open, ask.d_close, ask.sd, ask.p_open, ask.p_close, ask.sp], dtype=np.int64)
+    cost, owner, pick, drop, kept = _price_routes(
+        fleet.pos, fleet.start, fleet.count, fleet.pair_start, fleet.headroom, fleet.table, routes, dur, dist,
+        dur_pd, arc_pd, numbers, ask.q,
+    )  # fmt: skip
+    return Candidates(cost, owner, pick, drop, [fleet.vids[r] for r in routes[kept]])

@@ -11,6 +11,8 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
+import numpy as np
+
 from routing import build_matrices
 from routing.limits import ride_limits_s
 from routing.solve.objective import Objective
@@ -155,4 +157,65 @@ def test_removal_splice_matches_a_rebuilt_route() -> None:
             assert spliced.schedules[vid] == rebuilt.schedules[vid]
             assert spliced.profiles[vid].t.tolist() == rebuilt.profiles[vid].t.tolist()
             compared += 1
+    assert compared > 100
+
+
+def _plain_rows(ins: Inserter, vid: str) -> dict[str, np.ndarray]:
+    """A route's latest starts, absorbing waits and insertion arrays by their plain array definitions."""
+    nodes, times, loads = ins.nodes[vid], ins.schedules[vid], ins.load_rows[vid]
+    assert times is not None
+    legs, service, t = np.array(nodes.legs), np.array(nodes.service), np.array(times)
+    latest = list(nodes.upper)
+    for k in range(len(latest) - 2, -1, -1):
+        latest[k] = min(latest[k], latest[k + 1] - nodes.service[k] - nodes.legs[k])
+    wait = np.zeros(len(t) + 1, dtype=np.int64)
+    wait[1:-1] = t[1:] - t[:-1] - service[:-1] - legs
+    absorb = np.cumsum(wait[::-1])[::-1]
+    loc = np.array(nodes.loc)
+    here, after, size = loc[:-1], loc[1:], len(ins.index)
+    cap = ins.capacity[vid]
+    i, j = np.triu_indices(len(here))
+    highest = np.array([loads[a : b + 1].max(axis=0) for a, b in zip(i, j, strict=True)]).reshape(len(i), -1)
+    positions = np.vstack(
+        [
+            here,
+            after,
+            t[:-1] + service[:-1],
+            ins.arcs[vid][here, after],
+            t[1:],
+            np.array(latest)[1:],
+            absorb[2:],
+            here * size,
+            after,
+            here * size,
+            after,
+            (cap[:, None] - np.maximum.accumulate(loads, axis=0).T),
+        ]
+    )
+    return {"latest": np.array(latest), "absorb": absorb, "positions": positions, "headroom": cap[:, None] - highest.T}
+
+
+def test_route_rows_match_their_plain_definition() -> None:
+    """Tests that the compiled ``pricing.route_rows`` gives every route's latest starts, absorbing waits,
+    position rows and pair headroom as their plain array definitions do (random plans, with and without
+    duty prices)."""
+    scenario = _rich()
+    matrices = build_matrices(scenario)
+    rng = random.Random(11)
+    compared = 0
+    for objective in ("cost", "distance"):
+        for _ in range(10):
+            ins = Inserter(scenario, matrices, {}, Objective.of(scenario, matrices, objective))
+            order = sorted((r.id for r in scenario.requests), key=lambda _: rng.random())
+            ins.insert(order, float("inf"), keep_order=True)
+            for vid in ins.current:
+                if ins.schedules[vid] is None:
+                    continue
+                plain, rp = _plain_rows(ins, vid), ins.profiles[vid]
+                for name, got in (("latest", rp.latest), ("absorb", rp.absorb)):
+                    assert got.tolist() == plain[name].tolist(), name
+                assert rp.positions.tolist() == plain["positions"].tolist()
+                assert rp.headroom.tolist() == plain["headroom"].tolist()
+                assert rp.positions.tolist() == ins.rows[vid].positions.tolist()
+                compared += 1
     assert compared > 100
