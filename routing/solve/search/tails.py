@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from routing.solve.search.insertion import Inserter, Trial
+from routing.solve.search.jit import kernel
 from routing.solve.search.schedule import Step, occupancy_problem
 from routing.solve.stop import past
 
@@ -59,10 +60,11 @@ class _Cuts:
     fixed: np.ndarray
     out_arc: np.ndarray  # the route's own arc price from node ``pos`` to ``pos + 1``
     suffix: np.ndarray  # [group, cut]: arc price of the route from node ``pos + 1`` to its end under each group
+    table: np.ndarray  # the fields above, a row each in ``_ROUTE_FIELDS`` order, then ``suffix``
 
 
 #: The fields of one route's cut table (``_route_cuts``), one row each; ``suffix`` takes the rows after them.
-_ROUTE_FIELDS = tuple(k for k in _Cuts.__dataclass_fields__ if k not in ("vids", "route", "suffix"))
+_ROUTE_FIELDS = tuple(k for k in _Cuts.__dataclass_fields__ if k not in ("vids", "route", "suffix", "table"))
 
 
 class TailCache:
@@ -131,7 +133,7 @@ def _cuts(state: Inserter, cache: TailCache) -> _Cuts:
     route = np.repeat(np.arange(len(vids), dtype=np.int64), [r.shape[1] for r in per_route])
     table = np.concatenate(per_route, axis=1)
     fields = dict(zip(_ROUTE_FIELDS, table, strict=False))
-    return _Cuts(vids=vids, route=route, suffix=table[len(_ROUTE_FIELDS) :], **fields)
+    return _Cuts(vids=vids, route=route, suffix=table[len(_ROUTE_FIELDS) :], table=table, **fields)
 
 
 def _cross(matrices: list[np.ndarray], group: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -143,59 +145,99 @@ def _cross(matrices: list[np.ndarray], group: np.ndarray, rows: np.ndarray, cols
     return out
 
 
-def _new_duty(c: _Cuts, a: np.ndarray, b: slice | np.ndarray, arrive: np.ndarray) -> np.ndarray:
-    """Estimated duty (s) of route ``a``'s head followed by the tail of each cut ``b`` (rows a, columns b)."""
-    tail_empty = (c.pos[b] == c.last[b])[None, :]
-    head_empty = (c.pos[a] == 0)[:, None]
-    delay = np.maximum(0, arrive - c.t_next[b][None, :] - c.absorb_next[b][None, :])
-    back = np.where(tail_empty, arrive, c.back[b][None, :] + delay)
-    # A head-less route starts when the tail did (less its own way out, which the estimate ignores).
-    leave = np.where(head_empty, np.minimum(c.leave[b][None, :], c.t_next[b][None, :]), c.leave[a][:, None])
-    return np.where(head_empty & tail_empty, 0, np.maximum(0, back - leave))
+# Rows of the cut table (``_ROUTE_FIELDS``), as the compiled rating reads them.
+_POS, _LAST, _DEPART, _T_NEXT, _LATEST_NEXT, _ABSORB_NEXT, _BACK, _LEAVE, _ARC_GROUP, _PER_S, _FIXED, _OUT_ARC = (
+    _ROUTE_FIELDS.index(name)
+    for name in (
+        "pos", "last", "depart", "t_next", "latest_next", "absorb_next", "back", "leave", "arc_group", "per_s",
+        "fixed", "out_arc",
+    )
+)  # fmt: skip
 
 
-def _side_gain(c: _Cuts, state: Inserter, a: np.ndarray, b: slice | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For route ``a`` keeping its head and taking ``b``'s tail: estimated cost change and time feasibility."""
-    arrive = c.depart[a][:, None] + _cross(state.dur_matrices, c.dur_group[a], c.here[a], c.nxt[b])
-    fits = (arrive <= c.latest_next[b][None, :]) | (c.pos[b] == c.last[b])[None, :]
-    link = _cross(state.arc_matrices, c.arc_group[a], c.here[a], c.nxt[b])
-    taken = c.suffix[c.arc_group[a]][:, b]  # b's tail priced on a's vehicle
-    arcs = link + taken - c.out_arc[a][:, None] - c.suffix[c.arc_group[a], a][:, None]
-    old_duty = np.where(c.last[a] == 0, 0, c.back[a] - c.leave[a])[:, None]
-    duty = (_new_duty(c, a, b, arrive) - old_duty) * c.per_s[a][:, None]
-    was_used = (c.last[a] > 0)[:, None]
-    now_used = ~((c.pos[a] == 0)[:, None] & (c.pos[b] == c.last[b])[None, :])
-    fixed = (now_used.astype(np.int64) - was_used) * c.fixed[a][:, None]
-    return arcs + duty + fixed, fits
+@kernel
+def _side_gain(table: np.ndarray, x: int, y: int, travel: int, link: int) -> tuple[int, bool]:
+    """For the route of cut ``x`` keeping its head and taking the tail of cut ``y``: cost change and time fit.
+
+    ``travel`` and ``link``: duration and arc price, on ``x``'s vehicle, from ``x``'s node to ``y``'s next.
+    The arcs it changes (``y``'s tail priced on ``x``'s vehicle), the duty it adds (the tail's delay
+    beyond the waiting that absorbs it moves the return; a head-less route starts when the tail did,
+    less its own way out, which the estimate ignores) and the fixed price of a vehicle it empties or starts.
+    """
+    arrive = table[_DEPART, x] + travel
+    tail_empty, head_empty = table[_POS, y] == table[_LAST, y], table[_POS, x] == 0
+    fits = arrive <= table[_LATEST_NEXT, y] or tail_empty
+    group = len(_ROUTE_FIELDS) + table[_ARC_GROUP, x]
+    arcs = link + table[group, y] - table[_OUT_ARC, x] - table[group, x]
+    old_duty = 0 if table[_LAST, x] == 0 else table[_BACK, x] - table[_LEAVE, x]
+    new_duty = 0
+    if not (head_empty and tail_empty):
+        delay = max(0, arrive - table[_T_NEXT, y] - table[_ABSORB_NEXT, y])
+        back = arrive if tail_empty else table[_BACK, y] + delay
+        leave = min(table[_LEAVE, y], table[_T_NEXT, y]) if head_empty else table[_LEAVE, x]
+        new_duty = max(0, back - leave)
+    used = int(not (head_empty and tail_empty)) - int(table[_LAST, x] > 0)
+    return arcs + (new_duty - old_duty) * table[_PER_S, x] + used * table[_FIXED, x], fits
+
+
+@kernel
+def _rate_rows(
+    table: np.ndarray, route: np.ndarray, in_focus: np.ndarray, rows: np.ndarray, dur_ab: np.ndarray,
+    arc_ab: np.ndarray, dur_ba: np.ndarray, arc_ba: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """The improving pairs (a, b) with a in ``rows``, row-major: their rating, a and b.
+
+    ``dur_ab``, ``arc_ab`` ([row, b]): duration and arc price from a's node to b's next on a's vehicle;
+    ``dur_ba``, ``arc_ba`` ([b, row]) the other way round. A pair is rated when its cuts are on
+    different routes, do not both have empty tails (swapping them changes nothing), and, with both
+    in focus, once (a < b); it is kept when both sides fit in time and the sum of their gains is negative.
+    """
+    total = table.shape[1]
+    rating = np.empty(len(rows) * total, dtype=np.int64)
+    first = np.empty(len(rows) * total, dtype=np.int64)
+    second = np.empty(len(rows) * total, dtype=np.int64)
+    m = 0
+    for i in range(len(rows)):
+        a = rows[i]
+        for b in range(total):
+            if route[a] == route[b] or (in_focus[b] and a >= b):
+                continue
+            if table[_POS, a] == table[_LAST, a] and table[_POS, b] == table[_LAST, b]:
+                continue
+            gain_a, fits_a = _side_gain(table, a, b, dur_ab[i, b], arc_ab[i, b])
+            gain_b, fits_b = _side_gain(table, b, a, dur_ba[b, i], arc_ba[b, i])
+            if fits_a and fits_b and gain_a + gain_b < 0:
+                rating[m], first[m], second[m] = gain_a + gain_b, a, b
+                m += 1
+    return rating[:m], first[:m], second[:m]
 
 
 def _rated(c: _Cuts, state: Inserter, limit: int, focus: np.ndarray) -> list[tuple[int, int]]:
     """The ``limit`` best-rated pairs of cuts (a, b) of different routes, one on a ``focus`` route, that improve.
 
     ``focus``: per route number, whether its pairs are rated (a route changed since the last descent).
+    Ties keep the order of the rows, then the columns.
     """
-    total = len(c.route)
-    everything = slice(0, total)
     in_focus = focus[c.route]
     rows_of_focus = np.flatnonzero(in_focus)
     best_rating = np.empty(0, dtype=np.int64)
     best_a = np.empty(0, dtype=np.int64)
     best_b = np.empty(0, dtype=np.int64)
-    columns = np.arange(total)
     for start in range(0, len(rows_of_focus), CHUNK):
         a = rows_of_focus[start : start + CHUNK]
-        gain_a, fits_a = _side_gain(c, state, a, everything)
-        # The other side: b keeps its head and takes a's tail (b as rows, transposed).
-        gain_b, fits_b = _side_gain(c, state, columns, a)
-        rating = gain_a + gain_b.T
-        ok = fits_a & fits_b.T & (c.route[a][:, None] != c.route[None, :]) & (rating < 0)
-        # Swapping two empty tails changes nothing; a pair of two focus cuts once (a < b).
-        ok &= ~((c.pos[a] == c.last[a])[:, None] & (c.pos == c.last)[None, :])
-        ok &= ~(in_focus[None, :] & (a[:, None] >= columns[None, :]))
-        rows, cols = np.nonzero(ok)
-        best_rating = np.concatenate([best_rating, rating[rows, cols]])
-        best_a = np.concatenate([best_a, a[rows]])
-        best_b = np.concatenate([best_b, cols])
+        rating, ra, rb = _rate_rows(
+            c.table,
+            c.route,
+            in_focus,
+            a,
+            _cross(state.dur_matrices, c.dur_group[a], c.here[a], c.nxt),
+            _cross(state.arc_matrices, c.arc_group[a], c.here[a], c.nxt),
+            _cross(state.dur_matrices, c.dur_group, c.here, c.nxt[a]),
+            _cross(state.arc_matrices, c.arc_group, c.here, c.nxt[a]),
+        )
+        best_rating = np.concatenate([best_rating, rating])
+        best_a = np.concatenate([best_a, ra])
+        best_b = np.concatenate([best_b, rb])
         if len(best_rating) > 4 * limit:
             keep = np.argsort(best_rating, kind="stable")[:limit]
             best_rating, best_a, best_b = best_rating[keep], best_a[keep], best_b[keep]

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from typing import Any
 
+import numpy as np
 import pytest
 
 from routing import Quantities, Scenario, Vehicle, VehicleType, build_matrices
@@ -183,3 +185,63 @@ def test_the_focus_rates_only_pairs_with_a_changed_route() -> None:
     saved, _ = tails.exchange_tails(state, cost_of, costs, float("inf"))
     assert saved > 0
     assert tails.exchange_tails(state, cost_of, costs, float("inf"), focus=set(state.current))[0] == 0
+
+
+# The rating as plain array operations (before it was compiled): the reference of ``tails._rated``.
+def _plain_cross(matrices: list[np.ndarray], group: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    return np.array([[matrices[int(g)][r, c] for c in cols] for g, r in zip(group, rows, strict=True)]).reshape(
+        len(rows), len(cols)
+    )
+
+
+def _plain_side_gain(c: Any, state: Inserter, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    arrive = c.depart[a][:, None] + _plain_cross(state.dur_matrices, c.dur_group[a], c.here[a], c.nxt[b])
+    tail_empty = (c.pos[b] == c.last[b])[None, :]
+    head_empty = (c.pos[a] == 0)[:, None]
+    fits = (arrive <= c.latest_next[b][None, :]) | tail_empty
+    link = _plain_cross(state.arc_matrices, c.arc_group[a], c.here[a], c.nxt[b])
+    arcs = link + c.suffix[c.arc_group[a]][:, b] - c.out_arc[a][:, None] - c.suffix[c.arc_group[a], a][:, None]
+    delay = np.maximum(0, arrive - c.t_next[b][None, :] - c.absorb_next[b][None, :])
+    back = np.where(tail_empty, arrive, c.back[b][None, :] + delay)
+    leave = np.where(head_empty, np.minimum(c.leave[b][None, :], c.t_next[b][None, :]), c.leave[a][:, None])
+    new_duty = np.where(head_empty & tail_empty, 0, np.maximum(0, back - leave))
+    old_duty = np.where(c.last[a] == 0, 0, c.back[a] - c.leave[a])[:, None]
+    used = (~(head_empty & tail_empty)).astype(np.int64) - (c.last[a] > 0)[:, None]
+    return arcs + (new_duty - old_duty) * c.per_s[a][:, None] + used * c.fixed[a][:, None], fits
+
+
+def _plain_rated(c: Any, state: Inserter, focus: np.ndarray) -> list[tuple[int, int, int]]:
+    """Every improving pair (rating, a, b), sorted by rating, then a, then b."""
+    everything = np.arange(len(c.route))
+    in_focus = focus[c.route]
+    a = np.flatnonzero(in_focus)
+    gain_a, fits_a = _plain_side_gain(c, state, a, everything)
+    gain_b, fits_b = _plain_side_gain(c, state, everything, a)
+    rating = gain_a + gain_b.T
+    ok = fits_a & fits_b.T & (c.route[a][:, None] != c.route[None, :]) & (rating < 0)
+    ok &= ~((c.pos[a] == c.last[a])[:, None] & (c.pos == c.last)[None, :])
+    ok &= ~(in_focus[None, :] & (a[:, None] >= everything[None, :]))
+    rows, cols = np.nonzero(ok)
+    return sorted((int(rating[r, k]), int(a[r]), int(k)) for r, k in zip(rows, cols, strict=True))
+
+
+@pytest.mark.parametrize("objective", ["cost", "distance"])
+def test_the_compiled_rating_is_the_plain_one(objective: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests that ``_rated`` gives, in order, the improving pairs of the plain array rating, with any focus
+    and across row chunks (a small chunk size forces several)."""
+    monkeypatch.setattr(tails, "CHUNK", 3)
+    compared = 0
+    for name in sorted(SCENARIOS):
+        scenario = SCENARIOS[name]()
+        matrices = build_matrices(scenario)
+        for seed in range(3):
+            state, _ = _state(scenario, matrices, objective, seed)
+            c = tails._cuts(state, tails.TailCache())
+            rng = random.Random(seed)
+            for focus in (np.ones(len(c.vids), dtype=bool), np.array([rng.random() < 0.4 for _ in c.vids])):
+                plain = _plain_rated(c, state, focus)
+                got = tails._rated(c, state, 10**6, focus)
+                assert got == [(a, b) for _, a, b in plain]
+                assert tails._rated(c, state, 5, focus) == got[:5]
+                compared += len(plain)
+    assert compared > 50
