@@ -138,6 +138,8 @@ def _cuts(state: Inserter, cache: TailCache) -> _Cuts:
 
 def _cross(matrices: list[np.ndarray], group: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """``matrices[group[r]][rows[r], cols[c]]`` for every r, c: one gather per distinct group."""
+    if len(group) and group.min() == group.max():  # one matrix (a fleet of one vehicle type): one gather
+        return np.asarray(matrices[int(group[0])][rows[:, None], cols[None, :]], dtype=np.int64)
     out = np.empty((len(rows), len(cols)), dtype=np.int64)
     for g in np.unique(group):
         sel = group == g
