@@ -65,6 +65,14 @@ class _Cuts:
 
 #: The fields of one route's cut table (``_route_cuts``), one row each; ``suffix`` takes the rows after them.
 _ROUTE_FIELDS = tuple(k for k in _Cuts.__dataclass_fields__ if k not in ("vids", "route", "suffix", "table"))
+# Its rows, as the compiled loops read them.
+(
+    _POS, _LAST, _HERE, _NXT, _DEPART, _T_NEXT, _LATEST_NEXT, _ABSORB_NEXT, _BACK, _LEAVE, _DUR_GROUP, _ARC_GROUP,
+    _PER_S, _FIXED, _OUT_ARC,
+) = (_ROUTE_FIELDS.index(name) for name in (
+    "pos", "last", "here", "nxt", "depart", "t_next", "latest_next", "absorb_next", "back", "leave", "dur_group",
+    "arc_group", "per_s", "fixed", "out_arc",
+))  # fmt: skip
 
 
 class TailCache:
@@ -85,35 +93,51 @@ class TailCache:
 def _route_cuts(state: Inserter, vid: str) -> np.ndarray:
     """The empty-vehicle points of one route: a column per cut, a row per ``_ROUTE_FIELDS``, then ``suffix``."""
     steps, rp = state.current[vid], state.profiles[vid]
-    loads = state.load_rows[vid]
-    at = np.flatnonzero(~loads.any(axis=1))  # nodes 0..n after which nobody is on board
-    n, k = len(steps), len(at)
     dur_group, arc_group = state.fixed_scalars[vid][0], state.fixed_scalars[vid][1]
     price = state.objective.prices[vid]
-    loc = rp.loc
-    # Arc price of the route from each node to its end, under every group's matrix.
-    suffix = np.stack([np.concatenate([np.cumsum(m[loc[:-1], loc[1:]][::-1])[::-1], [0]]) for m in state.arc_matrices])
-    table = np.empty((len(_ROUTE_FIELDS) + len(suffix), k), dtype=np.int64)
-    columns = {  # a scalar fills its row
-        "pos": at,
-        "last": n,
-        "here": loc[at],
-        "nxt": loc[at + 1],
-        "depart": rp.t[at] + rp.service[at],
-        "t_next": rp.t[at + 1],
-        "latest_next": rp.latest[at + 1],
-        "absorb_next": rp.absorb[at + 1],
-        "back": int(rp.t[-1]),
-        "leave": 0 if not steps else int(rp.leave),
-        "dur_group": dur_group,
-        "arc_group": arc_group,
-        "per_s": price.per_s,
-        "fixed": price.fixed,
-        "out_arc": state.arc_matrices[arc_group][loc[at], loc[at + 1]],
-    }
-    for row, name in enumerate(_ROUTE_FIELDS):
-        table[row] = columns[name]
-    table[len(_ROUTE_FIELDS) :] = suffix[:, at + 1]
+    here, after = rp.loc[:-1], rp.loc[1:]
+    arcs = np.stack([m[here, after] for m in state.arc_matrices])  # [group, node]: arc price to the next node
+    scalars = np.array(
+        [len(steps), int(rp.t[-1]), 0 if not steps else int(rp.leave), dur_group, arc_group, price.per_s, price.fixed],
+        dtype=np.int64,
+    )
+    return _cut_table(state.load_rows[vid], rp.loc, rp.t, rp.service, rp.latest, rp.absorb, arcs, scalars)
+
+
+@kernel
+def _cut_table(
+    loads: np.ndarray, loc: np.ndarray, t: np.ndarray, service: np.ndarray, latest: np.ndarray, absorb: np.ndarray,
+    arcs: np.ndarray, scalars: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """``_route_cuts`` compiled: the route's profile, its arcs under every group, and its scalars.
+
+    ``scalars``: steps, return to the end depot, duty start, duration and arc group, price per
+    second, fixed price.
+    """
+    groups, nodes = arcs.shape[0], len(loads)  # the nodes after which a load is known: all but the end depot
+    empty = np.zeros(nodes, dtype=np.bool_)
+    count = 0
+    for k in range(nodes):
+        empty[k] = not np.any(loads[k])
+        count += empty[k]
+    suffix = np.zeros((groups, nodes + 1), dtype=np.int64)  # arc price from each node to the end
+    for g in range(groups):
+        for k in range(nodes - 1, -1, -1):
+            suffix[g, k] = suffix[g, k + 1] + arcs[g, k]
+    table = np.empty((len(_ROUTE_FIELDS) + groups, count), dtype=np.int64)
+    c = 0
+    for k in range(nodes):
+        if not empty[k]:
+            continue
+        table[_POS, c], table[_LAST, c], table[_HERE, c], table[_NXT, c] = k, scalars[0], loc[k], loc[k + 1]
+        table[_DEPART, c], table[_T_NEXT, c] = t[k] + service[k], t[k + 1]
+        table[_LATEST_NEXT, c], table[_ABSORB_NEXT, c] = latest[k + 1], absorb[k + 1]
+        table[_BACK, c], table[_LEAVE, c] = scalars[1], scalars[2]
+        table[_DUR_GROUP, c], table[_ARC_GROUP, c] = scalars[3], scalars[4]
+        table[_PER_S, c], table[_FIXED, c], table[_OUT_ARC, c] = scalars[5], scalars[6], arcs[scalars[4], k]
+        for g in range(groups):
+            table[len(_ROUTE_FIELDS) + g, c] = suffix[g, k + 1]
+        c += 1
     return table
 
 
@@ -145,16 +169,6 @@ def _cross(matrices: list[np.ndarray], group: np.ndarray, rows: np.ndarray, cols
         sel = group == g
         out[sel] = matrices[int(g)][np.ix_(rows[sel], cols)]
     return out
-
-
-# Rows of the cut table (``_ROUTE_FIELDS``), as the compiled rating reads them.
-_POS, _LAST, _DEPART, _T_NEXT, _LATEST_NEXT, _ABSORB_NEXT, _BACK, _LEAVE, _ARC_GROUP, _PER_S, _FIXED, _OUT_ARC = (
-    _ROUTE_FIELDS.index(name)
-    for name in (
-        "pos", "last", "depart", "t_next", "latest_next", "absorb_next", "back", "leave", "arc_group", "per_s",
-        "fixed", "out_arc",
-    )
-)  # fmt: skip
 
 
 @kernel

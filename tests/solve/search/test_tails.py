@@ -245,3 +245,49 @@ def test_the_compiled_rating_is_the_plain_one(objective: str, monkeypatch: pytes
                 assert tails._rated(c, state, 5, focus) == got[:5]
                 compared += len(plain)
     assert compared > 50
+
+
+def _plain_route_cuts(state: Inserter, vid: str) -> np.ndarray:
+    """A route's cut table by plain array operations (before it was compiled)."""
+    steps, rp = state.current[vid], state.profiles[vid]
+    at = np.flatnonzero(~state.load_rows[vid].any(axis=1))
+    loc = rp.loc
+    suffix = np.stack([np.concatenate([np.cumsum(m[loc[:-1], loc[1:]][::-1])[::-1], [0]]) for m in state.arc_matrices])
+    price = state.objective.prices[vid]
+    columns = {
+        "pos": at,
+        "last": len(steps),
+        "here": loc[at],
+        "nxt": loc[at + 1],
+        "depart": rp.t[at] + rp.service[at],
+        "t_next": rp.t[at + 1],
+        "latest_next": rp.latest[at + 1],
+        "absorb_next": rp.absorb[at + 1],
+        "back": int(rp.t[-1]),
+        "leave": 0 if not steps else int(rp.leave),
+        "dur_group": state.fixed_scalars[vid][0],
+        "arc_group": state.fixed_scalars[vid][1],
+        "per_s": price.per_s,
+        "fixed": price.fixed,
+        "out_arc": state.arc_matrices[state.fixed_scalars[vid][1]][loc[at], loc[at + 1]],
+    }
+    rows = [np.broadcast_to(np.asarray(columns[name]), at.shape) for name in tails._ROUTE_FIELDS]
+    return np.vstack([*rows, suffix[:, at + 1]])
+
+
+@pytest.mark.parametrize("objective", ["cost", "distance"])
+def test_the_compiled_cut_table_is_the_plain_one(objective: str) -> None:
+    """Tests that every route's cut table (``_route_cuts``) equals the plain array one, field by field."""
+    compared = 0
+    for name in sorted(SCENARIOS):
+        scenario = SCENARIOS[name]()
+        matrices = build_matrices(scenario)
+        for seed in range(3):
+            state, _ = _state(scenario, matrices, objective, seed)
+            for vid in state.current:
+                if vid in state.profiles:
+                    got, plain = tails._route_cuts(state, vid), _plain_route_cuts(state, vid)
+                    assert got.shape == plain.shape
+                    assert got.tolist() == plain.tolist(), vid
+                    compared += got.shape[1]
+    assert compared > 100
