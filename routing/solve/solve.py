@@ -34,6 +34,7 @@ from routing.solve.hybrid import solve_hybrid
 from routing.solve.objective import Objective
 from routing.solve.params import BACKENDS, SolveParams
 from routing.solve.progress import report
+from routing.solve.search import pricing, tails
 from routing.solve.search.schedule import Step
 from routing.solve.search.servability import check_servability
 
@@ -71,6 +72,10 @@ def solve(
         every request it did not place offered an idle vehicle or listed as not placed).
     """
     params = params or SolveParams.of(scenario)
+    # The search's compiled kernels: compiled once per installation (seconds), else loaded from the
+    # cache; before the clock starts, so no time limit pays for it (forked workers inherit them).
+    pricing.warm_up()
+    tails.warm_up()
     started = time.monotonic()
     deadline = started + params.time_limit_s
     report("servability")

@@ -1,11 +1,12 @@
-"""Batched insertion pricing: one request against every route in a handful of flat array operations.
+"""Batched insertion pricing: one request against every route in one compiled loop.
 
 A route offers insertion *positions* (after node i: 0 is the start depot, then each step) and
 position *pairs* (pickup after node i, drop-off after node j, i <= j; i == j: both after node i).
 Each route's arrays are built once when it changes (``route_rows``) and concatenated over the
-fleet (``Fleet``, rebuilt lazily when some route changed). ``price`` then works over the
-concatenation: the single-position filters, costs and duty extensions of every position, the
-routes with no feasible position pruned, and the pairs of the surviving routes enumerated flat.
+fleet (``Fleet``, rebuilt lazily when some route changed). ``price`` gathers the request's matrix
+entries for every position (numpy), then one compiled loop (``jit.kernel``) applies the
+single-position filters, prunes the routes with no feasible position, and prices the positions
+(depot deliveries) or the pairs of the surviving routes: arcs, duty extensions, fixed prices.
 
 The candidates, their costs (integers, summed exactly) and their order (routes in the order asked,
 each route's pairs row-major) are those of pricing each route on its own;
@@ -492,3 +493,20 @@ def price(fleet: Fleet, ask: Ask, routes: np.ndarray) -> Candidates:
         dur_pd, arc_pd, numbers, ask.q,
     )  # fmt: skip
     return Candidates(cost, owner, pick, drop, [fleet.vids[r] for r in routes[kept]])
+
+
+def warm_up() -> None:
+    """Compile this module's kernels, or load them from the cache, on an idle one-vehicle route.
+
+    The argument types are those of a search's calls (int64, C-contiguous), so a solve that calls
+    this before its clock starts (``routing.solve.solve``) spends none of its time limit compiling.
+    """
+    one, two = np.zeros(1, dtype=np.int64), np.zeros(2, dtype=np.int64)
+    _, _, positions, headroom = route_rows(
+        two, two, two, one, two, np.zeros((1, 1), dtype=np.int64), one, np.zeros((1, 1), dtype=np.int64), 1
+    )
+    table = np.zeros((1, len(_SCALARS)), dtype=np.int64)
+    gathered = np.zeros((4, 1), dtype=np.int64)
+    for depot in (0, 1):
+        numbers = np.array([depot, 0, 1, 0, 0, 1, 0], dtype=np.int64)
+        _price_routes(positions, one, one + 1, one, headroom, table, one, gathered, gathered, one, one, numbers, one)

@@ -7,7 +7,7 @@ zero-load points so no trip is split). With one empty route it moves a tail to a
 (splitting a route) or appends a tail to another route (merging two). It moves whole runs of trips
 between vehicles in one step — the ruin-and-recreate's insertions move one request at a time.
 
-Every pair of cuts of two different routes is rated at once in arrays: the priced arcs it changes
+Every pair of cuts of two different routes is rated in one compiled loop: the priced arcs it changes
 (under each vehicle's own arc prices, the tail's arcs included when the two vehicles price
 differently), an estimate of the duty it adds or saves (the tail's delay beyond the waiting that
 absorbs it moves the return) and the fixed price of a vehicle it empties or starts; a quick time
@@ -361,3 +361,29 @@ def exchange_tails(
             break
         focus = {c.vids[r] for r in touched}
     return saved, changed
+
+
+def warm_up() -> None:
+    """Compile this module's kernels, or load them from the cache (see ``pricing.warm_up``)."""
+    one, two = np.zeros(1, dtype=np.int64), np.zeros(2, dtype=np.int64)
+    table = _cut_table(
+        np.zeros((1, 1), dtype=np.int64),
+        two,
+        two,
+        two,
+        two,
+        np.zeros(3, dtype=np.int64),
+        np.zeros((1, 1), dtype=np.int64),
+        np.zeros(7, dtype=np.int64),
+    )
+    square = np.zeros((1, table.shape[1]), dtype=np.int64)
+    _rate_rows(
+        table,
+        np.zeros(table.shape[1], dtype=np.int64),
+        np.ones(table.shape[1], dtype=np.bool_),
+        one,
+        square,
+        square,
+        square.T.copy(),
+        square.T.copy(),
+    )

@@ -12,11 +12,14 @@ import random
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from routing import build_matrices
 from routing.limits import ride_limits_s
 from routing.solve.objective import Objective
+from routing.solve.search import pricing, tails
 from routing.solve.search.insertion import Inserter
+from routing.solve.search.lns import RoutePricer
 from routing.solve.search.schedule import Step, earliest_schedule, earliest_times, occupancy_problem
 from tests.solve.test_insertion_batched import _rich
 
@@ -219,3 +222,26 @@ def test_route_rows_match_their_plain_definition() -> None:
                 assert rp.positions.tolist() == ins.rows[vid].positions.tolist()
                 compared += 1
     assert compared > 100
+
+
+def test_the_warm_up_compiles_what_a_search_calls() -> None:
+    """Tests that after ``warm_up`` a search (insertion, removal, tail exchange, both objectives) compiles
+    no further kernel version: ``solve`` warms up before its clock starts, so none compiles on its time."""
+    pricing.warm_up()
+    tails.warm_up()
+    kernels = [pricing._route_rows, pricing._price_routes, tails._cut_table, tails._rate_rows]
+    if not all(hasattr(k, "signatures") for k in kernels):
+        pytest.skip("NUMBA_DISABLE_JIT: nothing is compiled")
+    before = [list(k.signatures) for k in kernels]
+    scenario = _rich()
+    matrices = build_matrices(scenario)
+    for objective in ("cost", "distance"):
+        obj = Objective.of(scenario, matrices, objective)
+        ins = Inserter(scenario, matrices, {}, obj)
+        ins.insert([r.id for r in scenario.requests], float("inf"))
+        routes = ins.routes()
+        ins.remove(next(iter(routes)), {routes[next(iter(routes))][0].request})
+        cost_of = RoutePricer(obj, scenario, matrices)
+        costs = {vid: cost_of(vid, steps, ins.schedules[vid]) for vid, steps in ins.current.items()}
+        tails.exchange_tails(ins, cost_of, costs, float("inf"))
+    assert [list(k.signatures) for k in kernels] == before
