@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -187,6 +188,15 @@ def test_the_focus_rates_only_pairs_with_a_changed_route() -> None:
     assert tails.exchange_tails(state, cost_of, costs, float("inf"), focus=set(state.current))[0] == 0
 
 
+def _greedy_states(objective: str) -> Iterator[tuple[int, Inserter]]:
+    """Greedy plans (``_state``) of every test scenario, three seeds each, with their seed."""
+    for name in sorted(SCENARIOS):
+        scenario = SCENARIOS[name]()
+        matrices = build_matrices(scenario)
+        for seed in range(3):
+            yield seed, _state(scenario, matrices, objective, seed)[0]
+
+
 # The rating as plain array operations (before it was compiled): the reference of ``tails._rated``.
 def _plain_cross(matrices: list[np.ndarray], group: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return np.array([[matrices[int(g)][r, c] for c in cols] for g, r in zip(group, rows, strict=True)]).reshape(
@@ -231,19 +241,15 @@ def test_the_compiled_rating_is_the_plain_one(objective: str, monkeypatch: pytes
     and across row chunks (a small chunk size forces several)."""
     monkeypatch.setattr(tails, "CHUNK", 3)
     compared = 0
-    for name in sorted(SCENARIOS):
-        scenario = SCENARIOS[name]()
-        matrices = build_matrices(scenario)
-        for seed in range(3):
-            state, _ = _state(scenario, matrices, objective, seed)
-            c = tails._cuts(state, tails.TailCache())
-            rng = random.Random(seed)
-            for focus in (np.ones(len(c.vids), dtype=bool), np.array([rng.random() < 0.4 for _ in c.vids])):
-                plain = _plain_rated(c, state, focus)
-                got = tails._rated(c, state, 10**6, focus)
-                assert got == [(a, b) for _, a, b in plain]
-                assert tails._rated(c, state, 5, focus) == got[:5]
-                compared += len(plain)
+    for seed, state in _greedy_states(objective):
+        c = tails._cuts(state, tails.TailCache())
+        rng = random.Random(seed)
+        for focus in (np.ones(len(c.vids), dtype=bool), np.array([rng.random() < 0.4 for _ in c.vids])):
+            plain = _plain_rated(c, state, focus)
+            got = tails._rated(c, state, 10**6, focus)
+            assert got == [(a, b) for _, a, b in plain]
+            assert tails._rated(c, state, 5, focus) == got[:5]
+            compared += len(plain)
     assert compared > 50
 
 
@@ -279,15 +285,11 @@ def _plain_route_cuts(state: Inserter, vid: str) -> np.ndarray:
 def test_the_compiled_cut_table_is_the_plain_one(objective: str) -> None:
     """Tests that every route's cut table (``_route_cuts``) equals the plain array one, field by field."""
     compared = 0
-    for name in sorted(SCENARIOS):
-        scenario = SCENARIOS[name]()
-        matrices = build_matrices(scenario)
-        for seed in range(3):
-            state, _ = _state(scenario, matrices, objective, seed)
-            for vid in state.current:
-                if vid in state.profiles:
-                    got, plain = tails._route_cuts(state, vid), _plain_route_cuts(state, vid)
-                    assert got.shape == plain.shape
-                    assert got.tolist() == plain.tolist(), vid
-                    compared += got.shape[1]
+    for _, state in _greedy_states(objective):
+        for vid in state.current:
+            if vid in state.profiles:
+                got, plain = tails._route_cuts(state, vid), _plain_route_cuts(state, vid)
+                assert got.shape == plain.shape
+                assert got.tolist() == plain.tolist(), vid
+                compared += got.shape[1]
     assert compared > 100
