@@ -279,7 +279,7 @@ def solve_hybrid(
             # Requests insertion could not place go into the LNS too: ruin and recreate makes room for them.
             report("improve")
             if params.solution_limit is None:
-                share = 1.0 if exact_only else pipe.lns_share(params.seed, len(requests))
+                share = 1.0 if exact_only else pipe.lns_shares[params.seed % len(pipe.lns_shares)]
                 start, _ = improve(
                     scenario, matrices, start, params, started + share * budget, objective=objective, unplaced=left
                 )

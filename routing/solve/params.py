@@ -106,13 +106,7 @@ class Pipeline:
     lns_shares
         Point in the time limit until which the ruin-and-recreate search improves the plan, per
         seed in turn: portfolio workers alternate, so one of them gives OR-Tools' guided local
-        search a long polish from the LNS plan (strong on small instances). Above
-        ``long_polish_max_requests`` every seed gets the first (``lns_share``).
-    long_polish_max_requests
-        Most requests at which the seeds alternate ``lns_shares``. Measured (Cordeau a/b, 30 s, 2
-        workers, one run): the second seed's 12-s polish improved its LNS plan on 5 of the 20 instances
-        from 36 to 96 requests and won the portfolio only on a4-48; on the six with 72 or more requests
-        its plan lost every time (by 0.1-1.8 %): there its time is worth more to the LNS.
+        search a long polish from the LNS plan (strong on small instances).
     lns_start_thresholds
         Acceptance threshold of the ruin-and-recreate search at its start, as a share of the
         current cost (falls linearly to 0), per seed in turn (an odd seed explores more widely).
@@ -165,7 +159,6 @@ class Pipeline:
     lns_start_thresholds: tuple[float, ...] = (0.01, 0.03)
     lns_iterations_per_solution: int = 20
     lns_tail_exchange: bool = True
-    long_polish_max_requests: int = 60
     polish_max_requests: int = 2000
     polish_build_s_per_million_arcs: float = 0.8
     relaxation_setup_s_per_million_pairs: float = 0.5
@@ -175,12 +168,6 @@ class Pipeline:
     decompose_min_requests: int = 4000
     decompose_part_requests: int = 1000
     decompose_parts_share: float = 0.6
-
-    def lns_share(self, seed: int, num_requests: int) -> float:
-        """Point in the time limit until which seed ``seed``'s LNS runs on ``num_requests`` (``lns_shares``)."""
-        if num_requests > self.long_polish_max_requests:
-            return self.lns_shares[0]
-        return self.lns_shares[seed % len(self.lns_shares)]
 
     def problems(self, where: str = "SolveParams.pipeline") -> list[Problem]:
         """Every problem with these settings (empty: fine).
@@ -223,7 +210,6 @@ class Pipeline:
         counts = (
             "plain_ortools_max_requests",
             "lns_iterations_per_solution",
-            "long_polish_max_requests",
             "polish_max_requests",
             "decompose_min_requests",
             "decompose_part_requests",

@@ -31,16 +31,6 @@ def test_pipeline_settings_are_validated_with_codes() -> None:
     assert codes == ["E520", "E520", "E521", "E522", "E523"]
 
 
-def test_seeds_alternate_lns_shares_only_up_to_the_long_polish_size() -> None:
-    """Tests that seeds take ``lns_shares`` in turn up to ``long_polish_max_requests``, and all the first above it."""
-    pipe = Pipeline(lns_shares=(0.9, 0.5, 0.7), long_polish_max_requests=60)
-    assert [pipe.lns_share(seed, 60) for seed in range(4)] == [0.9, 0.5, 0.7, 0.9]
-    assert [pipe.lns_share(seed, 61) for seed in range(4)] == [0.9, 0.9, 0.9, 0.9]
-    with pytest.raises(ScenarioError) as err:
-        SolveParams(pipeline=Pipeline(long_polish_max_requests=0))
-    assert [(p.code, p.path) for p in err.value.problems] == [("E523", "SolveParams.pipeline.long_polish_max_requests")]
-
-
 def test_settings_are_recorded_as_json_and_read_back() -> None:
     """Tests that the nested pipeline serialises to JSON and the same settings come back from that data."""
     params = SolveParams(seed=3, pipeline=Pipeline(lns_shares=(0.8,), hybrid_stages=("relax", "repair", "insert")))
