@@ -399,7 +399,8 @@ def solve_ortools(
             raw.first_solution_s = time.monotonic() - started
 
     routing.AddAtSolutionCallback(on_solution)
-    routing.AddSearchMonitor(ortools_limit(routing.solver()))  # Ctrl-C ends the search with its best solution
+    # The end of the budget (and Ctrl-C) end the search with its best solution, checked at every step.
+    routing.AddSearchMonitor(ortools_limit(routing.solver(), time.monotonic() + budget))
     search = _search_parameters(params, budget)
     start = _initial_assignment(routing, manager, scenario, nodes, initial, search) if initial else None
     raw.warm_started = start is not None
