@@ -72,10 +72,7 @@ def solve(
         every request it did not place offered an idle vehicle or listed as not placed).
     """
     params = params or SolveParams.of(scenario)
-    # The search's compiled kernels: compiled once per installation (seconds), else loaded from the
-    # cache; before the clock starts, so no time limit pays for it (forked workers inherit them).
-    pricing.warm_up()
-    tails.warm_up()
+    warm_up()
     started = time.monotonic()
     deadline = started + params.time_limit_s
     report("servability")
@@ -194,11 +191,22 @@ def _run_backends(
     return stages[-1][0], raw
 
 
+def warm_up() -> None:
+    """Compile the search's kernels (once per installation, seconds), else load them from the cache.
+
+    Called where a search's clock is about to start (``solve``, a decomposed part on its worker), so
+    no time limit pays for it; forked workers inherit what the parent loaded.
+    """
+    pricing.warm_up()
+    tails.warm_up()
+
+
 def _solve_part(task: PartTask) -> PartResult:
     """Solve one part of a decomposed day on a worker (``routing.solve.decompose``): the usual backends.
 
     Its time limit counts from its start on the worker, and never past ``task.until`` (wall clock).
     """
+    warm_up()  # a worker process of its own (a Dask worker on another machine may have no kernel cache yet)
     started = time.monotonic()
     limit = min(task.params.time_limit_s, task.until - time.time())
     deadline = started + max(MIN_PART_S, limit)

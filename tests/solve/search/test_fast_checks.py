@@ -21,6 +21,7 @@ from routing.solve.search import pricing, tails
 from routing.solve.search.insertion import Inserter
 from routing.solve.search.lns import RoutePricer
 from routing.solve.search.schedule import Step, earliest_schedule, earliest_times, occupancy_problem
+from routing.solve.solve import warm_up
 from tests.solve.test_insertion_batched import _rich
 
 
@@ -227,8 +228,7 @@ def test_route_rows_match_their_plain_definition() -> None:
 def test_the_warm_up_compiles_what_a_search_calls() -> None:
     """Tests that after ``warm_up`` a search (insertion, removal, tail exchange, both objectives) compiles
     no further kernel version: ``solve`` warms up before its clock starts, so none compiles on its time."""
-    pricing.warm_up()
-    tails.warm_up()
+    warm_up()
     kernels = [pricing._route_rows, pricing._price_routes, tails._cut_table, tails._rate_rows]
     if not all(hasattr(k, "signatures") for k in kernels):
         pytest.skip("NUMBA_DISABLE_JIT: nothing is compiled")
