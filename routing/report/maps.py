@@ -68,6 +68,7 @@ def plot_routes(
     ``lines``: per duty, the (lat, lon) points it drives (``legs.duty_lines``); default straight between stops.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection
 
     ax = ax or plt.gca()
     points = [s.coords for d in all_duties for s in d.stops] + [(lat, lon) for ring in boundary for lon, lat in ring]
@@ -79,20 +80,26 @@ def plot_routes(
         xy = [_km(lon, lat, lon0, lat0) for lon, lat in ring]
         ax.fill([x for x, _ in xy], [y for _, y in xy], facecolor="#f2f2ee", edgecolor="#777", linewidth=0.8, zorder=0)
     colours = plt.get_cmap("tab20")
-    for k, d in enumerate(all_duties):
-        line = lines[k] if lines is not None else [s.coords for s in d.stops]
-        xy = [_km(lon, lat, lon0, lat0) for lat, lon in line]
-        ax.plot([x for x, _ in xy], [y for _, y in xy], "-", color=colours(k % 20), linewidth=1.0, alpha=0.85, zorder=2)
-    kinds = {"depot": ("s", "black", "depot"), "home": None}
-    shown: set[str] = set()
+    # One collection of all routes and one marker line per kind of place: a 3 351-request day's 481 routes
+    # and hundreds of institutions drew as ~800 separate lines in 0.6 s.
+    paths = [
+        [_km(lon, lat, lon0, lat0) for lat, lon in (lines[k] if lines is not None else [s.coords for s in d.stops])]
+        for k, d in enumerate(all_duties)
+    ]
+    palette = [colours(k % 20) for k in range(len(paths))]
+    ax.add_collection(LineCollection(paths, colors=palette, linewidths=1.0, alpha=0.85, zorder=2))
+    places: dict[str, list[tuple[float, float]]] = {}
     for loc in scenario.locations:
-        if loc.kind == "home":
-            continue
-        marker, colour, label = kinds.get(loc.kind) or ("^", "#c0392b", "institution")
-        x, y = _km(loc.coords[1], loc.coords[0], lon0, lat0)
-        ax.plot([x], [y], marker, color=colour, markersize=6, zorder=3, label=None if label in shown else label)
-        shown.add(label)
+        if loc.kind != "home":
+            places.setdefault("depot" if loc.kind == "depot" else "institution", []).append(
+                _km(loc.coords[1], loc.coords[0], lon0, lat0)
+            )
+    for label, (marker, colour) in {"depot": ("s", "black"), "institution": ("^", "#c0392b")}.items():
+        xy = places.get(label, [])
+        if xy:
+            ax.plot([x for x, _ in xy], [y for _, y in xy], marker, color=colour, markersize=6, zorder=3, label=label)
     ax.plot([], [], "-", color=colours(0), label=f"routes ({len(all_duties)}, one colour each)")
+    ax.autoscale_view()
     ax.set_aspect("equal")
     ax.grid(True, linewidth=0.3, color="#bbb")
     ax.set_xlabel("km east")
@@ -119,7 +126,8 @@ def write_map(
         plot_routes(scenario, all_duties, boundary, ax, lines)
         ax.set_title(title)
         fig.text(0.01, 0.01, ATTRIBUTION, fontsize=7, color="#444")
-        fig.tight_layout()
+        # Fixed margins that fit the title, labels and attribution: tight_layout drew the figure once more.
+        fig.subplots_adjust(left=0.09, right=0.98, bottom=0.08, top=0.95)
         buf = io.BytesIO()
         fig.savefig(buf, format="png")
         write_atomic_bytes(path, buf.getvalue())
