@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-import sys
+from routing.cli import main, run
 
-from routing.cli import main
+__all__ = ["main", "run"]
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

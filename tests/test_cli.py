@@ -121,7 +121,10 @@ def test_unservable_request_is_listed_and_the_rest_planned(tmp_path: Path) -> No
 
 
 def test_cli_runs_as_a_script(tmp_path: Path) -> None:
-    """Tests the real entry point in a subprocess on the small fixture, with the matrix cache."""
+    """Tests the real entry point in a subprocess: its output reaches a pipe whole, its exit code the caller.
+
+    (``run`` ends the process without Python's teardown: the buffered output must be flushed first.)
+    """
     cache = tmp_path / "cache"
     args = [
         sys.executable,
@@ -136,8 +139,10 @@ def test_cli_runs_as_a_script(tmp_path: Path) -> None:
     for _ in range(2):  # second run loads the matrices from the cache
         done = subprocess.run(args, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
-    assert "feasible" in done.stdout
+    assert "feasible" in done.stdout and "wrote" in done.stdout.splitlines()[-1]
     assert list(cache.glob("*.npy"))
+    bad = subprocess.run(args[:3] + [str(tmp_path / "missing.yaml")], capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "E001" in bad.stderr and '"error": "input"' in bad.stderr
 
 
 def test_generate_fredensborg_then_solve_one_day(tmp_path: Path) -> None:
