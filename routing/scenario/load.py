@@ -7,8 +7,8 @@ counted per anchor without building anything), and only then PyYAML builds the P
 A file of plain data (no anchors, aliases, explicit tags, merge keys or complex keys: every scenario this
 project writes) takes a faster road with the same result: the objects are built during that one pass over
 the events, each scalar resolved and constructed by PyYAML's own resolver and constructors (cached by its
-text), so PyYAML's node tree and its recursive constructor are skipped (a 4 231-request week: 3.0 s -> about
-1 s). Anything else falls back to the checked ``yaml.load``.
+text), so PyYAML's node tree and its recursive constructor are skipped (a 4 231-request week is read in
+0.5 s instead of 0.4 s of checks and 3.0 s of ``yaml.load``). Anything else falls back to the checked ``yaml.load``.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def read_yaml(path: str | Path, limits: Limits | None = None) -> dict[str, Any]:
 
 #: ``_build_plain``'s answer for a file it leaves to ``yaml.load`` (anchors, aliases, tags, merge or complex keys).
 _NOT_PLAIN: Any = object()
-#: Tags of nodes ``_build_plain`` does not build itself.
+#: The tag of a merge key (``<<``), which ``_build_plain`` leaves to ``yaml.load``.
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
@@ -142,7 +142,7 @@ def _build_events(text: str, limits: Limits) -> tuple[Problem | None, Any]:
     return None, build.data
 
 
-#: An open mapping's "no key pending", and the scalar cache's "not seen".
+#: An open mapping's "no key pending".
 _NO_KEY: Any = object()
 _NODE_EVENTS = (yaml.ScalarEvent, yaml.AliasEvent, *_OPEN, *_CLOSE)
 
@@ -166,7 +166,7 @@ class _PlainBuilder:
             return False
         if kind is yaml.ScalarEvent:
             value = self._scalar(event)
-            if value is _NO_KEY:
+            if value is _NOT_PLAIN:
                 return False
             self._place(value)
             return True
@@ -176,14 +176,14 @@ class _PlainBuilder:
         return True
 
     def _scalar(self, event: Any) -> Any:
-        """The scalar's value as PyYAML's resolver and safe constructors make it, or ``_NO_KEY`` (a merge key)."""
+        """The scalar's value as PyYAML's resolver and safe constructors make it, or ``_NOT_PLAIN`` (a merge key)."""
         key = (event.value, event.implicit)
-        value = self.scalars.get(key, _NO_KEY)
-        if value is _NO_KEY:
+        value = self.scalars.get(key, _NOT_PLAIN)  # not seen yet
+        if value is _NOT_PLAIN:
             tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
             construct = self.loader.yaml_constructors.get(tag)
             if tag == _MERGE_TAG or construct is None:
-                return _NO_KEY
+                return _NOT_PLAIN
             value = self.scalars[key] = construct(self.loader, yaml.ScalarNode(tag, event.value))
         return value
 

@@ -121,8 +121,16 @@ def test_the_map_draws_on_a_given_axes_and_the_boundary_comes_from_the_package(
     rings = boundary_rings(shipped, None)
     assert rings and all(12.3 < lon < 12.6 and 55.8 < lat < 56.1 for lon, lat in rings[0])
     fig, ax = plt.subplots()
-    plot_routes(scenario, duties(scenario, plan, result), rings, ax)
+    drawn = duties(scenario, plan, result)
+    plot_routes(scenario, drawn, rings, ax)
     assert ax.get_xlabel() == "km east" and ax.get_legend() is not None
+    (routes,) = ax.collections  # every duty's route in one collection, one path each
+    assert len(routes.get_paths()) == len(drawn) > 0
+    labels = ax.get_legend_handles_labels()[1]
+    kinds = {loc.kind for loc in scenario.locations if loc.kind != "home"}
+    expected = ["depot"] * ("depot" in kinds) + ["institution"] * bool(kinds - {"depot"})
+    assert labels[:-1] == expected  # one legend entry per kind of place, not one per place
+    assert labels[-1].startswith(f"routes ({len(drawn)},")
     plt.close(fig)
 
 
