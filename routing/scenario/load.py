@@ -109,9 +109,7 @@ def _build_plain(text: str, limits: Limits) -> tuple[Problem | None, Any]:
     try:
         return _build_events(text, limits)
     except yaml.YAMLError as exc:
-        if "nesting depth" not in str(getattr(exc, "problem", "")):
-            raise
-        return _too_deep(getattr(exc, "problem_mark", None), limits), None
+        return _refused_depth(exc, limits), None
 
 
 def _build_events(text: str, limits: Limits) -> tuple[Problem | None, Any]:
@@ -257,10 +255,17 @@ def _check_events(text: str, limits: Limits) -> Problem | None:
     try:
         return _walk_events(text, limits)
     except yaml.YAMLError as exc:
-        # libyaml from 0.2.6 refuses 1 000 levels itself, while reading ahead of the events above.
-        if "nesting depth" not in str(getattr(exc, "problem", "")):
-            raise
-        return _too_deep(getattr(exc, "problem_mark", None), limits)
+        return _refused_depth(exc, limits)
+
+
+def _refused_depth(exc: yaml.YAMLError, limits: Limits) -> Problem:
+    """E006 for libyaml's own depth refusal; any other YAML error is raised again.
+
+    libyaml from 0.2.6 refuses 1 000 levels itself, while reading ahead of the events.
+    """
+    if "nesting depth" not in str(getattr(exc, "problem", "")):
+        raise exc
+    return _too_deep(getattr(exc, "problem_mark", None), limits)
 
 
 def _too_deep(mark: Any, limits: Limits) -> Problem:
