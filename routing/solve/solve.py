@@ -34,7 +34,7 @@ from routing.solve.hybrid import solve_hybrid
 from routing.solve.objective import Objective
 from routing.solve.params import BACKENDS, SolveParams
 from routing.solve.progress import report
-from routing.solve.search import pricing, tails
+from routing.solve.search import pricing, splice, tails
 from routing.solve.search.schedule import Step
 from routing.solve.search.servability import check_servability
 
@@ -198,6 +198,7 @@ def warm_up() -> None:
     no time limit pays for it; forked workers inherit what the parent loaded.
     """
     pricing.warm_up()
+    splice.warm_up()
     tails.warm_up()
 
 

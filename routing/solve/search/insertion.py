@@ -24,22 +24,37 @@ from routing.limits import max_duration_s, ride_limits_s
 from routing.matrix.provider import MatrixSet
 from routing.model import Scenario
 from routing.solve.objective import Objective
+from routing.solve.search import splice
 from routing.solve.search.pricing import SPLICE_MAX, Ask, Candidates, Fleet, RouteRows, price, route_rows
-from routing.solve.search.schedule import Step, earliest_times, occupancy_problem
+from routing.solve.search.schedule import Step, earliest_array, occupancy_problem
 from routing.solve.search.tighten import search_windows
 from routing.solve.stop import past
 
 
 @dataclass(frozen=True, slots=True)
 class _Nodes:
-    """One route's nodes (start depot, each step, end depot) as the schedule and the profile read them."""
+    """One route's nodes (start depot, each step, end depot) as the schedule and the profile read them (int64 arrays).
 
-    loc: list[int]  # matrix index
-    service: list[int]
-    lower: list[int]  # window opening (shift start at the depots)
-    upper: list[int]  # window closing (shift end at the depots)
-    back: list[tuple[int, int, int]]  # ``schedule.earliest_times`` edges: route duration, ride limits
-    legs: list[int]  # travel time between consecutive nodes
+    ``splice`` puts a request in or takes requests out of them in one compiled call.
+    """
+
+    loc: np.ndarray  # matrix index
+    service: np.ndarray
+    lower: np.ndarray  # window opening (shift start at the depots)
+    upper: np.ndarray  # window closing (shift end at the depots)
+    back: np.ndarray  # (edges, 3): ``schedule.earliest_array`` edges: route duration, ride limits
+    legs: np.ndarray  # travel time between consecutive nodes
+    role: np.ndarray  # ``splice.DEPOT`` .. ``splice.DEPOT_DROPOFF`` per node
+
+    @classmethod
+    def of(cls, spliced: splice.Spliced) -> _Nodes:
+        """The nodes of a ``splice`` kernel's result."""
+        _, loc, service, lower, upper, legs, back, role, _, _ = spliced
+        return cls(loc, service, lower, upper, back, legs, role)
+
+    def arrays(self) -> splice.NodeArrays:
+        """loc, service, lower, upper, back, role: what the ``splice`` kernels take."""
+        return self.loc, self.service, self.lower, self.upper, self.back, self.role
 
 
 class Trial(NamedTuple):
@@ -81,16 +96,14 @@ class _RouteProfile:
 
         ``cap``, ``arcs`` and ``size``: the vehicle's capacity, its priced arc matrix, the locations in it.
         """
-        legs = nodes.legs
-        loc = np.array(nodes.loc, dtype=np.int64)
+        legs, loc, service = nodes.legs, nodes.loc, nodes.service
         t = np.array(times, dtype=np.int64)
-        service = np.array(nodes.service, dtype=np.int64)
         latest, absorb, positions, headroom = route_rows(
             loc,
             t,
             service,
-            np.array(legs, dtype=np.int64),
-            np.array(nodes.upper, dtype=np.int64),
+            legs,
+            nodes.upper,
             loads,
             cap,
             arcs,
@@ -100,7 +113,7 @@ class _RouteProfile:
         if first_stop:
             leave, end = (float(times[1]) if steps else float("inf")), int(times[-1] - legs[-1])
         else:
-            leave, end = (float(max(times[0], times[1] - legs[0])) if steps else float("inf")), int(times[-1])
+            leave, end = (float(max(times[0], times[1] - int(legs[0]))) if steps else float("inf")), int(times[-1])
         return cls(loc, t, service, latest, absorb, leave, end, first_stop, positions, headroom)
 
 
@@ -205,6 +218,7 @@ class Inserter:
             for v in scenario.vehicles
         }
         self.node_of: dict[str, tuple[tuple[int, int, int, int], tuple[int, int, int, int], np.ndarray, bool]] = {}
+        self.splice_of: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}
         self.request_row = {r.id: k for k, r in enumerate(scenario.requests)}
         self.load_table = np.array(
             [[r.load.get(d) for d in self.dims] for r in scenario.requests], dtype=np.int64
@@ -250,40 +264,19 @@ class Inserter:
     def remove(self, vid: str, taken: Collection[str]) -> None:
         """Take the requests ``taken`` off the route of ``vid`` and reschedule it.
 
-        Spliced from the route's nodes and loads (``set_route`` of the remaining steps gives the
-        same): the kept nodes, the legs across the gaps, the back edges of the kept requests
-        renumbered, and each taken request's load lifted from the nodes it rode past.
+        Spliced from the route's nodes and loads (``splice.removed``; ``set_route`` of the remaining
+        steps gives the same).
         """
-        steps, old, old_loads = self.current[vid], self.nodes[vid], self.load_rows[vid]
-        n = len(steps)
-        keep = [0, *(k for k, s in enumerate(steps, start=1) if s.request not in taken), n + 1]
-        if len(keep) == n + 2:
+        steps, old = self.current[vid], self.nodes[vid]
+        keep = np.fromiter((s.request not in taken for s in steps), dtype=np.bool_, count=len(steps))
+        if keep.all():
             return
-        renumber = {k: m for m, k in enumerate(keep)}
-        dur = self.durations[vid]
-        loc = old.loc
-        legs = [old.legs[a] if b == a + 1 else int(dur[loc[a], loc[b]]) for a, b in zip(keep, keep[1:])]
-        back = [(renumber[k], renumber[p], w) for k, p, w in old.back if k in renumber and p in renumber]
-        nodes = _Nodes(
-            [loc[k] for k in keep],
-            [old.service[k] for k in keep],
-            [old.lower[k] for k in keep],
-            [old.upper[k] for k in keep],
-            back,
-            legs,
-        )
-        lift = np.zeros((n + 2, old_loads.shape[1]), dtype=np.int64)
-        for k, s in enumerate(steps, start=1):
-            if s.request in taken:
-                _, _, q, at_depot = self._node(s.request)
-                if s.kind == "pickup":
-                    lift[k] += q
-                else:
-                    lift[k] -= q
-                    if at_depot:
-                        lift[0] += q
-        loads = (old_loads - np.cumsum(lift[: n + 1], axis=0))[keep[:-1]]
-        self._set(vid, [steps[k - 1] for k in keep[1:-1]], nodes, self._schedule(nodes), loads)
+        mask = np.ones(len(steps) + 2, dtype=np.bool_)
+        mask[1:-1] = keep
+        out = splice.removed(*old.arrays(), self.load_rows[vid], mask, self.durations[vid])
+        fits, times, loads = out[0], out[8], out[9]
+        kept = [s for s, k in zip(steps, keep.tolist(), strict=True) if k]
+        self._set(vid, kept, _Nodes.of(out), times.tolist() if fits else None, loads)
 
     def _set(self, vid: str, steps: list[Step], nodes: _Nodes, times: list[int] | None, loads: np.ndarray) -> None:
         """Replace one vehicle's route, given its nodes, earliest schedule (None: it has none) and ``loads``."""
@@ -321,6 +314,7 @@ class Inserter:
         """The nodes of ``steps`` on the vehicle ``vid``: locations, windows, ride-limit and duration edges, legs."""
         start, end, shift_start, shift_end, longest = self.ends[vid]
         loc, service, lower, upper = [start], [0], [shift_start], [shift_end]
+        role = [splice.DEPOT]
         back: list[tuple[int, int, int]] = [] if longest is None else [(len(steps) + 1, 0, -longest)]
         picked: dict[str, int] = {}
         limits = self.limits
@@ -330,8 +324,10 @@ class Inserter:
             if step.kind == "pickup":
                 at, svc, lo, hi = known[0]
                 picked[rid] = k
+                role.append(splice.PICKUP)
             else:
                 at, svc, lo, hi = known[1]
+                role.append(splice.DEPOT_DROPOFF if known[3] else splice.DROPOFF)
                 p = picked.get(rid)
                 limit = limits.get(rid)
                 if p is not None and limit is not None:
@@ -344,55 +340,17 @@ class Inserter:
         service.append(0)
         lower.append(shift_start)
         upper.append(shift_end)
-        legs: list[int] = self.durations[vid][loc[:-1], loc[1:]].tolist()
-        return _Nodes(loc, service, lower, upper, back, legs)
-
-    def _inserted(self, vid: str, rid: str, at_pick: int, at_drop: int) -> _Nodes:
-        """The nodes of the route of ``vid`` with ``rid`` inserted after nodes ``at_pick`` and ``at_drop``.
-
-        Spliced from the route's nodes (``_nodes`` of the new steps gives the same): the new nodes,
-        the legs around them, and the back edges renumbered, with the request's ride limit added.
-        """
-        old = self.nodes[vid]
-        pick, drop, _, _ = self._node(rid)
-        dur = self.durations[vid]
-        i, j = at_pick, at_drop
-        loc, service, lower, upper, legs = old.loc, old.service, old.lower, old.upper, old.legs
-
-        def leg(a: int, b: int) -> int:
-            return int(dur[a, b])
-
-        if i < 0:
-            new_loc = [*loc[: j + 1], drop[0], *loc[j + 1 :]]
-            new_legs = [*legs[:j], leg(loc[j], drop[0]), leg(drop[0], loc[j + 1]), *legs[j + 1 :]]
-            columns = [(service, 1), (lower, 2), (upper, 3)]
-            out = [[*col[: j + 1], drop[k], *col[j + 1 :]] for col, k in columns]
-            back = [(k + (k > j), p + (p > j), w) for k, p, w in old.back]
-            return _Nodes(new_loc, out[0], out[1], out[2], back, new_legs)
-        p_loc, d_loc = pick[0], drop[0]
-        new_loc = [*loc[: i + 1], p_loc, *loc[i + 1 : j + 1], d_loc, *loc[j + 1 :]]
-        if i == j:
-            middle = [leg(loc[i], p_loc), leg(p_loc, d_loc), leg(d_loc, loc[i + 1])]
-            new_legs = [*legs[:i], *middle, *legs[i + 1 :]]
-        else:
-            new_legs = [
-                *legs[:i],
-                leg(loc[i], p_loc),
-                leg(p_loc, loc[i + 1]),
-                *legs[i + 1 : j],
-                leg(loc[j], d_loc),
-                leg(d_loc, loc[j + 1]),
-                *legs[j + 1 :],
-            ]
-        cols = [
-            [*col[: i + 1], pick[k], *col[i + 1 : j + 1], drop[k], *col[j + 1 :]]
-            for col, k in ((service, 1), (lower, 2), (upper, 3))
-        ]
-        back = [(k + (k > i) + (k > j), p + (p > i) + (p > j), w) for k, p, w in old.back]
-        limit = self.limits.get(rid)
-        if limit is not None:
-            back.append((j + 2, i + 1, -(limit + pick[1])))
-        return _Nodes(new_loc, cols[0], cols[1], cols[2], back, new_legs)
+        role.append(splice.DEPOT)
+        where = np.array(loc, dtype=np.int64)
+        return _Nodes(
+            where,
+            np.array(service, dtype=np.int64),
+            np.array(lower, dtype=np.int64),
+            np.array(upper, dtype=np.int64),
+            np.array(back, dtype=np.int64).reshape(len(back), 3),
+            np.asarray(self.durations[vid][where[:-1], where[1:]], dtype=np.int64),
+            np.array(role, dtype=np.int64),
+        )
 
     def loads(self, steps: Sequence[Step]) -> np.ndarray:
         """Load per dimension after each node but the end depot (depot deliveries ride from the start)."""
@@ -422,9 +380,9 @@ class Inserter:
 
     @staticmethod
     def _schedule(nodes: _Nodes) -> list[int] | None:
-        """The earliest schedule of the nodes (``schedule.earliest_times``), or None if none fits."""
-        chain = [s + leg for s, leg in zip(nodes.service, nodes.legs, strict=False)]
-        return earliest_times(nodes.lower, nodes.upper, chain, nodes.back)
+        """The earliest schedule of the nodes (``schedule.earliest_array``), or None if none fits."""
+        fits, times = earliest_array(nodes.lower, nodes.upper, nodes.service[:-1] + nodes.legs, nodes.back)
+        return times.tolist() if fits else None
 
     def _route_rows(self, vid: str, rp: _RouteProfile, empty: bool) -> RouteRows:
         """The batched pricing's arrays of one route (``pricing.route_rows``, computed with its profile)."""
@@ -583,19 +541,22 @@ class Inserter:
             vehicle = self.scenario.vehicle(vid)
             if occupancy_problem(self.scenario, vehicle, trial, self.requests) is not None:
                 return None
-        nodes = self._inserted(vid, rid, at_pick, at_drop)
-        times = self._schedule(nodes)
-        if times is None:
+        new, q, limit = self._splice_args(rid)
+        out = splice.inserted(
+            *self.nodes[vid].arrays(), self.load_rows[vid], new, q, at_pick, at_drop, limit, self.durations[vid]
+        )
+        if not out[0]:
             return None
-        # The loads spliced as ``loads(trial)`` gives them: the request on board from its pickup (a depot
-        # delivery: from the start depot) up to its drop-off, which leaves the load of before.
-        old, q = self.load_rows[vid], self._node(rid)[2]
-        j = at_drop
-        if at_pick < 0:
-            loads = np.concatenate((old[: j + 1] + q, old[j:]))
-        else:
-            loads = np.concatenate((old[: at_pick + 1], old[at_pick : j + 1] + q, old[j:]))
-        return Trial(trial, nodes, times, loads)
+        return Trial(trial, _Nodes.of(out), out[8].tolist(), out[9])
+
+    def _splice_args(self, rid: str) -> tuple[np.ndarray, np.ndarray, int]:
+        """A request as ``splice.inserted`` takes it: its two nodes (2 x 4), load and ride limit (-1: none)."""
+        known = self.splice_of.get(rid)
+        if known is None:
+            pick, drop, q, _ = self._node(rid)
+            limit = self.limits.get(rid)
+            known = self.splice_of[rid] = (np.array([pick, drop], dtype=np.int64), q, -1 if limit is None else limit)
+        return known
 
     def _place_cheapest(self, rid: str, found: Candidates) -> bool:
         """Check candidates cheapest first with the exact scheduler; take the first feasible one."""

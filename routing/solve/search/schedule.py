@@ -12,9 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from routing.limits import max_duration_s
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario, Vehicle
+from routing.solve.search.jit import kernel
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +120,7 @@ def earliest_times(
 
     Constraints: ``t[k + 1] >= t[k] + legs[k]`` (travel and service along the sequence) and, for
     each ``(k, p, w)`` of ``back``, ``t[p] >= t[k] + w`` with ``p < k`` (maximum ride and route
-    duration, as negative weights back along the chain). Bellman-Ford in this edge order: each
-    round sweeps the chain from the earliest node a back edge moved (nothing before it changed),
-    then the back edges; an infeasible system exceeds an upper bound or never settles.
+    duration, as negative weights back along the chain). Solved by ``earliest_array``.
 
     Parameters
     ----------
@@ -135,7 +136,24 @@ def earliest_times(
     list[int] | None
         The earliest time per node, or None when no times fit.
     """
-    t = list(lower)
+    ok, t = earliest_array(
+        np.array(lower, dtype=np.int64),
+        np.array(upper, dtype=np.int64),
+        np.array(legs, dtype=np.int64),
+        np.array(back, dtype=np.int64).reshape(len(back), 3),
+    )
+    return t.tolist() if ok else None
+
+
+@kernel
+def earliest_array(lower: np.ndarray, upper: np.ndarray, legs: np.ndarray, back: np.ndarray) -> tuple[bool, np.ndarray]:
+    """``earliest_times`` on int64 arrays (``back``: one ``(k, p, w)`` row per edge): whether times fit, and them.
+
+    Bellman-Ford in this edge order: each round sweeps the chain from the earliest node a back edge
+    moved (nothing before it changed), then the back edges; an infeasible system exceeds an upper
+    bound or never settles.
+    """
+    t = lower.copy()
     n = len(t)
     start = 0
     for _ in range(n + 1):
@@ -143,17 +161,18 @@ def earliest_times(
             x = t[k] + legs[k]
             if x > t[k + 1]:
                 if x > upper[k + 1]:
-                    return None
+                    return False, t
                 t[k + 1] = x
         lowest = n
-        for k, p, w in back:
-            x = t[k] + w
+        for e in range(back.shape[0]):
+            k, p = back[e, 0], back[e, 1]
+            x = t[k] + back[e, 2]
             if x > t[p]:
                 if x > upper[p]:
-                    return None
+                    return False, t
                 t[p] = x
                 lowest = min(lowest, p)
         if lowest == n:
-            return t
+            return True, t
         start = lowest
-    return None
+    return False, t
