@@ -208,18 +208,33 @@ class Inserter:
             v.id: (dur_group[v.id], arc_group[v.id], n, kinds[self.kind[v.id]]) for n, v in enumerate(scenario.vehicles)
         }
         self.vehicle_number = {v.id: n for n, v in enumerate(scenario.vehicles)}
-        # Per vehicle: its depots' matrix indices, shift, longest duty and capacity; per step, its node (``_node``).
-        self.ends = {
-            v.id: (self.index[v.start], self.index[v.end], v.shift.start_s, v.shift.end_s, max_duration_s(scenario, v))
-            for v in scenario.vehicles
-        }
         self.capacity = {
             v.id: np.array([self.vehicle_type[v.id].capacity.get(d) for d in self.dims], dtype=np.int64)
             for v in scenario.vehicles
         }
-        self.node_of: dict[str, tuple[tuple[int, int, int, int], tuple[int, int, int, int], np.ndarray, bool]] = {}
-        self.splice_of: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}
+        # Per vehicle: its depots' matrix indices, shift start and end, longest duty (-1: none) (``splice.built``).
+        self.ends_row = {}
+        for v in scenario.vehicles:
+            longest = max_duration_s(scenario, v)
+            depots = (self.index[v.start], self.index[v.end])
+            ends = (*depots, v.shift.start_s, v.shift.end_s, -1 if longest is None else longest)
+            self.ends_row[v.id] = np.array(ends, dtype=np.int64)
         self.request_row = {r.id: k for k, r in enumerate(scenario.requests)}
+        # Per request row: its pickup and drop-off node (matrix index, service, window as given; a depot
+        # delivery's pickup is its drop-off, never read) and ride limit (-1: none), as ``splice`` reads them.
+        self.visit_table = np.array(
+            [
+                [
+                    (self.index[v.location], v.service_s, v.effective_window.start_s, v.effective_window.end_s)
+                    for v in (r.pickup or r.dropoff, r.dropoff)
+                ]
+                for r in scenario.requests
+            ],
+            dtype=np.int64,
+        ).reshape(len(scenario.requests), 2, 4)
+        self.limit_row = np.array(
+            [-1 if (x := self.limits.get(r.id)) is None else x for r in scenario.requests], dtype=np.int64
+        )
         self.load_table = np.array(
             [[r.load.get(d) for d in self.dims] for r in scenario.requests], dtype=np.int64
         ).reshape(len(scenario.requests), len(self.dims))
@@ -294,63 +309,15 @@ class Inserter:
             self.rows.pop(vid, None)
         self.changed.add(vid)
 
-    def _node(self, rid: str) -> tuple[tuple[int, int, int, int], tuple[int, int, int, int], np.ndarray, bool]:
-        """A request's pickup and drop-off nodes (matrix index, service time, window as given), load, depot delivery.
-
-        A depot delivery's pickup node is its drop-off's (never read).
-        """
-        known = self.node_of.get(rid)
-        if known is None:
-            r = self.requests[rid]
-            nodes = []
-            for visit in (r.pickup or r.dropoff, r.dropoff):
-                window = visit.effective_window
-                nodes.append((self.index[visit.location], visit.service_s, window.start_s, window.end_s))
-            load = np.array([r.load.get(d) for d in self.dims], dtype=np.int64)
-            known = self.node_of[rid] = (nodes[0], nodes[1], load, r.pickup is None)
-        return known
-
     def _nodes(self, vid: str, steps: Sequence[Step]) -> _Nodes:
         """The nodes of ``steps`` on the vehicle ``vid``: locations, windows, ride-limit and duration edges, legs."""
-        start, end, shift_start, shift_end, longest = self.ends[vid]
-        loc, service, lower, upper = [start], [0], [shift_start], [shift_end]
-        role = [splice.DEPOT]
-        back: list[tuple[int, int, int]] = [] if longest is None else [(len(steps) + 1, 0, -longest)]
-        picked: dict[str, int] = {}
-        limits = self.limits
-        for k, step in enumerate(steps, start=1):
-            rid = step.request
-            known = self._node(rid)
-            if step.kind == "pickup":
-                at, svc, lo, hi = known[0]
-                picked[rid] = k
-                role.append(splice.PICKUP)
-            else:
-                at, svc, lo, hi = known[1]
-                role.append(splice.DEPOT_DROPOFF if known[3] else splice.DROPOFF)
-                p = picked.get(rid)
-                limit = limits.get(rid)
-                if p is not None and limit is not None:
-                    back.append((k, p, -(limit + service[p])))
-            loc.append(at)
-            service.append(svc)
-            lower.append(lo)
-            upper.append(hi)
-        loc.append(end)
-        service.append(0)
-        lower.append(shift_start)
-        upper.append(shift_end)
-        role.append(splice.DEPOT)
-        where = np.array(loc, dtype=np.int64)
-        return _Nodes(
-            where,
-            np.array(service, dtype=np.int64),
-            np.array(lower, dtype=np.int64),
-            np.array(upper, dtype=np.int64),
-            np.array(back, dtype=np.int64).reshape(len(back), 3),
-            np.asarray(self.durations[vid][where[:-1], where[1:]], dtype=np.int64),
-            np.array(role, dtype=np.int64),
+        n = len(steps)
+        rows = np.fromiter((self.request_row[s.request] for s in steps), dtype=np.int64, count=n)
+        pick = np.fromiter((s.kind == "pickup" for s in steps), dtype=np.bool_, count=n)
+        loc, service, lower, upper, legs, back, role = splice.built(
+            rows, pick, self.visit_table, self.depot_delivery, self.limit_row, self.ends_row[vid], self.durations[vid]
         )
+        return _Nodes(loc, service, lower, upper, back, legs, role)
 
     def loads(self, steps: Sequence[Step]) -> np.ndarray:
         """Load per dimension after each node but the end depot (depot deliveries ride from the start)."""
@@ -551,12 +518,8 @@ class Inserter:
 
     def _splice_args(self, rid: str) -> tuple[np.ndarray, np.ndarray, int]:
         """A request as ``splice.inserted`` takes it: its two nodes (2 x 4), load and ride limit (-1: none)."""
-        known = self.splice_of.get(rid)
-        if known is None:
-            pick, drop, q, _ = self._node(rid)
-            limit = self.limits.get(rid)
-            known = self.splice_of[rid] = (np.array([pick, drop], dtype=np.int64), q, -1 if limit is None else limit)
-        return known
+        row = self.request_row[rid]
+        return self.visit_table[row], self.load_table[row], int(self.limit_row[row])
 
     def _place_cheapest(self, rid: str, found: Candidates) -> bool:
         """Check candidates cheapest first with the exact scheduler; take the first feasible one."""

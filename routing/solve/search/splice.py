@@ -1,4 +1,4 @@
-"""Compiled splices of one route's node arrays: a request put in, requests taken out, each rescheduled.
+"""Compiled builds and splices of one route's node arrays: from its steps, a request put in, requests taken out.
 
 A route's nodes (start depot, each step, end depot) are parallel int64 arrays (``insertion._Nodes``):
 matrix index, service time, window, the travel time to the next node, the back edges of
@@ -43,6 +43,61 @@ def _schedule(service: np.ndarray, lower: np.ndarray, upper: np.ndarray, legs: n
               ) -> tuple[bool, np.ndarray]:  # fmt: skip
     """The earliest schedule of the nodes (``schedule.earliest_array``)."""
     return earliest_array(lower, upper, service[:-1] + legs, back)
+
+
+@kernel
+def built(
+    rows: np.ndarray, pick: np.ndarray, visits: np.ndarray, depot: np.ndarray, limits: np.ndarray, ends: np.ndarray,
+    dur: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """A route's nodes from its steps: loc, service, lower, upper, legs, back, role.
+
+    Parameters
+    ----------
+    rows, pick
+        Per step: the request's row in the tables, and whether it is the pickup.
+    visits
+        (requests, 2, 4): each request's pickup and drop-off node (matrix index, service, window
+        opening and closing; a depot delivery's pickup row is never read).
+    depot
+        Per request: a depot delivery (its load rides from the start depot).
+    limits
+        Per request: its ride limit (seconds; -1: none).
+    ends
+        The vehicle's start and end depot (matrix index), shift start and end, longest duty (-1: none).
+    dur
+        The vehicle's duration matrix.
+
+    Back edges: the longest duty first, then each ride limit whose pickup is on the route, by drop-off.
+    """
+    n = len(rows) + 2
+    loc, service = np.empty(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    lower, upper = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    role = np.full(n, DEPOT, dtype=np.int64)
+    loc[0], loc[-1] = ends[0], ends[1]
+    lower[0] = lower[-1] = ends[2]
+    upper[0] = upper[-1] = ends[3]
+    edges = np.empty((len(rows) + 1, 3), dtype=np.int64)
+    e = 0
+    if ends[4] >= 0:
+        edges[0, 0], edges[0, 1], edges[0, 2] = n - 1, 0, -ends[4]
+        e = 1
+    for k in range(1, n - 1):
+        r = rows[k - 1]
+        v = 0 if pick[k - 1] else 1
+        loc[k], service[k], lower[k], upper[k] = visits[r, v, 0], visits[r, v, 1], visits[r, v, 2], visits[r, v, 3]
+        if pick[k - 1]:
+            role[k] = PICKUP
+            continue
+        role[k] = DEPOT_DROPOFF if depot[r] else DROPOFF
+        if limits[r] < 0:
+            continue
+        for p in range(k - 1, 0, -1):
+            if rows[p - 1] == r and pick[p - 1]:
+                edges[e, 0], edges[e, 1], edges[e, 2] = k, p, -(limits[r] + service[p])
+                e += 1
+                break
+    return loc, service, lower, upper, _legs(loc, dur), edges[:e].copy(), role
 
 
 @kernel
@@ -177,5 +232,14 @@ def warm_up() -> None:
     for writeable in (True, False):
         dur = np.zeros((1, 1), dtype=np.int64)
         dur.setflags(write=writeable)
+        built(
+            one_node,
+            np.ones(1, np.bool_),
+            np.zeros((1, 2, 4), np.int64),
+            np.zeros(1, np.bool_),
+            one_node,
+            np.zeros(5, np.int64),
+            dur,
+        )
         inserted(two_nodes, two_nodes, two_nodes, two_nodes, no_back, two_nodes, loads, new, one_node, 0, 0, -1, dur)
         removed(two_nodes, two_nodes, two_nodes, two_nodes, no_back, two_nodes, loads, np.ones(2, np.bool_), dur)

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 from routing import build_matrices
-from routing.limits import ride_limits_s
+from routing.limits import max_duration_s, ride_limits_s
 from routing.solve.objective import Objective
-from routing.solve.search import pricing, tails
+from routing.solve.search import pricing, splice, tails
 from routing.solve.search.insertion import Inserter, _Nodes
 from routing.solve.search.lns import RoutePricer
 from routing.solve.search.schedule import Step, earliest_schedule, earliest_times, occupancy_problem
@@ -254,3 +254,46 @@ def test_the_warm_up_compiles_what_a_search_calls() -> None:
         costs = {vid: cost_of(vid, steps, ins.schedules[vid]) for vid, steps in ins.current.items()}
         tails.exchange_tails(ins, cost_of, costs, float("inf"))
     assert [list(k.signatures) for k in kernels] == before
+
+
+def test_built_nodes_follow_the_model() -> None:
+    """Tests that a route's nodes (``Inserter._nodes``, compiled) are its visits' locations, service times,
+    windows as given, roles, legs and the back edges of the longest duty and each ride limit, read from
+    the model directly."""
+    scenario = _rich()
+    matrices = build_matrices(scenario)
+    index, limits = matrices.index(), ride_limits_s(scenario, matrices)
+    ins = Inserter(scenario, matrices, {}, Objective.of(scenario, matrices, "cost"))
+    ins.insert([r.id for r in scenario.requests], float("inf"))
+    by_id = {r.id: r for r in scenario.requests}
+    seen_roles: set[int] = set()
+    for vid, steps in ins.current.items():
+        vehicle = scenario.vehicle(vid)
+        dur = matrices.duration_s[scenario.vehicle_type(vehicle.type).profile]
+        visits = [by_id[s.request].pickup if s.kind == "pickup" else by_id[s.request].dropoff for s in steps]
+        loc = [index[vehicle.start], *(index[v.location] for v in visits), index[vehicle.end]]
+        shift = (vehicle.shift.start_s, vehicle.shift.end_s)
+        windows = [shift, *((v.effective_window.start_s, v.effective_window.end_s) for v in visits), shift]
+        roles = [splice.DEPOT]
+        back = []
+        longest = max_duration_s(scenario, vehicle)
+        if longest is not None:
+            back.append([len(steps) + 1, 0, -longest])
+        for k, s in enumerate(steps, start=1):
+            r = by_id[s.request]
+            if s.kind == "pickup":
+                roles.append(splice.PICKUP)
+                continue
+            roles.append(splice.DEPOT_DROPOFF if r.pickup is None else splice.DROPOFF)
+            if r.pickup is not None and limits.get(r.id) is not None:
+                p = steps.index(Step(r.id, "pickup")) + 1
+                back.append([k, p, -(limits[r.id] + r.pickup.service_s)])
+        nodes = ins._nodes(vid, steps)
+        assert nodes.loc.tolist() == loc
+        assert nodes.service.tolist() == [0, *(v.service_s for v in visits), 0]
+        assert list(zip(nodes.lower.tolist(), nodes.upper.tolist(), strict=True)) == windows
+        assert nodes.role.tolist() == [*roles, splice.DEPOT]
+        assert nodes.legs.tolist() == [int(dur[a, b]) for a, b in zip(loc, loc[1:])]
+        assert nodes.back.tolist() == back
+        seen_roles.update(roles)
+    assert seen_roles == {splice.DEPOT, splice.PICKUP, splice.DROPOFF, splice.DEPOT_DROPOFF}
