@@ -25,7 +25,18 @@ from routing.matrix.provider import MatrixSet
 from routing.model import Scenario
 from routing.solve.objective import Objective
 from routing.solve.search import splice
-from routing.solve.search.pricing import SPLICE_MAX, Ask, Candidates, Fleet, RouteRows, price, route_rows
+from routing.solve.search.pricing import (
+    EMPTY,
+    KIND,
+    SPLICE_MAX,
+    VEHICLE,
+    Ask,
+    Candidates,
+    Fleet,
+    RouteRows,
+    price,
+    route_rows,
+)
 from routing.solve.search.schedule import Step, earliest_array, occupancy_problem
 from routing.solve.search.tighten import search_windows
 from routing.solve.stop import past
@@ -365,7 +376,7 @@ class Inserter:
             int(rp.t[-1]) - rp.end,
             *self.fixed_scalars[vid],
         )
-        return RouteRows(rp.positions, rp.headroom, scalars)
+        return RouteRows(rp.positions, rp.headroom, np.array(scalars, dtype=np.int64))
 
     def routes(self) -> dict[str, list[Step]]:
         """Non-empty routes by vehicle id."""
@@ -486,10 +497,11 @@ class Inserter:
     @staticmethod
     def _eligible(fleet: Fleet, allowed: np.ndarray, order: np.ndarray) -> np.ndarray:
         """The routes of ``order`` whose vehicle is ``allowed``; of interchangeable idle vehicles only the first."""
-        routes = order[allowed[fleet.scalars["vehicle"][order]]]
-        idle = np.flatnonzero(fleet.scalars["empty"][routes])
+        table = fleet.table
+        routes = order[allowed[table[order, VEHICLE]]]
+        idle = np.flatnonzero(table[routes, EMPTY])
         if len(idle) > 1:
-            _, first = np.unique(fleet.scalars["kind"][routes[idle]], return_index=True)
+            _, first = np.unique(table[routes[idle], KIND], return_index=True)
             twin = np.ones(len(idle), dtype=bool)
             twin[first] = False
             keep = np.ones(len(routes), dtype=bool)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
@@ -44,6 +43,8 @@ _SCALARS = (
     "vehicle",
     "kind",
 )
+#: The columns ``Inserter`` reads to pick routes: the vehicle's number, whether the route is empty, its kind.
+VEHICLE, EMPTY, KIND = (_SCALARS.index(name) for name in ("vehicle", "empty", "kind"))
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class RouteRows:
 
     positions: np.ndarray
     headroom: np.ndarray
-    scalars: tuple[int, ...]
+    scalars: np.ndarray  # int64
 
 
 def route_rows(
@@ -173,6 +174,8 @@ class Fleet:
     dur: tuple[tuple[np.ndarray, int, int], ...]  # per duration matrix: it raveled, first and end route number
     arcs: tuple[tuple[np.ndarray, int, int], ...]  # the same per priced arc matrix
     size: int  # locations in the matrices
+    start: np.ndarray  # first position per route
+    pair_start: np.ndarray  # first pair per route
 
     @classmethod
     def of(
@@ -191,6 +194,7 @@ class Fleet:
         parts = [rows[v] for v in vids]
         count = np.array([p.positions.shape[1] for p in parts], dtype=np.int64)
         table = np.array([p.scalars for p in parts], dtype=np.int64).reshape(len(vids), len(_SCALARS))
+        pair_count = count * (count + 1) // 2
         return cls(
             vids,
             slot,
@@ -202,50 +206,30 @@ class Fleet:
             _slices(durations, table[:, key[0]]),
             _slices(arcs, table[:, key[1]]),
             len(durations[0]),
+            np.cumsum(count) - count,
+            np.cumsum(pair_count) - pair_count,
         )
 
     def spliced(self, vid: str, rows: RouteRows) -> Fleet:
         """A fleet like this one with the route of ``vid`` (which has one) replaced by ``rows``."""
-        s = self.slot[vid]
-        start, pair_start = self.start, self.pair_start
-        a, b = int(start[s]), int(start[s] + self.count[s])
-        pa, pb = int(pair_start[s]), int(pair_start[s] + self.pair_count[s])
-        count = self.count.copy()
-        count[s] = rows.positions.shape[1]
-        table = self.table.copy()
-        table[s] = rows.scalars
+        pos, count, table, headroom, start, pair_start = _spliced(
+            self.pos, self.count, self.table, self.headroom, self.start, self.pair_start, self.slot[vid],
+            rows.positions, rows.headroom, rows.scalars,
+        )  # fmt: skip
         return Fleet(
             self.vids,
             self.slot,
             self.in_order,
-            np.concatenate((self.pos[:, :a], rows.positions, self.pos[:, b:]), axis=1),
+            pos,
             count,
             table,
-            np.concatenate((self.headroom[:, :pa], rows.headroom, self.headroom[:, pb:]), axis=1),
+            headroom,
             self.dur,
             self.arcs,
             self.size,
+            start,
+            pair_start,
         )
-
-    @cached_property
-    def start(self) -> np.ndarray:
-        """First position per route."""
-        return np.asarray(np.cumsum(self.count) - self.count)
-
-    @cached_property
-    def pair_count(self) -> np.ndarray:
-        """Pairs per route."""
-        return np.asarray(self.count * (self.count + 1) // 2)
-
-    @cached_property
-    def pair_start(self) -> np.ndarray:
-        """First pair per route."""
-        return np.asarray(np.cumsum(self.pair_count) - self.pair_count)
-
-    @cached_property
-    def scalars(self) -> dict[str, np.ndarray]:
-        """``_SCALARS`` per route, by name."""
-        return {name: self.table[:, k] for k, name in enumerate(_SCALARS)}
 
     def bounds(self, first: int, end: int) -> tuple[int, int]:
         """The positions of routes ``first`` .. ``end`` - 1."""
@@ -253,6 +237,33 @@ class Fleet:
         return (int(self.start[first]) if first < len(self.count) else total), (
             int(self.start[end]) if end < len(self.count) else total
         )
+
+
+@kernel
+def _spliced(
+    pos: np.ndarray, count: np.ndarray, table: np.ndarray, headroom: np.ndarray, start: np.ndarray,
+    pair_start: np.ndarray, s: int, new_pos: np.ndarray, new_headroom: np.ndarray, scalars: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """``Fleet.spliced``'s arrays: route ``s``'s positions, pairs and scalars replaced, the offsets after it moved."""
+    a, b = start[s], start[s] + count[s]
+    pa, pb = pair_start[s], pair_start[s] + count[s] * (count[s] + 1) // 2
+    n = new_pos.shape[1]
+    moved, pairs_moved = n - count[s], n * (n + 1) // 2 - (pb - pa)
+    out_pos = np.empty((pos.shape[0], pos.shape[1] + moved), dtype=np.int64)
+    out_pos[:, :a] = pos[:, :a]
+    out_pos[:, a : a + n] = new_pos
+    out_pos[:, a + n :] = pos[:, b:]
+    out_head = np.empty((headroom.shape[0], headroom.shape[1] + pairs_moved), dtype=np.int64)
+    out_head[:, :pa] = headroom[:, :pa]
+    out_head[:, pa : pa + n * (n + 1) // 2] = new_headroom
+    out_head[:, pa + n * (n + 1) // 2 :] = headroom[:, pb:]
+    out_count, out_table = count.copy(), table.copy()
+    out_count[s] = n
+    out_table[s] = scalars
+    out_start, out_pair_start = start.copy(), pair_start.copy()
+    out_start[s + 1 :] += moved
+    out_pair_start[s + 1 :] += pairs_moved
+    return out_pos, out_count, out_table, out_head, out_start, out_pair_start
 
 
 def _slices(matrices: Sequence[np.ndarray], group: np.ndarray) -> tuple[tuple[np.ndarray, int, int], ...]:
@@ -506,6 +517,7 @@ def warm_up() -> None:
         two, two, two, one, two, np.zeros((1, 1), dtype=np.int64), one, np.zeros((1, 1), dtype=np.int64), 1
     )
     table = np.zeros((1, len(_SCALARS)), dtype=np.int64)
+    _spliced(positions, one + 1, table, headroom, one, one, 0, positions, headroom, table[0])
     gathered = np.zeros((4, 1), dtype=np.int64)
     for depot in (0, 1):
         numbers = np.array([depot, 0, 1, 0, 0, 1, 0], dtype=np.int64)
