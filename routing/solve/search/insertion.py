@@ -132,6 +132,16 @@ class _RouteProfile:
 _Option = tuple[float, Trial]
 
 
+def _read_only(matrix: np.ndarray, views: dict[int, np.ndarray]) -> np.ndarray:
+    """A read-only, C-contiguous view of ``matrix``: one per matrix (``views``, by identity, as ``_numbered``)."""
+    known = views.get(id(matrix))
+    if known is None:
+        known = np.ascontiguousarray(matrix).view()
+        known.setflags(write=False)
+        views[id(matrix)] = known
+    return known
+
+
 def _numbered(matrices: dict[str, np.ndarray]) -> tuple[list[np.ndarray], dict[str, int]]:
     """The distinct matrices (by identity) of a mapping, and each key's number among them."""
     distinct: dict[int, int] = {}
@@ -208,8 +218,12 @@ class Inserter:
         self.kind = {v.id: (v.type, v.start, v.end, v.shift, v.max_duration_s) for v in scenario.vehicles}
         self.vehicle_type = {v.id: scenario.vehicle_type(v.type) for v in scenario.vehicles}
         self.shift = {v.id: (v.shift.start_s, v.shift.end_s) for v in scenario.vehicles}
-        self.arcs = {v.id: self.objective.arcs(v.id) for v in scenario.vehicles}
-        self.durations = {v.id: matrices.duration_s[self.vehicle_type[v.id].profile] for v in scenario.vehicles}
+        # Read-only views, as the matrix cache hands out memory-mapped matrices: the kernels see one array type.
+        views: dict[int, np.ndarray] = {}
+        self.arcs = {v.id: _read_only(self.objective.arcs(v.id), views) for v in scenario.vehicles}
+        self.durations = {
+            v.id: _read_only(matrices.duration_s[self.vehicle_type[v.id].profile], views) for v in scenario.vehicles
+        }
         # The distinct matrices, numbered (the batched pricing groups positions by them), and per vehicle
         # the scalars of its route that do not change: duration and arc matrix, number, kind.
         self.dur_matrices, dur_group = _numbered(self.durations)

@@ -509,13 +509,13 @@ def price(fleet: Fleet, ask: Ask, routes: np.ndarray) -> Candidates:
 def warm_up() -> None:
     """Compile this module's kernels, or load them from the cache, on an idle one-vehicle route.
 
-    The argument types are those of a search's calls (int64, C-contiguous), so a solve that calls
+    The argument types are those of a search's calls (int64, C-contiguous, matrices read-only), so a solve that calls
     this before its clock starts (``routing.solve.solve``) spends none of its time limit compiling.
     """
     one, two = np.zeros(1, dtype=np.int64), np.zeros(2, dtype=np.int64)
-    _, _, positions, headroom = route_rows(
-        two, two, two, one, two, np.zeros((1, 1), dtype=np.int64), one, np.zeros((1, 1), dtype=np.int64), 1
-    )
+    arcs = np.zeros((1, 1), dtype=np.int64)
+    arcs.setflags(write=False)  # the inserter's matrices are read-only views (``insertion._read_only``)
+    _, _, positions, headroom = route_rows(two, two, two, one, two, np.zeros((1, 1), dtype=np.int64), one, arcs, 1)
     table = np.zeros((1, len(_SCALARS)), dtype=np.int64)
     _spliced(positions, one + 1, table, headroom, one, one, 0, positions, headroom, table[0])
     gathered = np.zeros((4, 1), dtype=np.int64)

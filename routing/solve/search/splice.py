@@ -219,27 +219,23 @@ def removed(
 
 
 def warm_up() -> None:
-    """Compile both kernels, or load them from the cache, for a duration matrix in memory and memory-mapped.
-
-    A cached matrix is read-only (``routing.matrix.cache``), which numba compiles for apart.
-    """
+    """Compile the kernels, or load them from the cache (see ``pricing.warm_up``)."""
     one_node = np.zeros(1, dtype=np.int64)
     two_nodes = np.zeros(2, dtype=np.int64)
     no_back = np.zeros((0, 3), dtype=np.int64)
     loads = np.zeros((1, 1), dtype=np.int64)
     new = np.zeros((2, 4), dtype=np.int64)
     earliest_array(two_nodes, two_nodes, one_node, no_back)
-    for writeable in (True, False):
-        dur = np.zeros((1, 1), dtype=np.int64)
-        dur.setflags(write=writeable)
-        built(
-            one_node,
-            np.ones(1, np.bool_),
-            np.zeros((1, 2, 4), np.int64),
-            np.zeros(1, np.bool_),
-            one_node,
-            np.zeros(5, np.int64),
-            dur,
-        )
-        inserted(two_nodes, two_nodes, two_nodes, two_nodes, no_back, two_nodes, loads, new, one_node, 0, 0, -1, dur)
-        removed(two_nodes, two_nodes, two_nodes, two_nodes, no_back, two_nodes, loads, np.ones(2, np.bool_), dur)
+    dur = np.zeros((1, 1), dtype=np.int64)
+    dur.setflags(write=False)  # the inserter's matrices are read-only views (``insertion._read_only``)
+    built(
+        one_node,
+        np.ones(1, np.bool_),
+        np.zeros((1, 2, 4), np.int64),
+        np.zeros(1, np.bool_),
+        one_node,
+        np.zeros(5, np.int64),
+        dur,
+    )
+    inserted(two_nodes, two_nodes, two_nodes, two_nodes, no_back, two_nodes, loads, new, one_node, 0, 0, -1, dur)
+    removed(two_nodes, two_nodes, two_nodes, two_nodes, no_back, two_nodes, loads, np.ones(2, np.bool_), dur)

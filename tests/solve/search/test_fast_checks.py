@@ -8,6 +8,7 @@ every candidate the pricing offers on random routes.
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import replace
 
@@ -20,7 +21,7 @@ from routing.solve.objective import Objective
 from routing.solve.search import pricing, splice, tails
 from routing.solve.search.insertion import Inserter, _Nodes
 from routing.solve.search.lns import RoutePricer
-from routing.solve.search.schedule import Step, earliest_schedule, earliest_times, occupancy_problem
+from routing.solve.search.schedule import Step, earliest_array, earliest_schedule, earliest_times, occupancy_problem
 from routing.solve.solve import warm_up
 from tests.solve.test_insertion_batched import _rich
 
@@ -238,13 +239,26 @@ def test_the_warm_up_compiles_what_a_search_calls() -> None:
     """Tests that after ``warm_up`` a search (insertion, removal, tail exchange, both objectives) compiles
     no further kernel version: ``solve`` warms up before its clock starts, so none compiles on its time."""
     warm_up()
-    kernels = [pricing._route_rows, pricing._price_routes, tails._cut_table, tails._rate_rows]
+    kernels = [
+        pricing._route_rows,
+        pricing._price_routes,
+        pricing._spliced,
+        tails._cut_table,
+        tails._rate_rows,
+        splice.built,
+        splice.inserted,
+        splice.removed,
+        earliest_array,
+    ]
     if not all(hasattr(k, "signatures") for k in kernels):
         pytest.skip("NUMBA_DISABLE_JIT: nothing is compiled")
     before = [list(k.signatures) for k in kernels]
     scenario = _rich()
     matrices = build_matrices(scenario)
-    for objective in ("cost", "distance"):
+    memory_mapped = build_matrices(scenario)  # as the matrix cache hands them out: read-only
+    for m in (*memory_mapped.duration_s.values(), *memory_mapped.distance_m.values()):
+        m.setflags(write=False)
+    for objective, matrices in itertools.product(("cost", "distance"), (matrices, memory_mapped)):
         obj = Objective.of(scenario, matrices, objective)
         ins = Inserter(scenario, matrices, {}, obj)
         ins.insert([r.id for r in scenario.requests], float("inf"))
