@@ -349,7 +349,7 @@ def test_a_spliced_fleet_equals_a_rebuilt_one() -> None:
     for ins in _states(scenario, matrices, Objective.of(scenario, matrices, "cost")):
         spliced = ins._fleet()
         assert spliced is not None
-        built = Fleet.of(ins.rows, list(ins.current), ins.dur_matrices, ins.arc_matrices)
+        built = Fleet.of(ins.rows, list(ins.current), *ins.matrix_lists)
         for name in ("in_order", "pos", "count", "table", "headroom", "start", "pair_start"):
             assert np.array_equal(getattr(spliced, name), getattr(built, name)), name
         assert spliced.vids == built.vids

@@ -34,6 +34,7 @@ from routing.solve.search.pricing import (
     Candidates,
     Fleet,
     RouteRows,
+    matrix_list,
     price,
     route_rows,
 )
@@ -100,12 +101,11 @@ class _RouteProfile:
         times: list[int],
         cap: np.ndarray,
         arcs: np.ndarray,
-        size: int,
         first_stop: bool = False,
     ) -> _RouteProfile:
         """The profile of a route with a schedule (``loads``: per dimension, after each node but the end depot).
 
-        ``cap``, ``arcs`` and ``size``: the vehicle's capacity, its priced arc matrix, the locations in it.
+        ``cap`` and ``arcs``: the vehicle's capacity and its priced arc matrix.
         """
         legs, loc, service = nodes.legs, nodes.loc, nodes.service
         t = np.array(times, dtype=np.int64)
@@ -118,7 +118,6 @@ class _RouteProfile:
             loads,
             cap,
             arcs,
-            size,
         )
         steps = len(times) > 2
         if first_stop:
@@ -228,6 +227,7 @@ class Inserter:
         # the scalars of its route that do not change: duration and arc matrix, number, kind.
         self.dur_matrices, dur_group = _numbered(self.durations)
         self.arc_matrices, arc_group = _numbered(self.arcs)
+        self.matrix_lists = (matrix_list(self.dur_matrices), matrix_list(self.arc_matrices))  # for ``Fleet``
         kinds = {k: n for n, k in enumerate(dict.fromkeys(self.kind.values()))}
         self.fixed_scalars = {
             v.id: (dur_group[v.id], arc_group[v.id], n, kinds[self.kind[v.id]]) for n, v in enumerate(scenario.vehicles)
@@ -326,7 +326,7 @@ class Inserter:
         self.load_rows[vid] = loads
         if times is not None:
             first_stop = self.objective.prices[vid].first_stop
-            rp = _RouteProfile.of(nodes, loads, times, self.capacity[vid], self.arcs[vid], len(self.index), first_stop)
+            rp = _RouteProfile.of(nodes, loads, times, self.capacity[vid], self.arcs[vid], first_stop)
             self.profiles[vid] = rp
             self.rows[vid] = self._route_rows(vid, rp, not steps)
         else:
@@ -455,7 +455,7 @@ class Inserter:
         if not self.rows:
             return None
         if fleet is None or len(changed) > SPLICE_MAX or any((v in fleet.slot) != (v in self.rows) for v in changed):
-            fleet = Fleet.of(self.rows, list(self.current), self.dur_matrices, self.arc_matrices)
+            fleet = Fleet.of(self.rows, list(self.current), *self.matrix_lists)
         else:
             for vid in sorted(changed):
                 fleet = fleet.spliced(vid, self.rows[vid])

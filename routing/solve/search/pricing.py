@@ -17,17 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+from numba.typed import List
 
 from routing.solve.search.jit import kernel
 
 # Rows of a route's position array (one column per position: after node i).
 _HERE, _AFTER, _READY, _BASE, _T_NEXT, _LATEST, _ABSORB = range(7)
-#: Rows 7..10: flat matrix indices here * size, after, here * size, after (``_gathered``).
-_LOOKUP = 7
 #: First row of the capacity headroom after node 0 through node j (one row per dimension).
-_HEAD0 = 11
+_HEAD0 = 7
 
 # Columns of a route's scalars.
 _SCALARS = (
@@ -54,12 +54,11 @@ class RouteRows:
     Attributes
     ----------
     positions
-        int64 rows ``_HERE`` .. ``_ABSORB``, four ``_LOOKUP`` rows and one headroom row per
-        dimension, one column per position (after node i): the node's and the next node's matrix
-        index, when the node is ready to leave, the priced arc between them, the next node's
-        earliest and latest service start, the waiting at the nodes after the next one, the flat
-        matrix indices of the node's row and the next node's column, and the capacity left over
-        the loads after nodes 0..i (a depot delivery rides from the start).
+        int64 rows ``_HERE`` .. ``_ABSORB`` and one headroom row per dimension, one column per
+        position (after node i): the node's and the next node's matrix index, when the node is
+        ready to leave, the priced arc between them, the next node's earliest and latest service
+        start, the waiting at the nodes after the next one, and the capacity left over the loads
+        after nodes 0..i (a depot delivery rides from the start).
     headroom
         int64 (dimensions x pairs (i, j), i <= j, row-major): capacity less the highest load after
         nodes i..j.
@@ -81,7 +80,6 @@ def route_rows(
     loads: np.ndarray,
     cap: np.ndarray,
     arcs: np.ndarray,
-    size: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """A route's latest start and absorbing waits per node, and its insertion arrays (``RouteRows``), in one pass.
 
@@ -96,8 +94,6 @@ def route_rows(
         The vehicle's capacity per dimension.
     arcs
         The vehicle's priced arc matrix.
-    size
-        Locations in the matrices.
 
     Returns
     -------
@@ -106,13 +102,13 @@ def route_rows(
         windows), ``absorb`` (one longer: [k] is the waiting at nodes k.., which absorbs a delay
         arriving at node k - 1), and ``RouteRows.positions`` and ``RouteRows.headroom``.
     """
-    return _route_rows(loc, t, service, legs, upper, loads, cap, arcs, size)
+    return _route_rows(loc, t, service, legs, upper, loads, cap, arcs)
 
 
 @kernel
 def _route_rows(
     loc: np.ndarray, t: np.ndarray, service: np.ndarray, legs: np.ndarray, upper: np.ndarray, loads: np.ndarray,
-    cap: np.ndarray, arcs: np.ndarray, size: int,
+    cap: np.ndarray, arcs: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """``route_rows``, compiled."""
     nodes, dims = len(loc), len(cap)
@@ -132,8 +128,6 @@ def _route_rows(
         positions[_READY, k] = t[k] + service[k]
         positions[_BASE, k] = arcs[here, after]
         positions[_T_NEXT, k], positions[_LATEST, k], positions[_ABSORB, k] = t[k + 1], latest[k + 1], absorb[k + 2]
-        positions[_LOOKUP, k] = positions[_LOOKUP + 2, k] = here * size
-        positions[_LOOKUP + 1, k] = positions[_LOOKUP + 3, k] = after
         for d in range(dims):  # a depot delivery rides from the start: the highest load after nodes 0..k
             high[d] = loads[k, d] if k == 0 else max(high[d], loads[k, d])
             positions[_HEAD0 + d, k] = cap[d] - high[d]
@@ -157,11 +151,10 @@ SPLICE_MAX = 4
 
 @dataclass(frozen=True)
 class Fleet:
-    """The insertion arrays of all routes (those with a schedule), concatenated.
+    """The insertion arrays of all routes (those with a schedule), concatenated, and the matrices they read.
 
-    Routes are laid out by duration and priced arc matrix, so each matrix serves one slice of
-    positions; ``in_order`` gives them in the inserter's route order. Build it with ``Fleet.of``;
-    it is never changed afterwards (copies of an ``Inserter`` share it), ``spliced`` makes a new one.
+    Build it with ``Fleet.of``; it is never changed afterwards (copies of an ``Inserter`` share it),
+    ``spliced`` makes a new one.
     """
 
     vids: tuple[str, ...]  # per route number
@@ -171,9 +164,8 @@ class Fleet:
     count: np.ndarray  # positions per route
     table: np.ndarray  # (routes, ``_SCALARS``)
     headroom: np.ndarray  # (dimensions, pairs)
-    dur: tuple[tuple[np.ndarray, int, int], ...]  # per duration matrix: it raveled, first and end route number
-    arcs: tuple[tuple[np.ndarray, int, int], ...]  # the same per priced arc matrix
-    size: int  # locations in the matrices
+    durations: List  # the duration matrices, each route's by its ``dur_group`` (numba typed list, read-only)
+    arcs: List  # the priced arc matrices, by ``arc_group``
     start: np.ndarray  # first position per route
     pair_start: np.ndarray  # first pair per route
 
@@ -182,14 +174,11 @@ class Fleet:
         cls,
         rows: dict[str, RouteRows],
         order: Sequence[str],
-        durations: Sequence[np.ndarray],
-        arcs: Sequence[np.ndarray],
+        durations: List,
+        arcs: List,
     ) -> Fleet:
-        """Concatenate the routes of ``order`` that have rows (``durations``, ``arcs``: the matrices grouped)."""
-        key = _SCALARS.index("dur_group"), _SCALARS.index("arc_group")
-        vids = tuple(
-            sorted((v for v in order if v in rows), key=lambda v: (rows[v].scalars[key[0]], rows[v].scalars[key[1]]))
-        )
+        """Concatenate the routes of ``order`` that have rows (``durations``, ``arcs``: the groups' ``matrix_list``)."""
+        vids = tuple(v for v in order if v in rows)
         slot = {v: k for k, v in enumerate(vids)}
         parts = [rows[v] for v in vids]
         count = np.array([p.positions.shape[1] for p in parts], dtype=np.int64)
@@ -203,9 +192,8 @@ class Fleet:
             count,
             table,
             np.concatenate([p.headroom for p in parts], axis=1),
-            _slices(durations, table[:, key[0]]),
-            _slices(arcs, table[:, key[1]]),
-            len(durations[0]),
+            durations,
+            arcs,
             np.cumsum(count) - count,
             np.cumsum(pair_count) - pair_count,
         )
@@ -224,18 +212,10 @@ class Fleet:
             count,
             table,
             headroom,
-            self.dur,
+            self.durations,
             self.arcs,
-            self.size,
             start,
             pair_start,
-        )
-
-    def bounds(self, first: int, end: int) -> tuple[int, int]:
-        """The positions of routes ``first`` .. ``end`` - 1."""
-        total = self.pos.shape[1]
-        return (int(self.start[first]) if first < len(self.count) else total), (
-            int(self.start[end]) if end < len(self.count) else total
         )
 
 
@@ -266,13 +246,14 @@ def _spliced(
     return out_pos, out_count, out_table, out_head, out_start, out_pair_start
 
 
-def _slices(matrices: Sequence[np.ndarray], group: np.ndarray) -> tuple[tuple[np.ndarray, int, int], ...]:
-    """Per matrix used: it raveled and its routes' numbers, first and end (``group``: matrix per route, sorted)."""
-    used = np.flatnonzero(np.diff(group, prepend=-1, append=-1))
-    return tuple(
-        (np.ascontiguousarray(matrices[int(group[a])]).reshape(-1), int(a), int(b))
-        for a, b in zip(used[:-1], used[1:], strict=True)
-    )
+def matrix_list(matrices: Sequence[np.ndarray]) -> List:
+    """Matrices as the pricing kernel takes them: a numba typed list of read-only C-contiguous int64 arrays."""
+    out = List()
+    for m in matrices:
+        view = np.ascontiguousarray(m, dtype=np.int64).view()
+        view.setflags(write=False)
+        out.append(view)
+    return out
 
 
 @dataclass(frozen=True)
@@ -288,6 +269,13 @@ class Ask:
     p_open: int = 0
     p_close: int = 0
     sp: int = 0
+
+    @cached_property
+    def numbers(self) -> np.ndarray:
+        """The request as the kernel reads it (``_DEPOT`` .. ``_P_LOC``; a depot delivery's pickup -1)."""
+        depot = self.p_loc is None
+        fields = (self.d_open, self.d_close, self.sd, self.p_open, self.p_close, self.sp, self.d_loc)
+        return np.array([depot, *fields, -1 if self.p_loc is None else self.p_loc], dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -311,33 +299,12 @@ class Candidates:
         return cls(empty, empty, empty, empty, [])
 
 
-def _gathered(fleet: Fleet, lookups: tuple[tuple[np.ndarray, int, int], ...], a: int, b: int, rows: int) -> np.ndarray:
-    """Per position: matrix[here, a], matrix[a, after] (and, with ``rows`` 4, matrix[here, b], matrix[b, after])."""
-    n = fleet.size
-    offsets = np.array([a, a * n, b, b * n][:rows], dtype=np.int64)[:, None]
-    index = fleet.pos[_LOOKUP : _LOOKUP + rows]
-    if len(lookups) == 1:
-        return np.asarray(lookups[0][0][index + offsets])
-    out = np.empty((rows, fleet.pos.shape[1]), dtype=np.int64)
-    for flat, first, end in lookups:
-        lo, hi = fleet.bounds(first, end)
-        out[:, lo:hi] = flat[index[:, lo:hi] + offsets]
-    return out
-
-
-def _between(fleet: Fleet, lookups: tuple[tuple[np.ndarray, int, int], ...], a: int, b: int) -> np.ndarray:
-    """Per position: its route's matrix[a, b]."""
-    out = np.empty(fleet.pos.shape[1], dtype=np.int64)
-    for flat, first, end in lookups:
-        lo, hi = fleet.bounds(first, end)
-        out[lo:hi] = flat[a * fleet.size + b]
-    return out
-
-
 # Rows of the per-position work arrays of ``_price_routes``: drop-off, pickup, both after the same node.
 _DROP, _PICK, _SAME = range(3)
-# Entries of the request's integer array (``_ask_array``).
-_DEPOT, _D_OPEN, _D_CLOSE, _SD, _P_OPEN, _P_CLOSE, _SP = range(7)
+# Entries of the request's integer array (``price``).
+_DEPOT, _D_OPEN, _D_CLOSE, _SD, _P_OPEN, _P_CLOSE, _SP, _D_LOC, _P_LOC = range(9)
+# Columns of the fleet's table (``_SCALARS``) naming a route's matrices.
+_DUR_GROUP, _ARC_GROUP = _SCALARS.index("dur_group"), _SCALARS.index("arc_group")
 
 
 @kernel
@@ -398,15 +365,42 @@ def _longer_duty(
 
 
 @kernel
+def _gathered(
+    pos: np.ndarray, start: np.ndarray, count: np.ndarray, table: np.ndarray, routes: np.ndarray, durations: List,
+    arcs: List, ask: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """The request's matrix entries at the positions of ``routes``, under each route's own matrices.
+
+    Rows of ``dur`` and ``dist`` (durations, priced arcs): node to drop-off, drop-off to next node, node
+    to pickup, pickup to next node (the last two not for a depot delivery); ``dur_pd`` and ``arc_pd``:
+    pickup to drop-off.
+    """
+    size = pos.shape[1]
+    dur, dist = np.empty((4, size), dtype=np.int64), np.empty((4, size), dtype=np.int64)
+    dur_pd, arc_pd = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+    d, p, depot = ask[_D_LOC], ask[_P_LOC], ask[_DEPOT]
+    for o in range(len(routes)):
+        r = routes[o]
+        m, a = durations[table[r, _DUR_GROUP]], arcs[table[r, _ARC_GROUP]]
+        for k in range(start[r], start[r] + count[r]):
+            here, after = pos[_HERE, k], pos[_AFTER, k]
+            dur[0, k], dur[1, k], dist[0, k], dist[1, k] = m[here, d], m[d, after], a[here, d], a[d, after]
+            if not depot:
+                dur[2, k], dur[3, k], dist[2, k], dist[3, k] = m[here, p], m[p, after], a[here, p], a[p, after]
+                dur_pd[k], arc_pd[k] = m[p, d], a[p, d]
+    return dur, dist, dur_pd, arc_pd
+
+
+@kernel
 def _price_routes(
     pos: np.ndarray, start: np.ndarray, count: np.ndarray, pair_start: np.ndarray, headroom: np.ndarray,
-    table: np.ndarray, routes: np.ndarray, dur: np.ndarray, dist: np.ndarray, dur_pd: np.ndarray,
-    arc_pd: np.ndarray, ask: np.ndarray, q: np.ndarray,
+    table: np.ndarray, routes: np.ndarray, durations: List, arcs: List, ask: np.ndarray, q: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
-    """``price`` on the fleet's arrays and the request's gathered matrix entries (see ``price``).
+    """``price`` on the fleet's arrays (see ``price``).
 
     Returns the candidates' cost, owner, pickup and drop-off position, and which of ``routes`` kept some.
     """
+    dur, dist, dur_pd, arc_pd = _gathered(pos, start, count, table, routes, durations, arcs, ask)
     ok = np.zeros((3, pos.shape[1]), dtype=np.bool_)
     nxt = np.zeros((3, pos.shape[1]), dtype=np.int64)
     kept = np.zeros(len(routes), dtype=np.bool_)
@@ -488,20 +482,9 @@ def price(fleet: Fleet, ask: Ask, routes: np.ndarray) -> Candidates:
     """
     if not len(routes):
         return Candidates.none()
-    depot = ask.p_loc is None
-    rows = 2 if depot else 4
-    p = 0 if ask.p_loc is None else ask.p_loc
-    dur = _gathered(fleet, fleet.dur, ask.d_loc, p, rows)
-    dist = _gathered(fleet, fleet.arcs, ask.d_loc, p, rows)
-    if ask.p_loc is None:
-        dur_pd = arc_pd = dist[0]  # not read
-    else:
-        dur_pd = _between(fleet, fleet.dur, ask.p_loc, ask.d_loc)
-        arc_pd = _between(fleet, fleet.arcs, ask.p_loc, ask.d_loc)
-    numbers = np.array([depot, ask.d_open, ask.d_close, ask.sd, ask.p_open, ask.p_close, ask.sp], dtype=np.int64)
     cost, owner, pick, drop, kept = _price_routes(
-        fleet.pos, fleet.start, fleet.count, fleet.pair_start, fleet.headroom, fleet.table, routes, dur, dist,
-        dur_pd, arc_pd, numbers, ask.q,
+        fleet.pos, fleet.start, fleet.count, fleet.pair_start, fleet.headroom, fleet.table, routes, fleet.durations,
+        fleet.arcs, ask.numbers, ask.q,
     )  # fmt: skip
     return Candidates(cost, owner, pick, drop, [fleet.vids[r] for r in routes[kept]])
 
@@ -515,10 +498,10 @@ def warm_up() -> None:
     one, two = np.zeros(1, dtype=np.int64), np.zeros(2, dtype=np.int64)
     arcs = np.zeros((1, 1), dtype=np.int64)
     arcs.setflags(write=False)  # the inserter's matrices are read-only views (``insertion._read_only``)
-    _, _, positions, headroom = route_rows(two, two, two, one, two, np.zeros((1, 1), dtype=np.int64), one, arcs, 1)
+    _, _, positions, headroom = route_rows(two, two, two, one, two, np.zeros((1, 1), dtype=np.int64), one, arcs)
     table = np.zeros((1, len(_SCALARS)), dtype=np.int64)
     _spliced(positions, one + 1, table, headroom, one, one, 0, positions, headroom, table[0])
-    gathered = np.zeros((4, 1), dtype=np.int64)
+    matrices = matrix_list([arcs])
     for depot in (0, 1):
-        numbers = np.array([depot, 0, 1, 0, 0, 1, 0], dtype=np.int64)
-        _price_routes(positions, one, one + 1, one, headroom, table, one, gathered, gathered, one, one, numbers, one)
+        numbers = np.array([depot, 0, 1, 0, 0, 1, 0, 0, -1 if depot else 0], dtype=np.int64)
+        _price_routes(positions, one, one + 1, one, headroom, table, one, matrices, matrices, numbers, one)

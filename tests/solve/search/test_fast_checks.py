@@ -186,7 +186,7 @@ def _plain_rows(ins: Inserter, vid: str) -> dict[str, np.ndarray]:
     wait[1:-1] = t[1:] - t[:-1] - service[:-1] - legs
     absorb = np.cumsum(wait[::-1])[::-1]
     loc = np.array(nodes.loc)
-    here, after, size = loc[:-1], loc[1:], len(ins.index)
+    here, after = loc[:-1], loc[1:]
     cap = ins.capacity[vid]
     i, j = np.triu_indices(len(here))
     highest = np.array([loads[a : b + 1].max(axis=0) for a, b in zip(i, j, strict=True)]).reshape(len(i), -1)
@@ -199,10 +199,6 @@ def _plain_rows(ins: Inserter, vid: str) -> dict[str, np.ndarray]:
             t[1:],
             np.array(latest)[1:],
             absorb[2:],
-            here * size,
-            after,
-            here * size,
-            after,
             (cap[:, None] - np.maximum.accumulate(loads, axis=0).T),
         ]
     )
