@@ -24,9 +24,11 @@ from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 
 import numpy as np
+from numba.typed import List
 
 from routing.solve.search.insertion import Inserter, Trial
 from routing.solve.search.jit import kernel
+from routing.solve.search.pricing import matrix_list
 from routing.solve.search.schedule import Step, occupancy_problem
 from routing.solve.stop import past
 
@@ -95,26 +97,25 @@ def _route_cuts(state: Inserter, vid: str) -> np.ndarray:
     steps, rp = state.current[vid], state.profiles[vid]
     dur_group, arc_group = state.fixed_scalars[vid][0], state.fixed_scalars[vid][1]
     price = state.objective.prices[vid]
-    here, after = rp.loc[:-1], rp.loc[1:]
-    arcs = np.stack([m[here, after] for m in state.arc_matrices])  # [group, node]: arc price to the next node
     scalars = np.array(
         [len(steps), int(rp.t[-1]), 0 if not steps else int(rp.leave), dur_group, arc_group, price.per_s, price.fixed],
         dtype=np.int64,
     )
+    arcs = state.matrix_lists[1]
     return _cut_table(state.load_rows[vid], rp.loc, rp.t, rp.service, rp.latest, rp.absorb, arcs, scalars)
 
 
 @kernel
 def _cut_table(
     loads: np.ndarray, loc: np.ndarray, t: np.ndarray, service: np.ndarray, latest: np.ndarray, absorb: np.ndarray,
-    arcs: np.ndarray, scalars: np.ndarray,
+    arcs: List, scalars: np.ndarray,
 ) -> np.ndarray:  # fmt: skip
-    """``_route_cuts`` compiled: the route's profile, its arcs under every group, and its scalars.
+    """``_route_cuts`` compiled: the route's profile, the arc price matrices of every group, and its scalars.
 
     ``scalars``: steps, return to the end depot, duty start, duration and arc group, price per
     second, fixed price.
     """
-    groups, nodes = arcs.shape[0], len(loads)  # the nodes after which a load is known: all but the end depot
+    groups, nodes = len(arcs), len(loads)  # the nodes after which a load is known: all but the end depot
     empty = np.zeros(nodes, dtype=np.bool_)
     count = 0
     for k in range(nodes):
@@ -122,8 +123,9 @@ def _cut_table(
         count += empty[k]
     suffix = np.zeros((groups, nodes + 1), dtype=np.int64)  # arc price from each node to the end
     for g in range(groups):
+        m = arcs[g]
         for k in range(nodes - 1, -1, -1):
-            suffix[g, k] = suffix[g, k + 1] + arcs[g, k]
+            suffix[g, k] = suffix[g, k + 1] + m[loc[k], loc[k + 1]]
     table = np.empty((len(_ROUTE_FIELDS) + groups, count), dtype=np.int64)
     c = 0
     for k in range(nodes):
@@ -134,7 +136,8 @@ def _cut_table(
         table[_LATEST_NEXT, c], table[_ABSORB_NEXT, c] = latest[k + 1], absorb[k + 1]
         table[_BACK, c], table[_LEAVE, c] = scalars[1], scalars[2]
         table[_DUR_GROUP, c], table[_ARC_GROUP, c] = scalars[3], scalars[4]
-        table[_PER_S, c], table[_FIXED, c], table[_OUT_ARC, c] = scalars[5], scalars[6], arcs[scalars[4], k]
+        table[_PER_S, c], table[_FIXED, c] = scalars[5], scalars[6]
+        table[_OUT_ARC, c] = suffix[scalars[4], k] - suffix[scalars[4], k + 1]  # the route's own arc k -> k + 1
         for g in range(groups):
             table[len(_ROUTE_FIELDS) + g, c] = suffix[g, k + 1]
         c += 1
@@ -158,17 +161,6 @@ def _cuts(state: Inserter, cache: TailCache) -> _Cuts:
     table = np.concatenate(per_route, axis=1)
     fields = dict(zip(_ROUTE_FIELDS, table, strict=False))
     return _Cuts(vids=vids, route=route, suffix=table[len(_ROUTE_FIELDS) :], table=table, **fields)
-
-
-def _cross(matrices: list[np.ndarray], group: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """``matrices[group[r]][rows[r], cols[c]]`` for every r, c: one gather per distinct group."""
-    if len(group) and group.min() == group.max():  # one matrix (a fleet of one vehicle type): one gather
-        return np.asarray(matrices[int(group[0])][rows[:, None], cols[None, :]], dtype=np.int64)
-    out = np.empty((len(rows), len(cols)), dtype=np.int64)
-    for g in np.unique(group):
-        sel = group == g
-        out[sel] = matrices[int(g)][np.ix_(rows[sel], cols)]
-    return out
 
 
 @kernel
@@ -198,13 +190,12 @@ def _side_gain(table: np.ndarray, x: int, y: int, travel: int, link: int) -> tup
 
 @kernel
 def _rate_rows(
-    table: np.ndarray, route: np.ndarray, in_focus: np.ndarray, rows: np.ndarray, dur_ab: np.ndarray,
-    arc_ab: np.ndarray, dur_ba: np.ndarray, arc_ba: np.ndarray,
+    table: np.ndarray, route: np.ndarray, in_focus: np.ndarray, rows: np.ndarray, durations: List, arcs: List,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """The improving pairs (a, b) with a in ``rows``, row-major: their rating, a and b.
 
-    ``dur_ab``, ``arc_ab`` ([row, b]): duration and arc price from a's node to b's next on a's vehicle;
-    ``dur_ba``, ``arc_ba`` ([b, row]) the other way round. A pair is rated when its cuts are on
+    ``durations``, ``arcs``: the matrices by group (``Inserter.matrix_lists``); each side's new link, from
+    its node to the other's next, is read on its own vehicle's. A pair is rated when its cuts are on
     different routes, do not both have empty tails (swapping them changes nothing), and, with both
     in focus, once (a < b); it is kept when both sides fit in time and the sum of their gains is negative.
     """
@@ -220,8 +211,11 @@ def _rate_rows(
                 continue
             if table[_POS, a] == table[_LAST, a] and table[_POS, b] == table[_LAST, b]:
                 continue
-            gain_a, fits_a = _side_gain(table, a, b, dur_ab[i, b], arc_ab[i, b])
-            gain_b, fits_b = _side_gain(table, b, a, dur_ba[b, i], arc_ba[b, i])
+            here_a, next_a, here_b, next_b = table[_HERE, a], table[_NXT, a], table[_HERE, b], table[_NXT, b]
+            dur_a, arc_a = durations[table[_DUR_GROUP, a]], arcs[table[_ARC_GROUP, a]]
+            dur_b, arc_b = durations[table[_DUR_GROUP, b]], arcs[table[_ARC_GROUP, b]]
+            gain_a, fits_a = _side_gain(table, a, b, dur_a[here_a, next_b], arc_a[here_a, next_b])
+            gain_b, fits_b = _side_gain(table, b, a, dur_b[here_b, next_a], arc_b[here_b, next_a])
             if fits_a and fits_b and gain_a + gain_b < 0:
                 rating[m], first[m], second[m] = gain_a + gain_b, a, b
                 m += 1
@@ -246,10 +240,7 @@ def _rated(c: _Cuts, state: Inserter, limit: int, focus: np.ndarray) -> list[tup
             c.route,
             in_focus,
             a,
-            _cross(state.dur_matrices, c.dur_group[a], c.here[a], c.nxt),
-            _cross(state.arc_matrices, c.arc_group[a], c.here[a], c.nxt),
-            _cross(state.dur_matrices, c.dur_group, c.here, c.nxt[a]),
-            _cross(state.arc_matrices, c.arc_group, c.here, c.nxt[a]),
+            *state.matrix_lists,
         )
         best_rating = np.concatenate([best_rating, rating])
         best_a = np.concatenate([best_a, ra])
@@ -366,24 +357,10 @@ def exchange_tails(
 def warm_up() -> None:
     """Compile this module's kernels, or load them from the cache (see ``pricing.warm_up``)."""
     one, two = np.zeros(1, dtype=np.int64), np.zeros(2, dtype=np.int64)
+    matrices = matrix_list([np.zeros((1, 1), dtype=np.int64)])
     table = _cut_table(
-        np.zeros((1, 1), dtype=np.int64),
-        two,
-        two,
-        two,
-        two,
-        np.zeros(3, dtype=np.int64),
-        np.zeros((1, 1), dtype=np.int64),
+        np.zeros((1, 1), dtype=np.int64), two, two, two, two, np.zeros(3, dtype=np.int64), matrices,
         np.zeros(7, dtype=np.int64),
-    )
-    square = np.zeros((1, table.shape[1]), dtype=np.int64)
-    _rate_rows(
-        table,
-        np.zeros(table.shape[1], dtype=np.int64),
-        np.ones(table.shape[1], dtype=np.bool_),
-        one,
-        square,
-        square,
-        square.T.copy(),
-        square.T.copy(),
-    )
+    )  # fmt: skip
+    focus = np.ones(table.shape[1], dtype=np.bool_)
+    _rate_rows(table, np.zeros(table.shape[1], dtype=np.int64), focus, one, matrices, matrices)
