@@ -26,10 +26,7 @@ from routing.model import Scenario
 from routing.solve.objective import Objective
 from routing.solve.search import splice
 from routing.solve.search.pricing import (
-    EMPTY,
-    KIND,
     SPLICE_MAX,
-    VEHICLE,
     Ask,
     Candidates,
     Fleet,
@@ -445,7 +442,7 @@ class Inserter:
         else:
             order = np.array([fleet.slot[v] for v in only if v in fleet.slot], dtype=np.int64)
         allowed, ask = self._request(rid)
-        return price(fleet, ask, self._eligible(fleet, allowed, order))
+        return price(fleet, ask, order, allowed)
 
     def _fleet(self) -> Fleet | None:
         """All routes' pricing arrays: the last ones with the changed routes spliced in, or rebuilt (None: no route)."""
@@ -507,21 +504,6 @@ class Inserter:
             )
         self.static[rid] = (allowed, ask)
         return allowed, ask
-
-    @staticmethod
-    def _eligible(fleet: Fleet, allowed: np.ndarray, order: np.ndarray) -> np.ndarray:
-        """The routes of ``order`` whose vehicle is ``allowed``; of interchangeable idle vehicles only the first."""
-        table = fleet.table
-        routes = order[allowed[table[order, VEHICLE]]]
-        idle = np.flatnonzero(table[routes, EMPTY])
-        if len(idle) > 1:
-            _, first = np.unique(table[routes[idle], KIND], return_index=True)
-            twin = np.ones(len(idle), dtype=bool)
-            twin[first] = False
-            keep = np.ones(len(routes), dtype=bool)
-            keep[idle[twin]] = False
-            routes = routes[keep]
-        return np.asarray(routes)
 
     def _try(self, rid: str, vid: str, at_pick: int, at_drop: int) -> Trial | None:
         """The route of ``vid`` with ``rid`` inserted at these positions and its schedule, or None if infeasible."""

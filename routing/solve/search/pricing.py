@@ -43,7 +43,7 @@ _SCALARS = (
     "vehicle",
     "kind",
 )
-#: The columns ``Inserter`` reads to pick routes: the vehicle's number, whether the route is empty, its kind.
+#: The columns ``_eligible`` reads to pick routes: the vehicle's number, whether the route is empty, its kind.
 VEHICLE, EMPTY, KIND = (_SCALARS.index(name) for name in ("vehicle", "empty", "kind"))
 
 
@@ -392,14 +392,37 @@ def _gathered(
 
 
 @kernel
+def _eligible(table: np.ndarray, order: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """The routes of ``order`` whose vehicle is ``allowed`` (by vehicle number); of idle ones only the first per kind.
+
+    Interchangeable idle vehicles offer the same insertions: pricing one of them is enough.
+    """
+    seen = np.zeros(table[:, KIND].max() + 1 if table.shape[0] else 0, dtype=np.bool_)
+    routes = np.empty(len(order), dtype=np.int64)
+    m = 0
+    for r in order:
+        if not allowed[table[r, VEHICLE]]:
+            continue
+        if table[r, EMPTY]:
+            if seen[table[r, KIND]]:
+                continue
+            seen[table[r, KIND]] = True
+        routes[m] = r
+        m += 1
+    return routes[:m]
+
+
+@kernel
 def _price_routes(
     pos: np.ndarray, start: np.ndarray, count: np.ndarray, pair_start: np.ndarray, headroom: np.ndarray,
-    table: np.ndarray, routes: np.ndarray, durations: List, arcs: List, ask: np.ndarray, q: np.ndarray,
+    table: np.ndarray, order: np.ndarray, allowed: np.ndarray, durations: List, arcs: List, ask: np.ndarray,
+    q: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """``price`` on the fleet's arrays (see ``price``).
 
-    Returns the candidates' cost, owner, pickup and drop-off position, and which of ``routes`` kept some.
+    Returns the candidates' cost, owner, pickup and drop-off position, and the routes that kept some.
     """
+    routes = _eligible(table, order, allowed)
     dur, dist, dur_pd, arc_pd = _gathered(pos, start, count, table, routes, durations, arcs, ask)
     ok = np.zeros((3, pos.shape[1]), dtype=np.bool_)
     nxt = np.zeros((3, pos.shape[1]), dtype=np.int64)
@@ -459,11 +482,11 @@ def _price_routes(
                 cost[m], owner[m], pick[m], drop[m] = c + row[1] + row[0] * span, owner_no, a - s, b - s
                 m += 1
         owner_no += 1
-    return cost[:m], owner[:m], pick[:m], drop[:m], kept
+    return cost[:m], owner[:m], pick[:m], drop[:m], routes[kept]
 
 
-def price(fleet: Fleet, ask: Ask, routes: np.ndarray) -> Candidates:
-    """Every insertion of one request into ``routes`` (route numbers of ``fleet``, in order) that passes the filters.
+def price(fleet: Fleet, ask: Ask, order: np.ndarray, allowed: np.ndarray) -> Candidates:
+    """Every insertion of one request into the routes of ``order`` that passes the filters.
 
     Parameters
     ----------
@@ -471,8 +494,10 @@ def price(fleet: Fleet, ask: Ask, routes: np.ndarray) -> Candidates:
         The routes' arrays.
     ask
         The request.
-    routes
-        The routes to price, in the order the candidates should come in.
+    order
+        Route numbers of ``fleet``, in the order the candidates should come in; only those whose
+        vehicle is ``allowed`` (bool by vehicle number) are priced, and of interchangeable idle
+        vehicles (the same kind) only the first.
 
     Returns
     -------
@@ -480,13 +505,13 @@ def price(fleet: Fleet, ask: Ask, routes: np.ndarray) -> Candidates:
         Their estimated costs and positions; routes with no position passing the
         single-position filters are left out.
     """
-    if not len(routes):
+    if not len(order):
         return Candidates.none()
     cost, owner, pick, drop, kept = _price_routes(
-        fleet.pos, fleet.start, fleet.count, fleet.pair_start, fleet.headroom, fleet.table, routes, fleet.durations,
-        fleet.arcs, ask.numbers, ask.q,
+        fleet.pos, fleet.start, fleet.count, fleet.pair_start, fleet.headroom, fleet.table, order, allowed,
+        fleet.durations, fleet.arcs, ask.numbers, ask.q,
     )  # fmt: skip
-    return Candidates(cost, owner, pick, drop, [fleet.vids[r] for r in routes[kept]])
+    return Candidates(cost, owner, pick, drop, [fleet.vids[r] for r in kept.tolist()])
 
 
 def warm_up() -> None:
@@ -504,4 +529,5 @@ def warm_up() -> None:
     matrices = matrix_list([arcs])
     for depot in (0, 1):
         numbers = np.array([depot, 0, 1, 0, 0, 1, 0, 0, -1 if depot else 0], dtype=np.int64)
-        _price_routes(positions, one, one + 1, one, headroom, table, one, matrices, matrices, numbers, one)
+        allowed = np.ones(1, dtype=np.bool_)
+        _price_routes(positions, one, one + 1, one, headroom, table, one, allowed, matrices, matrices, numbers, one)
