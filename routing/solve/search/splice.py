@@ -5,9 +5,9 @@ matrix index, service time, window, the travel time to the next node, the back e
 ``schedule.earliest_array`` (maximum duty, ride limits) and each node's *role*. A search tries
 thousands of insertions and removals a second on routes of 10-60 nodes; splicing the arrays,
 rescheduling the route and updating its loads in one compiled call (``jit.kernel``) replaces some
-40 Python list operations per try. Both kernels give exactly the nodes, times and loads of building
-the new route from its steps (``Inserter._nodes``, ``Inserter.loads``); ``tests/solve/search/test_splice.py``
-compares them.
+40 Python list operations per try. ``inserted`` and ``removed`` give exactly the nodes, times and loads of
+building the new route from its steps (``built``, ``Inserter.loads``), and ``built`` the model's own; the
+tests in ``tests/solve/search/test_fast_checks.py`` compare them.
 """
 
 from __future__ import annotations
