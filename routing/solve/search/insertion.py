@@ -33,6 +33,7 @@ from routing.solve.search.pricing import (
     RouteRows,
     matrix_list,
     price,
+    read_only,
     route_rows,
 )
 from routing.solve.search.schedule import Step, earliest_array, occupancy_problem
@@ -129,12 +130,10 @@ _Option = tuple[float, Trial]
 
 
 def _read_only(matrix: np.ndarray, views: dict[int, np.ndarray]) -> np.ndarray:
-    """A read-only, C-contiguous view of ``matrix``: one per matrix (``views``, by identity, as ``_numbered``)."""
+    """``pricing.read_only`` of ``matrix``, one per matrix (``views``, by identity, as ``_numbered`` groups)."""
     known = views.get(id(matrix))
     if known is None:
-        known = np.ascontiguousarray(matrix).view()
-        known.setflags(write=False)
-        views[id(matrix)] = known
+        known = views[id(matrix)] = read_only(matrix)
     return known
 
 

@@ -246,13 +246,21 @@ def _spliced(
     return out_pos, out_count, out_table, out_head, out_start, out_pair_start
 
 
+def read_only(matrix: np.ndarray) -> np.ndarray:
+    """A read-only, C-contiguous int64 view of ``matrix`` (a copy only where it is neither).
+
+    The one array type of the matrices the kernels read, as the matrix cache hands out memory-mapped ones.
+    """
+    view = np.ascontiguousarray(matrix, dtype=np.int64).view()
+    view.setflags(write=False)
+    return view
+
+
 def matrix_list(matrices: Sequence[np.ndarray]) -> List:
-    """Matrices as the pricing kernel takes them: a numba typed list of read-only C-contiguous int64 arrays."""
+    """Matrices as the pricing kernel takes them: a numba typed list of ``read_only`` views."""
     out = List()
     for m in matrices:
-        view = np.ascontiguousarray(m, dtype=np.int64).view()
-        view.setflags(write=False)
-        out.append(view)
+        out.append(read_only(m))
     return out
 
 
