@@ -25,10 +25,12 @@ def test_pipeline_settings_are_validated_with_codes() -> None:
                 darp_portfolio=("auto",),
                 hybrid_stages=("relax", "insert", "repair"),
                 polish_max_requests=0,
+                lns_threshold_power=0,
             )
         )
     codes = sorted(p.code for p in err.value.problems)
-    assert codes == ["E520", "E520", "E521", "E522", "E523"]
+    assert codes == ["E520", "E520", "E520", "E521", "E522", "E523"]
+    assert "SolveParams.pipeline.lns_threshold_power" in {p.path for p in err.value.problems}
 
 
 def test_settings_are_recorded_as_json_and_read_back() -> None:

@@ -202,6 +202,15 @@ def _recreate(trial: Inserter, how: str, removed: list[str], rng: random.Random,
     return trial.insert(removed, deadline, noise=noise, rng=rng)
 
 
+def threshold_share(start: float, progress: float, power: float) -> float:
+    """The acceptance threshold, as a share of the plan's cost, at ``progress`` (0 to 1) of the search.
+
+    ``start`` at the start, 0 at the end and after, falling as ``(1 - progress) ** power``
+    (``Pipeline.lns_threshold_power``).
+    """
+    return float(start * max(0.0, 1.0 - progress) ** power)
+
+
 class _Savings:
     """Priced-arc saving per served request (``worst`` removal), recomputed only for routes that changed."""
 
@@ -236,7 +245,7 @@ def improve(
     roulette wheels whose weights follow the operators' scores (Ropke & Pisinger 2006), removes
     ``q`` requests, re-inserts them with the cheapest feasible insertion and keeps the result under
     a threshold-acceptance rule whose threshold (``pipeline.lns_start_thresholds``, a share of the
-    current cost) shrinks to zero by the deadline.
+    current cost) shrinks to zero by the deadline as a power (``pipeline.lns_threshold_power``) of the time left.
 
     Parameters
     ----------
@@ -292,6 +301,7 @@ def improve(
     low, high = 2, max(3, min(20, len(served) // 4))
     thresholds = params.pipeline.lns_start_thresholds
     start_threshold = thresholds[params.seed % len(thresholds)]
+    power = params.pipeline.lns_threshold_power
     seen = {current_cost}
     while not past(deadline) and (max_iterations is None or iterations < max_iterations):
         iterations += 1
@@ -320,7 +330,7 @@ def improve(
             progress = ((time.monotonic() - start) if by_time else iterations) / span
             # A share of the routes' cost (the penalty of unplaced requests would widen it to anything).
             routes_cost = current_cost - objective.unserved_price(pending)
-            threshold = start_threshold * max(0.0, 1.0 - progress) * routes_cost
+            threshold = threshold_share(start_threshold, progress, power) * routes_cost
             if cost < current_cost + threshold - 1e-9:
                 if cost not in seen:
                     score = SCORE_BEST if cost < best_cost else SCORE_BETTER if cost < current_cost else SCORE_ACCEPTED

@@ -13,7 +13,7 @@ from routing.model import Scenario
 from routing.solve.objective import Objective
 from routing.solve.search import removal
 from routing.solve.search.insertion import Inserter
-from routing.solve.search.lns import INSERTIONS, Wheel, improve, route_cost
+from routing.solve.search.lns import INSERTIONS, Wheel, improve, route_cost, threshold_share
 from routing.solve.search.removal import Relatedness, RemovalContext
 from routing.solve.search.schedule import Step, earliest_schedule, occupancy_problem
 from tests.helpers import planar, req
@@ -128,6 +128,16 @@ def test_lns_never_returns_a_worse_plan_and_is_deterministic() -> None:
     assert routes == again
     _assert_complete_and_feasible(scenario, matrices, routes)
     assert _total(scenario, matrices, routes) <= _total(scenario, matrices, start)
+
+
+def test_acceptance_threshold_falls_from_its_start_to_zero_as_a_power_of_the_time_left() -> None:
+    """Tests the threshold's schedule: the start share at first, 0 at the end and past it, the given power between."""
+    assert threshold_share(0.02, 0.0, 2.0) == 0.02
+    assert threshold_share(0.02, 1.0, 2.0) == threshold_share(0.02, 1.3, 1.0) == 0.0
+    assert threshold_share(0.02, 0.5, 1.0) == pytest.approx(0.01)
+    assert threshold_share(0.02, 0.5, 2.0) == pytest.approx(0.005)
+    shares = [threshold_share(0.02, p / 10, 2.0) for p in range(11)]
+    assert shares == sorted(shares, reverse=True)
 
 
 def test_lns_stops_at_its_deadline() -> None:
