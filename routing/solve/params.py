@@ -117,9 +117,11 @@ class Pipeline:
         between 4 s and 22 s, then fell 1.6 % in the last 5 s of LNS). Measured on Cordeau's four
         largest (a7-84, a8-96, b7-84, b8-96), 8 000 LNS iterations from the same insertion plans,
         seeds 2-5 (16 runs): mean gap 0.61 % at 1, **0.47 %** at 2, 0.61 % at 3 (seeds 2-3). In the
-        30-s pipeline on 2 cores (2026-12-04, idle AMD EPYC): the 8 largest 0.33 / 0.86 % (mean /
-        max) at 1, 0.23 / 0.56 % at 2; the 16 with >= 48 requests 0.145 / 0.53 % at 1, 0.137 / 0.45 %
-        at 2 (one run each; the max moves by +-0.3 % between runs).
+        30-s pipeline on 2 cores (2026-12-04, idle AMD EPYC), the 16 with >= 48 requests, two runs
+        each: mean / max 0.145 / 0.53 and 0.112 / 0.62 % at 1, 0.137 / 0.45 and 0.143 / 0.66 % at 2
+        (no difference beyond run-to-run noise). Fredensborg's joint Tuesday (indsats 11, 60 s, one
+        worker, ``benchmarks.convergence --limits 60``): 21.02 and 21.05 mio kr./yr at 1, **20.93
+        and 20.91** at 2.
     lns_iterations_per_solution
         LNS iterations per unit of ``solution_limit`` when the LNS plan is the result.
     lns_tail_exchange
