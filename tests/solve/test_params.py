@@ -31,6 +31,8 @@ def test_pipeline_settings_are_validated_with_codes() -> None:
     codes = sorted(p.code for p in err.value.problems)
     assert codes == ["E520", "E520", "E520", "E521", "E522", "E523"]
     assert "SolveParams.pipeline.lns_threshold_power" in {p.path for p in err.value.problems}
+    with pytest.raises(ScenarioError, match="lns_threshold_power"):
+        SolveParams(pipeline=Pipeline(lns_threshold_power=True))
 
 
 def test_settings_are_recorded_as_json_and_read_back() -> None:
