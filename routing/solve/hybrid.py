@@ -12,7 +12,8 @@ Stages, in ``SolveParams.pipeline.hybrid_stages`` order, with their time shares 
    take out the request that breaks it most.
 3. insert (``search/insertion``): re-insert the requests taken out where they add least to the
    objective (idle vehicles count as empty routes), until ``insertion_share``.
-4. improve (``search/lns``): ruin and recreate over exact routes, until ``lns_shares``.
+4. improve (``search/lns``): ruin and recreate over exact routes, with set-partitioning
+   recombination of the routes it meets (``search/recombine``), until ``lns_shares``.
 5. polish: hand the routes to OR-Tools as a warm start; its guided local search improves the
    plan until the deadline. Skipped where OR-Tools cannot price the objective
    (``Objective.unsupported_terms("ortools")``), above ``polish_max_requests``, when the time

@@ -392,6 +392,10 @@ class Inserter:
         """Non-empty routes by vehicle id."""
         return {vid: steps for vid, steps in self.current.items() if steps}
 
+    def owners(self) -> dict[str, str]:
+        """The vehicle id serving each routed request, by request id."""
+        return {s.request: vid for vid, steps in self.current.items() for s in steps}
+
     def insert(
         self,
         request_ids: Sequence[str],

@@ -7,8 +7,10 @@ exact schedule checks) by roulette wheels whose weights follow the operators' re
 removes a handful of requests, re-inserts them, takes the result to a local optimum of tail
 exchanges (``tails``: two routes cut where nobody is on board swap their rests; only pairs with a
 route the recreate changed are rated) and keeps it under a threshold-acceptance rule whose
-threshold shrinks to zero by the deadline. Every state it holds is feasible, so stopping at
-any moment leaves a valid plan.
+threshold shrinks to zero by the deadline. Every route it builds joins a pool; at set points
+the cheapest plan made of pooled routes (``recombine``, set partitioning) replaces the current
+one when it beats the best. Every state it holds is feasible, so stopping at any moment leaves
+a valid plan.
 
 Its objective is the solve's (``routing.solve.objective``): each route priced by
 ``Objective.route_cost`` on its earliest schedule, leaving the depot just in time for the first
@@ -31,6 +33,7 @@ from routing.solve.params import SolveParams
 from routing.solve.progress import report
 from routing.solve.search import removal
 from routing.solve.search.insertion import Inserter
+from routing.solve.search.recombine import RoutePool
 from routing.solve.search.removal import Relatedness, RemovalContext
 from routing.solve.search.schedule import Step
 from routing.solve.search.tails import TailCache, exchange_tails
@@ -211,6 +214,65 @@ def threshold_share(start: float, progress: float, power: float) -> float:
     return float(start * max(0.0, 1.0 - progress) ** power)
 
 
+class _Recombiner:
+    """The search's route pool and the points at which it is recombined (``Pipeline.lns_recombine_at``).
+
+    Parameters
+    ----------
+    state
+        The search's start: the kinds of vehicles, the pinned requests and the first routes.
+    prices
+        The start's route prices.
+    points
+        Points of the search (shares of its time or iterations) at which to recombine.
+    seconds
+        Longest a recombination may take; None: to the search's deadline (runs bounded by count).
+    """
+
+    def __init__(self, state: Inserter, prices: dict[str, int], points: Sequence[float], seconds: float | None) -> None:
+        self.pool = RoutePool(state.kind, (rid for rid, r in state.requests.items() if r.vehicles))
+        self.pool.add_routes(state.current, prices, state.current)
+        self.points = list(points)
+        self.seconds = seconds
+
+    def due(
+        self,
+        progress: float,
+        state: Inserter,
+        best: dict[str, list[Step]],
+        below: int,
+        cost_of: RoutePricer,
+        deadline: float,
+    ) -> tuple[Inserter, dict[str, int]] | None:
+        """At the next point: the pool's cheapest plan serving the requests of ``best``, if cheaper than ``below``.
+
+        Returned as a search state (from ``state``, every route replaced) with its route prices; None
+        before the next point, and when no cheaper plan was found.
+        """
+        reached = False
+        while self.points and progress >= self.points[0]:
+            self.points.pop(0)
+            reached = True
+        if not reached:
+            return None
+        until = deadline if self.seconds is None else min(deadline, time.monotonic() + self.seconds)
+        found = self.pool.recombine({s.request for steps in best.values() for s in steps}, below, until)
+        if found is None:
+            return None
+        new = state.copy()
+        for vid, steps in new.current.items():
+            routes = found[1].get(vid, [])
+            if routes != steps:
+                new.set_route(vid, routes)
+        prices = {vid: cost_of(vid, steps, new.schedules[vid]) for vid, steps in new.current.items()}
+        return (new, prices) if sum(prices.values()) < below else None
+
+
+def _progress(start: float, iterations: int, span: float, by_time: bool) -> float:
+    """Share of the search done: of its time since ``start``, or of its iterations when bounded by count."""
+    return ((time.monotonic() - start) if by_time else iterations) / span
+
+
 class _Savings:
     """Priced-arc saving per served request (``worst`` removal), recomputed only for routes that changed."""
 
@@ -246,6 +308,7 @@ def improve(
     ``q`` requests, re-inserts them with the cheapest feasible insertion and keeps the result under
     a threshold-acceptance rule whose threshold (``pipeline.lns_start_thresholds``, a share of the
     current cost) shrinks to zero by the deadline as a power (``pipeline.lns_threshold_power``) of the time left.
+    At the points ``pipeline.lns_recombine_at`` the routes met so far are recombined (``recombine``).
 
     Parameters
     ----------
@@ -285,8 +348,8 @@ def improve(
         exchange_tails(state, cost_of, route_costs, deadline, cache=tail_cache)
     pending = list(unplaced)
     current_cost = sum(route_costs.values()) + objective.unserved_price(pending)
-    best, best_cost = state.routes(), current_cost
-    owner = {s.request: vid for vid, steps in state.current.items() for s in steps}
+    best, best_cost, best_pending = state.routes(), current_cost, pending
+    owner = state.owners()
     served = sorted(owner)
     if len(served) < 2:
         return best, 0
@@ -303,7 +366,19 @@ def improve(
     start_threshold = thresholds[params.seed % len(thresholds)]
     power = params.pipeline.lns_threshold_power
     seen = {current_cost}
+    pipe = params.pipeline
+    recombiner = _Recombiner(
+        state, route_costs, pipe.lns_recombine_at, pipe.lns_recombine_share * span if by_time else None
+    )
+
     while not past(deadline) and (max_iterations is None or iterations < max_iterations):
+        below = best_cost - objective.unserved_price(best_pending)
+        better = recombiner.due(_progress(start, iterations, span, by_time), state, best, below, cost_of, deadline)
+        if better is not None:  # the best's requests served by cheaper routes: the new current and best
+            state, route_costs, pending = better[0], better[1], list(best_pending)
+            current_cost = best_cost = sum(route_costs.values()) + objective.unserved_price(pending)
+            best, owner = state.routes(), state.owners()
+            report("improve", int(best_cost))
         iterations += 1
         if iterations % SEGMENT == 0:
             removals.update()
@@ -325,12 +400,14 @@ def improve(
                 trial_costs = ChainMap(new_cost, route_costs)
                 _, moved = exchange_tails(trial, cost_of, trial_costs, deadline, focus=set(changed), cache=tail_cache)
                 changed = sorted(set(changed) | moved)
+            recombiner.pool.add_routes(trial.current, new_cost, changed)
             placed_now = objective.unserved_price(pending) - objective.unserved_price(still)
             cost = current_cost + sum(new_cost[vid] - route_costs[vid] for vid in changed) - placed_now
-            progress = ((time.monotonic() - start) if by_time else iterations) / span
             # A share of the routes' cost (the penalty of unplaced requests would widen it to anything).
             routes_cost = current_cost - objective.unserved_price(pending)
-            threshold = threshold_share(start_threshold, progress, power) * routes_cost
+            threshold = (
+                threshold_share(start_threshold, _progress(start, iterations, span, by_time), power) * routes_cost
+            )
             if cost < current_cost + threshold - 1e-9:
                 if cost not in seen:
                     score = SCORE_BEST if cost < best_cost else SCORE_BETTER if cost < current_cost else SCORE_ACCEPTED
@@ -340,7 +417,7 @@ def improve(
                     for s in state.current[vid]:
                         owner[s.request] = vid
                 if cost < best_cost - 1e-9:
-                    best, best_cost = state.routes(), cost
+                    best, best_cost, best_pending = state.routes(), cost, pending
                     report("improve", int(best_cost))
             seen.add(cost)
         removals.reward(r_op, score)
