@@ -130,31 +130,44 @@ class RoutePool:
         share = 0.25
         while time.monotonic() < deadline:
             keep = np.flatnonzero(reduced <= share * (below - 1 - lp.fun) + 1e-6)
-            if len(keep) == 0:  # (rounding: only if no route is within the margin)
-                break
             if len(keep) > MAX_COLUMNS:  # the cheapest by reduced cost, and no wider
                 keep, share = keep[np.argsort(reduced[keep], kind="stable")[:MAX_COLUMNS]], 1.0
-            result = milp(
-                prices[keep],
-                constraints=LinearConstraint(matrix[:, keep], lower_rows, upper_rows),
-                integrality=np.ones(len(keep)),
-                bounds=Bounds(0, 1),
-                # HiGHS's presolve takes seconds on these programs and gains nothing.
-                options={
-                    "time_limit": max(0.01, deadline - time.monotonic()),
-                    "node_limit": NODE_LIMIT,
-                    "presolve": False,
-                    "disp": False,
-                },
-            )
-            if result.x is not None and result.fun < below - 0.5:
-                chosen = [columns[keep[j]] for j in np.flatnonzero(result.x > 0.5)]
-                below = sum(value[0] for _, value in chosen)
-                found = below, self._assign(chosen)
+            if len(keep):  # (none within a narrow margin: try the wider one)
+                chosen = self._solve(columns, keep, prices, matrix, (lower_rows, upper_rows), deadline)
+                if chosen is not None and sum(value[0] for _, value in chosen) < below:
+                    below = sum(value[0] for _, value in chosen)
+                    found = below, self._assign(chosen)
             if share >= 1:
                 break  # every route that could be in a cheaper plan was offered
             share = min(1.0, 2 * share)
         return found
+
+    @staticmethod
+    def _solve(
+        columns: list[tuple[RouteKey, tuple[int, str, list[Step]]]],
+        keep: np.ndarray,
+        prices: np.ndarray,
+        matrix: csr_array,
+        rows: tuple[np.ndarray, np.ndarray],
+        deadline: float,
+    ) -> list[tuple[RouteKey, tuple[int, str, list[Step]]]] | None:
+        """HiGHS's best selection among the routes ``keep`` by the deadline (None: none found)."""
+        result = milp(
+            prices[keep],
+            constraints=LinearConstraint(matrix[:, keep], *rows),
+            integrality=np.ones(len(keep)),
+            bounds=Bounds(0, 1),
+            # HiGHS's presolve takes seconds on these programs and gains nothing.
+            options={
+                "time_limit": max(0.01, deadline - time.monotonic()),
+                "node_limit": NODE_LIMIT,
+                "presolve": False,
+                "disp": False,
+            },
+        )
+        if result.x is None:
+            return None
+        return [columns[keep[j]] for j in np.flatnonzero(result.x > 0.5)]
 
     def _matrix(
         self, rows: dict[str, int], columns: list[tuple[RouteKey, tuple[int, str, list[Step]]]]
