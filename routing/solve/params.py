@@ -127,7 +127,9 @@ class Pipeline:
         bounded by count) at which the routes it has met are recombined (``search/recombine``:
         the cheapest plan made of pooled routes, by set partitioning); empty: never. Measured on
         Cordeau's four largest, 8 000 LNS iterations from the same insertion plans, seeds 2-3 (8
-        runs): mean / max gap 0.48 / 0.88 % without, **0.13 / 0.25 %** at 0.5, 0.75, 0.9.
+        runs): mean / max gap 0.48 / 0.88 % without, **0.16 / 0.44 %** at 0.5, 0.75, 0.9 (six points
+        from 0.3 to 0.97 were worse in the 30-s pipeline: 0.31 / 0.87 % on the eight largest against
+        0.07 / 0.25 %). Cordeau a/b at 30 s, 2 cores (2026-12-04, idle AMD EPYC): 0.02 / 0.42 %.
     lns_recombine_share
         Longest a recombination may take, as a share of the search's time (not in runs bounded
         by count, where it runs to its end).
