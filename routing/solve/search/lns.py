@@ -240,12 +240,14 @@ class _Recombiner:
         progress: float,
         state: Inserter,
         best: dict[str, list[Step]],
-        below: int,
+        best_price: int,
+        best_pending: Sequence[str],
         cost_of: RoutePricer,
         deadline: float,
     ) -> tuple[Inserter, dict[str, int]] | None:
-        """At the next point: the pool's cheapest plan serving the requests of ``best``, if cheaper than ``below``.
+        """At the next point: the pool's cheapest plan serving the requests of ``best``, if cheaper.
 
+        ``best_price`` is the best's price: its routes and the penalty of ``best_pending``, unplaced.
         Returned as a search state (from ``state``, every route replaced) with its route prices; None
         before the next point, and when no cheaper plan was found.
         """
@@ -255,6 +257,7 @@ class _Recombiner:
             reached = True
         if not reached:
             return None
+        below = best_price - state.objective.unserved_price(best_pending)
         until = deadline if self.seconds is None else min(deadline, time.monotonic() + self.seconds)
         found = self.pool.recombine({s.request for steps in best.values() for s in steps}, below, until)
         if found is None:
@@ -372,8 +375,8 @@ def improve(
     )
 
     while not past(deadline) and (max_iterations is None or iterations < max_iterations):
-        below = best_cost - objective.unserved_price(best_pending)
-        better = recombiner.due(_progress(start, iterations, span, by_time), state, best, below, cost_of, deadline)
+        progress = _progress(start, iterations, span, by_time)
+        better = recombiner.due(progress, state, best, best_cost, best_pending, cost_of, deadline)
         if better is not None:  # the best's requests served by cheaper routes: the new current and best
             state, route_costs, pending = better[0], better[1], list(best_pending)
             current_cost = best_cost = sum(route_costs.values()) + objective.unserved_price(pending)

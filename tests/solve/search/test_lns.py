@@ -11,6 +11,7 @@ from routing.limits import ride_limits_s
 from routing.matrix.provider import MatrixSet
 from routing.model import Scenario
 from routing.solve.objective import Objective
+from routing.solve.params import Pipeline
 from routing.solve.search import removal
 from routing.solve.search.insertion import Inserter
 from routing.solve.search.lns import INSERTIONS, Wheel, improve, route_cost, threshold_share
@@ -118,10 +119,12 @@ def test_regret_insertion_places_every_request_feasibly() -> None:
     _assert_complete_and_feasible(scenario, matrices, state.routes())
 
 
-def test_lns_never_returns_a_worse_plan_and_is_deterministic() -> None:
-    """Tests that the LNS keeps every request, stays feasible, never worsens its start, and repeats itself."""
+@pytest.mark.parametrize("recombine_at", [(), (0.3, 0.6, 0.9)], ids=["plain", "recombining"])
+def test_lns_never_returns_a_worse_plan_and_is_deterministic(recombine_at: tuple[float, ...]) -> None:
+    """Tests that the LNS, with and without route-pool recombination, keeps every request, stays feasible,
+    never worsens its start, and repeats itself."""
     scenario, matrices, start = _day()
-    params = SolveParams(seed=1, objective="distance")
+    params = SolveParams(seed=1, objective="distance", pipeline=Pipeline(lns_recombine_at=recombine_at))
     routes, iterations = improve(scenario, matrices, start, params, float("inf"), max_iterations=150)
     again, _ = improve(scenario, matrices, start, params, float("inf"), max_iterations=150)
     assert iterations == 150
