@@ -47,6 +47,7 @@ from routing.solve.processes import call_stoppable
 from routing.solve.progress import report
 from routing.solve.search.insertion import insert_requests
 from routing.solve.search.lns import improve
+from routing.solve.search.recombine import RoutePool
 from routing.solve.search.relax import relax
 from routing.solve.search.repair import repair
 from routing.solve.search.schedule import Step, earliest_schedule
@@ -179,6 +180,60 @@ def solve_hybrid(
 ) -> RawSolution:
     """Run the hybrid pipeline (see the module doc) on ``requests`` before ``deadline``.
 
+    The result carries the LNS's route pool (``RawSolution.pool``) for ``recombine_searches``.
+    """
+    pools: list[RoutePool] = []
+    raw = _hybrid(scenario, matrices, requests, params, deadline, initial, pools)
+    raw.pool = pools[-1] if pools else None
+    return raw
+
+
+def recombine_searches(
+    scenario: Scenario,
+    matrices: MatrixSet,
+    requests: Sequence[Request],
+    objective: Objective,
+    raws: Sequence[RawSolution],
+    deadline: float,
+) -> RawSolution | None:
+    """The cheapest plan made of the routes that parallel searches met, if cheaper than all of theirs.
+
+    The searches' pools (``RawSolution.pool``, each shortlisted by its search) are merged and
+    recombined (``RoutePool.recombine``) over the requests the cheapest plan serves: every pooled
+    route was feasible on its kind of vehicle, so the result is too, and serves the same requests.
+    None with fewer than two pools, or when no cheaper plan was found by ``deadline``.
+    """
+    found = [raw for raw in raws if raw.found]
+    pools = [raw.pool for raw in found if raw.pool is not None]
+    if len(pools) < 2:
+        return None
+    best = min(found, key=lambda raw: objective.price(raw.routes, raw.dropped))
+    price = objective.price(best.routes, best.dropped)
+    union = RoutePool(pools[0].kind, pools[0].pinned)
+    for pool in pools:
+        union.merge(pool)
+    served = {v.request for visits in best.routes.values() for v in visits if v.request is not None}
+    chosen = union.recombine(served, price - objective.unserved_price(best.dropped), deadline)
+    if chosen is None:
+        return None
+    raw = raw_from_routes(scenario, matrices, chosen[1], requests, objective, "parallel searches", "recombined")
+    if raw.objective is None or raw.objective >= price:
+        return None
+    raw.status = f"SUCCESS (the routes of {len(pools)} parallel searches recombined: {price} -> {raw.objective})"
+    return raw
+
+
+def _hybrid(
+    scenario: Scenario,
+    matrices: MatrixSet,
+    requests: Sequence[Request],
+    params: SolveParams,
+    deadline: float,
+    initial: dict[str, list[Step]] | None,
+    pools: list[RoutePool],
+) -> RawSolution:
+    """The pipeline of ``solve_hybrid``; the LNS appends its route pool to ``pools``.
+
     Parameters
     ----------
     scenario, matrices
@@ -282,7 +337,14 @@ def solve_hybrid(
             if params.solution_limit is None:
                 share = 1.0 if exact_only else pipe.lns_shares[params.seed % len(pipe.lns_shares)]
                 start, _ = improve(
-                    scenario, matrices, start, params, started + share * budget, objective=objective, unplaced=left
+                    scenario,
+                    matrices,
+                    start,
+                    params,
+                    started + share * budget,
+                    objective=objective,
+                    unplaced=left,
+                    pools=pools,
                 )
             elif exact_only:
                 # Bounded by count (deterministic): the LNS stands in for the OR-Tools polish's solution limit.
@@ -296,6 +358,7 @@ def solve_hybrid(
                     max_iterations=iterations,
                     objective=objective,
                     unplaced=left,
+                    pools=pools,
                 )
             on_routes = {s.request for steps in start.values() for s in steps}
             left = [rid for rid in left if rid not in on_routes]

@@ -132,7 +132,9 @@ class Pipeline:
         0.07 / 0.25 %). Cordeau a/b at 30 s, 2 cores (2026-12-04, idle AMD EPYC): 0.02 / 0.42 %.
     lns_recombine_share
         Longest a recombination may take, as a share of the search's time (not in runs bounded
-        by count, where it runs to its end).
+        by count, where it runs to its end). Parallel hybrid searches also stop this share of
+        the time limit early: each sends back a shortlist of its pool and the portfolio
+        recombines their routes (``hybrid.recombine_searches``).
     lns_iterations_per_solution
         LNS iterations per unit of ``solution_limit`` when the LNS plan is the result.
     lns_tail_exchange

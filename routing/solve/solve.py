@@ -5,7 +5,8 @@
    ``SolveParams.decompose`` asks, in parts solved in parallel and merged: ``decompose``): in ``auto``, PyVRP where it
    can express the problem (OR-Tools as fallback), else a portfolio of hybrid pipelines
    (``hybrid.py``); the backend order and shares are ``SolveParams.pipeline``. Parallel workers'
-   results are ranked by the one objective's price (``Objective.price``).
+   results are ranked by the one objective's price (``Objective.price``); parallel hybrid
+   searches' route pools are first recombined into one plan (``hybrid.recombine_searches``).
 3. Turn solver visits into stops (``assemble``: consecutive visits at one place become one stop).
 4. Give any request the solver left out an idle vehicle that can serve it alone.
 5. List every request not served, with the reason.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import replace
+from functools import partial
 
 from routing.exceptions import Interrupted, SolveError
 from routing.matrix.provider import MatrixSet
@@ -30,11 +32,12 @@ from routing.solve.backends.base import Backend, RawSolution
 from routing.solve.backends.ortools import solve_ortools
 from routing.solve.backends.pyvrp import solve_pyvrp, solve_pyvrp_fleet, unsupported
 from routing.solve.decompose import MIN_PART_S, PartResult, PartTask, part_count, solve_decomposed
-from routing.solve.hybrid import solve_hybrid
+from routing.solve.hybrid import recombine_searches, solve_hybrid
 from routing.solve.objective import Objective
 from routing.solve.params import BACKENDS, SolveParams
 from routing.solve.progress import report
 from routing.solve.search import pricing, splice, tails
+from routing.solve.search.recombine import MAX_COLUMNS
 from routing.solve.search.schedule import Step
 from routing.solve.search.servability import check_servability
 
@@ -233,6 +236,18 @@ def _one_search(
     return SEARCHES[name](scenario, matrices, requests, params, deadline, initial)
 
 
+def _shortlisted(
+    args: tuple[str, Scenario, MatrixSet, list[Request], SolveParams, float, dict[str, list[Step]] | None],
+    until: float,
+) -> RawSolution:
+    """``_one_search`` on a portfolio worker; its route pool cut to ``RoutePool.shortlist`` by ``until``."""
+    raw = _one_search(args)
+    if raw.found and raw.pool is not None:
+        served = {v.request for visits in raw.routes.values() for v in visits if v.request is not None}
+        raw.pool = raw.pool.shortlist(served, MAX_COLUMNS, until)
+    return raw
+
+
 def _portfolio(
     names: tuple[str, ...],
     scenario: Scenario,
@@ -245,12 +260,20 @@ def _portfolio(
 ) -> tuple[str, RawSolution]:
     """``params.workers`` independent searches in parallel processes, cycling through ``names``; the cheapest wins.
 
+    Hybrid searches stop ``lns_recombine_share`` of the time early and send back a shortlist of
+    the routes they met; a plan recombined from them (``recombine_searches``) wins when cheaper.
     Results are ranked by ``objective.price`` of their routes and dropped requests (not by the
     numbers the backends report, which price some terms differently: see
     ``Objective.unsupported_terms``). The penalty per unserved request ranks fewer drops first.
     """
     # With a given start and several workers, the first searches from scratch and the others from the start.
     starts = [None if w == 0 and params.workers > 1 else initial for w in range(params.workers)]
+    # Parallel LNS searches leave a share of the time to recombine the routes they met (``recombine_searches``).
+    pipe = params.pipeline
+    pooled = params.workers > 1 and all(name == "hybrid" for name in names) and bool(pipe.lns_recombine_at)
+    pooled = pooled and can_fork()
+    timed = pooled and params.solution_limit is None
+    reserve = pipe.lns_recombine_share * max(0.0, deadline - time.monotonic()) if timed else 0.0
     jobs = [
         (
             names[w % len(names)],
@@ -258,7 +281,7 @@ def _portfolio(
             matrices,
             requests,
             replace(params, seed=params.seed + w, workers=1),
-            deadline,
+            deadline - reserve,
             starts[w],
         )
         for w in range(params.workers)
@@ -271,11 +294,20 @@ def _portfolio(
         raw.status += f" (one search of {len(jobs)}: a daemon process, such as a Dask worker, cannot fork the others)"
         return jobs[0][0], raw
     # The searches inherit the scenario and matrices through fork (never pickled); all run at once.
+    # Each sends back its plan and a shortlist of its routes (the whole pool may be large).
+    search = partial(_shortlisted, until=deadline - reserve / 2) if pooled else _one_search
     with ForkExecutor(len(jobs)) as executor:
-        done: dict[int, RawSolution] = dict(executor.map(_one_search, jobs))
+        done: dict[int, RawSolution] = dict(executor.map(search, jobs))
     if not done:
         # A stop asked for before any search started: the first one, here, returns at once as it would alone.
         return jobs[0][0], _one_search(jobs[0])
+    if pooled:
+        report("recombine the searches' routes")
+        raws = [done[w] for w in sorted(done)]
+        merged = recombine_searches(scenario, matrices, requests, objective, raws, deadline)
+        if merged is not None:
+            report("recombine the searches' routes", merged.objective)
+            return names[0], merged
 
     def rank(pair: tuple[str, RawSolution]) -> tuple[bool, int]:
         raw = pair[1]

@@ -48,3 +48,29 @@ def test_a_stoppable_call_returns_in_time_or_is_stopped_at_its_time() -> None:
     assert time.monotonic() - started < 30  # stopped, not awaited for its 60 s
     with pytest.raises(ValueError):
         call_stoppable(int, ("not a number",), time.monotonic() + 60)
+
+
+def test_parallel_dial_a_ride_searches_recombine_their_routes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests that two LNS searches bounded by count send back their route pools, which the portfolio
+    recombines: a complete plan the checker accepts, the same twice."""
+    from routing import check_plan, solve
+    from routing.solve import solve as solve_module
+    from routing.solve.params import Pipeline
+    from tests.solve.search.test_lns import _day
+
+    pools_seen: list[int] = []
+    real = solve_module.recombine_searches
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        pools_seen.append(sum(raw.pool is not None for raw in args[4]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(solve_module, "recombine_searches", spy)
+    scenario, matrices, _ = _day()
+    # No OR-Tools polish: bounded by count, the hybrid then runs the LNS (which pools its routes).
+    pipeline = Pipeline(hybrid_stages=("relax", "repair", "insert", "improve"))
+    params = SolveParams(seed=1, workers=2, solution_limit=8, objective="distance", pipeline=pipeline)
+    plans = [solve(scenario, matrices, params) for _ in range(2)]
+    assert pools_seen == [2, 2]
+    assert check_plan(scenario, matrices, plans[0]).is_feasible and not plans[0].unserved
+    assert plans[0].routes == plans[1].routes

@@ -13,6 +13,7 @@ from typing import Protocol
 from routing.matrix.provider import MatrixSet
 from routing.model import Request, Scenario
 from routing.solve.params import SolveParams
+from routing.solve.search.recombine import RoutePool
 from routing.solve.search.schedule import Step
 
 
@@ -42,6 +43,9 @@ class RawSolution:
     #: The deadline cut the search short while requests were still to place: ``dropped`` lists them,
     #: and the routes are the best exact plan found by then (returned even when they serve none).
     timed_out: bool = False
+    #: The routes the search met (the hybrid's LNS), for recombining parallel searches
+    #: (``hybrid.recombine_searches``); None from the other backends.
+    pool: RoutePool | None = None
 
 
 class Backend(Protocol):

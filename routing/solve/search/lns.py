@@ -303,6 +303,7 @@ def improve(
     objective: Objective | None = None,
     weights: dict[str, float] | None = None,
     unplaced: Sequence[str] = (),
+    pools: list[RoutePool] | None = None,
 ) -> tuple[dict[str, list[Step]], int]:
     """Improve feasible routes by adaptive ruin and recreate, placing the ``unplaced`` requests where it can.
 
@@ -333,6 +334,9 @@ def improve(
         Requests not on the routes (insertion found no place for them): each iteration offers them
         with the removed ones, and the plan's price counts each still unplaced at the objective's penalty,
         so ruin and recreate makes room for them.
+    pools
+        If given, the search's route pool is appended to it at the end (every route the search met:
+        ``solve._portfolio`` recombines the routes of its parallel searches).
 
     Returns
     -------
@@ -425,7 +429,14 @@ def improve(
             seen.add(cost)
         removals.reward(r_op, score)
         insertions.reward(i_op, score)
+    _fill_weights(weights, removals, insertions)
+    if pools is not None:
+        pools.append(recombiner.pool)
+    return best, iterations
+
+
+def _fill_weights(weights: dict[str, float] | None, removals: Wheel, insertions: Wheel) -> None:
+    """Each operator's weight at the end, by name, into ``weights`` (when asked for)."""
     if weights is not None:
         weights.update(zip(removals.names, removals.weights, strict=True))
         weights.update(zip(insertions.names, insertions.weights, strict=True))
-    return best, iterations

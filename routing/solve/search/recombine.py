@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
@@ -35,6 +36,23 @@ MAX_COLUMNS = 1500
 
 #: A pooled route's key: its vehicle kind (or its own vehicle, when pinned) and the requests it serves.
 RouteKey = tuple[Hashable, frozenset[str]]
+
+
+#: One pooled route: its price, the vehicle it ran on and its visits.
+Entry = tuple[int, str, list[Step]]
+
+
+@dataclass(frozen=True)
+class _Relaxation:
+    """The LP relaxation of a pool's set-partitioning program over some requests."""
+
+    rows: dict[str, int]  # request -> row
+    columns: list[tuple[RouteKey, Entry]]  # the routes serving only those requests
+    matrix: csr_array  # request rows, then vehicle rows
+    upper: np.ndarray  # the vehicle rows' bounds
+    prices: np.ndarray  # per column
+    bound: float  # the LP optimum: no selection is cheaper
+    reduced: np.ndarray  # per column: its reduced cost at the LP optimum
 
 
 class RoutePool:
@@ -56,7 +74,7 @@ class RoutePool:
         for vid, k in self.kind.items():
             self.members.setdefault(k, []).append(vid)
         #: Key -> (price, vehicle it ran on, its visits).
-        self.routes: dict[RouteKey, tuple[int, str, list[Step]]] = {}
+        self.routes: dict[RouteKey, Entry] = {}
 
     def __len__(self) -> int:
         return len(self.routes)
@@ -76,6 +94,28 @@ class RoutePool:
         """Pool the routes of vehicles ``vids`` (``add``) at their ``prices``."""
         for vid in vids:
             self.add(vid, routes[vid], prices[vid])
+
+    def merge(self, other: RoutePool) -> None:
+        """Pool the routes of another search's pool over the same fleet (cheapest price kept)."""
+        if other.kind != self.kind or other.pinned != self.pinned:
+            raise ValueError("the pools are of different fleets or pinned requests")
+        for price, vid, steps in other.routes.values():
+            self.add(vid, steps, price)
+
+    def shortlist(self, requests: Iterable[str], count: int, deadline: float) -> RoutePool:
+        """A pool of at most ``count`` of these routes: those likeliest in a cheap plan serving ``requests``.
+
+        They are the routes of smallest reduced cost in the LP relaxation over ``requests``; the plan
+        the LP was solved for keeps its routes (reduced cost 0 where they are in the LP optimum).
+        Small enough to send to another process (``solve._portfolio``'s recombination of its searches).
+        Empty when the LP finds no solution by ``deadline``.
+        """
+        out = RoutePool(self.kind, self.pinned)
+        relaxed = self._relax(requests, deadline)
+        if relaxed is not None:
+            for j in np.argsort(relaxed.reduced, kind="stable")[:count]:
+                out.routes[relaxed.columns[j][0]] = relaxed.columns[j][1]
+        return out
 
     def recombine(
         self, requests: Iterable[str], below: int, deadline: float
@@ -104,6 +144,34 @@ class RoutePool:
             The cheapest selection found and its routes per vehicle id (idle vehicles absent);
             None when none cheaper than ``below`` was found.
         """
+        relaxed = self._relax(requests, deadline)
+        if relaxed is None or relaxed.bound > below - 1 + 1e-6:
+            return None  # no time, or no selection can be cheaper
+        columns, matrix, prices, reduced = relaxed.columns, relaxed.matrix, relaxed.prices, relaxed.reduced
+        n, upper = len(relaxed.rows), relaxed.upper
+        lower_rows = np.concatenate([np.ones(n), np.zeros(len(upper))])
+        upper_rows = np.concatenate([np.ones(n), upper])
+        found: tuple[int, dict[str, list[Step]]] | None = None
+        share = 0.25
+        while time.monotonic() < deadline:
+            keep = np.flatnonzero(reduced <= share * (below - 1 - relaxed.bound) + 1e-6)
+            if len(keep) > MAX_COLUMNS:  # the cheapest by reduced cost, and no wider
+                keep, share = keep[np.argsort(reduced[keep], kind="stable")[:MAX_COLUMNS]], 1.0
+            if len(keep):  # (none within a narrow margin: try the wider one)
+                chosen = self._solve(columns, keep, prices, matrix, (lower_rows, upper_rows), deadline)
+                if chosen is not None and sum(value[0] for _, value in chosen) < below:
+                    below = sum(value[0] for _, value in chosen)
+                    found = below, self._assign(chosen)
+            if share >= 1:
+                break  # every route that could be in a cheaper plan was offered
+            share = min(1.0, 2 * share)
+        return found
+
+    def _relax(self, requests: Iterable[str], deadline: float) -> _Relaxation | None:
+        """The LP relaxation over ``requests`` (routes serving others left out).
+
+        None when no route serves only those requests, or the LP has no optimum by ``deadline``.
+        """
         rows = {rid: i for i, rid in enumerate(sorted(requests))}
         columns = [(key, value) for key, value in self.routes.items() if key[1] <= rows.keys()]
         if not rows or not columns:
@@ -121,36 +189,20 @@ class RoutePool:
             method="highs",
             options={"time_limit": max(0.01, deadline - time.monotonic())},
         )
-        if lp.status != 0 or lp.fun > below - 1 + 1e-6:
-            return None  # no time, or no selection can be cheaper
+        if lp.status != 0:
+            return None
         reduced = prices - matrix.T @ np.concatenate([lp.eqlin.marginals, lp.ineqlin.marginals])
-        lower_rows = np.concatenate([np.ones(n), np.zeros(len(upper))])
-        upper_rows = np.concatenate([np.ones(n), upper])
-        found: tuple[int, dict[str, list[Step]]] | None = None
-        share = 0.25
-        while time.monotonic() < deadline:
-            keep = np.flatnonzero(reduced <= share * (below - 1 - lp.fun) + 1e-6)
-            if len(keep) > MAX_COLUMNS:  # the cheapest by reduced cost, and no wider
-                keep, share = keep[np.argsort(reduced[keep], kind="stable")[:MAX_COLUMNS]], 1.0
-            if len(keep):  # (none within a narrow margin: try the wider one)
-                chosen = self._solve(columns, keep, prices, matrix, (lower_rows, upper_rows), deadline)
-                if chosen is not None and sum(value[0] for _, value in chosen) < below:
-                    below = sum(value[0] for _, value in chosen)
-                    found = below, self._assign(chosen)
-            if share >= 1:
-                break  # every route that could be in a cheaper plan was offered
-            share = min(1.0, 2 * share)
-        return found
+        return _Relaxation(rows, columns, matrix, upper, prices, float(lp.fun), reduced)
 
     @staticmethod
     def _solve(
-        columns: list[tuple[RouteKey, tuple[int, str, list[Step]]]],
+        columns: list[tuple[RouteKey, Entry]],
         keep: np.ndarray,
         prices: np.ndarray,
         matrix: csr_array,
         rows: tuple[np.ndarray, np.ndarray],
         deadline: float,
-    ) -> list[tuple[RouteKey, tuple[int, str, list[Step]]]] | None:
+    ) -> list[tuple[RouteKey, Entry]] | None:
         """HiGHS's best selection among the routes ``keep`` by the deadline (None: none found)."""
         result = milp(
             prices[keep],
@@ -169,9 +221,7 @@ class RoutePool:
             return None
         return [columns[keep[j]] for j in np.flatnonzero(result.x > 0.5)]
 
-    def _matrix(
-        self, rows: dict[str, int], columns: list[tuple[RouteKey, tuple[int, str, list[Step]]]]
-    ) -> tuple[csr_array, np.ndarray]:
+    def _matrix(self, rows: dict[str, int], columns: list[tuple[RouteKey, Entry]]) -> tuple[csr_array, np.ndarray]:
         """The program's rows: each request once; each kind's routes, and each pinned vehicle's, at most its vehicles.
 
         Returns the matrix (request rows first) and the upper bounds of the vehicle rows.
@@ -192,7 +242,7 @@ class RoutePool:
         upper = np.array([len(self.members[k]) for k in kinds] + [1] * len(own), dtype=float)
         return matrix, upper
 
-    def _assign(self, chosen: list[tuple[RouteKey, tuple[int, str, list[Step]]]]) -> dict[str, list[Step]]:
+    def _assign(self, chosen: list[tuple[RouteKey, Entry]]) -> dict[str, list[Step]]:
         """Vehicles for the chosen routes: pinned ones on their own, the others on the kind's free vehicles."""
         routes: dict[str, list[Step]] = {}
         free = {k: list(vids) for k, vids in self.members.items()}

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
+from routing import SolveParams
+from routing.solve.hybrid import raw_from_routes, recombine_searches
 from routing.solve.objective import Objective
 from routing.solve.params import Pipeline
 from routing.solve.search.insertion import Inserter
-from routing.solve.search.lns import route_cost
+from routing.solve.search.lns import improve, route_cost
 from routing.solve.search.recombine import RoutePool
 from routing.solve.search.schedule import Step
-from tests.solve.search.test_lns import _assert_complete_and_feasible, _day
+from tests.solve.search.test_lns import _assert_complete_and_feasible, _day, _total
 
 
 def _route(*requests: str) -> list[Step]:
@@ -96,6 +100,58 @@ def test_recombining_two_plans_serves_every_request_feasibly_at_most_at_the_chea
     found = pool.recombine([r.id for r in scenario.requests], min(prices) + 1, float("inf"))
     assert found is not None and found[0] <= min(prices)
     _assert_complete_and_feasible(scenario, matrices, found[1])
+
+
+def test_merging_pools_keeps_each_route_at_its_cheapest_and_refuses_another_fleet() -> None:
+    """Tests that merging another search's pool adds its routes, keeps the cheaper price, and needs the same fleet."""
+    pool = RoutePool({"v1": "car", "v2": "car"})
+    pool.add("v1", _route("a", "b"), 10)
+    other = RoutePool({"v1": "car", "v2": "car"})
+    other.add("v2", _route("b", "a"), 8)
+    other.add("v2", _route("c"), 3)
+    pool.merge(other)
+    assert len(pool) == 2
+    assert pool.routes[("car", frozenset("ab"))] == (8, "v2", _route("b", "a"))
+    with pytest.raises(ValueError, match="different fleets"):
+        pool.merge(RoutePool({"v1": "van"}))
+
+
+def test_a_shortlist_keeps_the_routes_of_least_reduced_cost() -> None:
+    """Tests that a shortlist of two keeps the LP optimum's routes (reduced cost 0; every other route's is
+    positive here), that a long one keeps every route, and that requests no route serves alone give none."""
+    pool = RoutePool({"v1": "car", "v2": "car"})
+    for requests, price in [("ab", 20), ("cd", 20), ("ac", 6), ("bd", 7), ("abcd", 30)]:
+        pool.add("v1", _route(*requests), price)
+    short = pool.shortlist("abcd", 2, float("inf"))
+    assert set(short.routes) == {("car", frozenset("ac")), ("car", frozenset("bd"))}
+    assert short.recombine("abcd", 40, float("inf")) == pool.recombine("abcd", 40, float("inf"))
+    assert len(pool.shortlist("abcd", 10, float("inf"))) == 5
+    assert len(pool.shortlist("xy", 2, float("inf"))) == 0
+
+
+def test_parallel_searches_recombine_into_a_plan_cheaper_than_theirs() -> None:
+    """Tests that two searches' plans with their pools recombine into a complete, feasible plan cheaper than
+    both: here each result is its search's start, and one search's pool holds the routes of a cheaper plan."""
+    scenario, matrices, start = _day()
+    objective = Objective.of(scenario, matrices, "distance", scenario.requests)
+    raws, found = [], []
+    for seed in (1, 2):
+        pools: list[RoutePool] = []
+        params = SolveParams(seed=seed, objective="distance", pipeline=Pipeline(lns_recombine_at=()))
+        improved, _ = improve(scenario, matrices, start, params, float("inf"), max_iterations=150, pools=pools)
+        found.append(_total(scenario, matrices, improved))
+        assert found[-1] < _total(scenario, matrices, start)
+        raw = raw_from_routes(scenario, matrices, start, scenario.requests, objective, "test", "test")
+        raw.pool = pools[0].shortlist([r.id for r in scenario.requests], 1500, float("inf"))
+        raws.append(raw)
+    merged = recombine_searches(scenario, matrices, scenario.requests, objective, raws, float("inf"))
+    assert merged is not None and merged.objective is not None
+    assert merged.objective <= min(found) < min(raw.objective or 0 for raw in raws)  # both searches' bests pooled
+    assert "2 parallel searches recombined" in merged.status
+    assert not merged.dropped
+    steps = {vid: [Step(v.request, v.kind) for v in visits[1:-1]] for vid, visits in merged.routes.items()}
+    _assert_complete_and_feasible(scenario, matrices, steps)
+    assert recombine_searches(scenario, matrices, scenario.requests, objective, raws[:1], float("inf")) is None
 
 
 def test_recombination_points_are_validated() -> None:
