@@ -301,7 +301,7 @@ def _portfolio(
     if not done:
         # A stop asked for before any search started: the first one, here, returns at once as it would alone.
         return jobs[0][0], _one_search(jobs[0])
-    if pooled:
+    if pooled and not stop.requested():  # (a stop returns the best plan at once)
         report("recombine the searches' routes")
         raws = [done[w] for w in sorted(done)]
         merged = recombine_searches(scenario, matrices, requests, objective, raws, deadline)
