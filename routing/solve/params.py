@@ -129,7 +129,8 @@ class Pipeline:
         Cordeau's four largest, 8 000 LNS iterations from the same insertion plans, seeds 2-3 (8
         runs): mean / max gap 0.48 / 0.88 % without, **0.16 / 0.44 %** at 0.5, 0.75, 0.9 (six points
         from 0.3 to 0.97 were worse in the 30-s pipeline: 0.31 / 0.87 % on the eight largest against
-        0.07 / 0.25 %). Cordeau a/b at 30 s, 2 cores (2026-12-04, idle AMD EPYC): 0.02 / 0.42 %.
+        0.07 / 0.25 %). Cordeau a/b at 30 s, 2 cores (2026-12-04, idle AMD EPYC): 0.02 / 0.42 %;
+        0.005 / 0.08 % once the parallel searches' routes are recombined too (``lns_recombine_share``).
     lns_recombine_share
         Longest a recombination may take, as a share of the search's time (not in runs bounded
         by count, where it runs to its end). Parallel hybrid searches also stop this share of
