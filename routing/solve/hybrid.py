@@ -207,13 +207,13 @@ def recombine_searches(
     pools = [raw.pool for raw in found if raw.pool is not None]
     if len(pools) < 2:
         return None
-    best = min(found, key=lambda raw: objective.price(raw.routes, raw.dropped))
-    price = objective.price(best.routes, best.dropped)
+    prices = [objective.price(raw.routes, raw.dropped) for raw in found]
+    price = min(prices)
+    best = found[prices.index(price)]
     union = RoutePool(pools[0].kind, pools[0].pinned)
     for pool in pools:
         union.merge(pool)
-    served = {v.request for visits in best.routes.values() for v in visits if v.request is not None}
-    chosen = union.recombine(served, price - objective.unserved_price(best.dropped), deadline)
+    chosen = union.recombine(best.served(), price - objective.unserved_price(best.dropped), deadline)
     if chosen is None:
         return None
     raw = raw_from_routes(scenario, matrices, chosen[1], requests, objective, "parallel searches", "recombined")

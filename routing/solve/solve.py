@@ -243,8 +243,7 @@ def _shortlisted(
     """``_one_search`` on a portfolio worker; its route pool cut to ``RoutePool.shortlist`` by ``until``."""
     raw = _one_search(args)
     if raw.found and raw.pool is not None:
-        served = {v.request for visits in raw.routes.values() for v in visits if v.request is not None}
-        raw.pool = raw.pool.shortlist(served, MAX_COLUMNS, until)
+        raw.pool = raw.pool.shortlist(raw.served(), MAX_COLUMNS, until)
     return raw
 
 

@@ -47,6 +47,10 @@ class RawSolution:
     #: (``hybrid.recombine_searches``); None from the other backends.
     pool: RoutePool | None = None
 
+    def served(self) -> set[str]:
+        """Ids of the requests on the routes."""
+        return {v.request for visits in self.routes.values() for v in visits if v.request is not None}
+
 
 class Backend(Protocol):
     """A routing backend: routes the given requests on the scenario's fleet before ``deadline``."""
